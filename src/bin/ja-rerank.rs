@@ -1,0 +1,183 @@
+//! `ja-rerank`: score pairs or rerank documents from the command line (used by benchmarks and
+//! evaluation). Input on stdin, JSON on stdout, one-line errors on stderr with a non-zero exit.
+
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
+use serde::{Deserialize, Serialize};
+
+#[derive(Parser)]
+#[command(name = "ja-rerank", version, about = "Japanese cross-encoder reranker (XLM-R) on burn")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score JSON lines {"query": ..., "passage": ...} from stdin; one JSON line out per input.
+    Score {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// Also print the token ids the model saw.
+        #[arg(long)]
+        with_ids: bool,
+    },
+    /// Rerank the documents on stdin (one per line) for --query; prints a JSON array, best first.
+    Rerank {
+        #[command(flatten)]
+        model: ModelArgs,
+        #[arg(long)]
+        query: String,
+        /// Keep only the best K documents.
+        #[arg(long)]
+        top_k: Option<usize>,
+    },
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// Folder in Hub layout: config.json, tokenizer.json, model.safetensors.
+    #[arg(long)]
+    model: PathBuf,
+    /// Tokens per pair, special tokens included (default: the model's maximum, 512).
+    #[arg(long)]
+    max_length: Option<usize>,
+    /// Pairs per forward pass.
+    #[arg(long, default_value_t = 16)]
+    batch_size: usize,
+    /// CPU backend: ndarray or flex (whichever are compiled in).
+    #[arg(long)]
+    backend: Option<String>,
+    /// Print load and scoring times to stderr.
+    #[arg(long)]
+    timing: bool,
+}
+
+#[derive(Deserialize)]
+struct PairLine {
+    query: String,
+    passage: String,
+}
+
+#[derive(Serialize)]
+struct ScoreLine<'a> {
+    score: f32,
+    logit: f32,
+    n_tokens: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    input_ids: Option<&'a [u32]>,
+}
+
+#[derive(Serialize)]
+struct RankedLine<'a> {
+    index: usize,
+    score: f32,
+    document: &'a str,
+}
+
+/// Pairs scored per call when streaming `score` input: batches still sort by length within a
+/// chunk, and memory stays bounded on endless input.
+const SCORE_CHUNK: usize = 1024;
+
+fn main() -> ExitCode {
+    // Nothing should panic; if something does, say so in one line rather than a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("ja-rerank: internal error: {info}");
+    }));
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("ja-rerank: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(args: &ModelArgs) -> Result<Reranker, String> {
+    let backend = match &args.backend {
+        None => CpuBackend::default_compiled(),
+        Some(name) => CpuBackend::from_name(name).ok_or_else(|| format!("unknown backend \"{name}\" (ndarray, flex)"))?,
+    };
+    let device = backend
+        .device()
+        .ok_or_else(|| format!("backend \"{}\" is not compiled in (cargo feature \"{}\")", backend.name(), backend.name()))?;
+    let start = Instant::now();
+    let options = RerankerOptions { max_length: args.max_length, batch_size: args.batch_size, device: Some(device) };
+    let reranker = Reranker::from_dir(&args.model, options).map_err(|e| e.to_string())?;
+    if args.timing {
+        eprintln!("loaded {} on {} in {:.2} s", args.model.display(), backend.name(), start.elapsed().as_secs_f64());
+    }
+    Ok(reranker)
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let stdin = std::io::stdin().lock();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    match cli.command {
+        Command::Score { model, with_ids } => {
+            let reranker = load(&model)?;
+            let mut chunk: Vec<PairLine> = Vec::with_capacity(SCORE_CHUNK);
+            let (mut pairs, mut tokens, mut busy) = (0usize, 0usize, 0f64);
+            let mut flush = |chunk: &mut Vec<PairLine>, out: &mut BufWriter<_>| -> Result<(), String> {
+                let start = Instant::now();
+                let refs: Vec<(&str, &str)> = chunk.iter().map(|p| (p.query.as_str(), p.passage.as_str())).collect();
+                let plan = reranker.plan(&refs).map_err(|e| e.to_string())?;
+                let scores = reranker.score_plan(&plan).map_err(|e| e.to_string())?;
+                busy += start.elapsed().as_secs_f64();
+                for (i, s) in scores.iter().enumerate() {
+                    pairs += 1;
+                    tokens += s.n_tokens;
+                    let line = ScoreLine { score: s.score, logit: s.logit, n_tokens: s.n_tokens, input_ids: with_ids.then(|| plan.input_ids(i)) };
+                    serde_json::to_writer(&mut *out, &line).map_err(|e| e.to_string())?;
+                    writeln!(out).map_err(|e| e.to_string())?;
+                }
+                chunk.clear();
+                Ok(())
+            };
+            for (n, line) in stdin.lines().enumerate() {
+                let line = line.map_err(|e| format!("reading stdin: {e}"))?;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let pair: PairLine = serde_json::from_str(&line).map_err(|e| {
+                    format!("stdin line {}: expected {{\"query\": string, \"passage\": string}}: {e}", n + 1)
+                })?;
+                chunk.push(pair);
+                if chunk.len() == SCORE_CHUNK {
+                    flush(&mut chunk, &mut out)?;
+                }
+            }
+            flush(&mut chunk, &mut out)?;
+            if model.timing {
+                eprintln!(
+                    "scored {pairs} pairs ({:.0} tokens/pair) in {busy:.2} s: {:.2} pairs/s",
+                    tokens as f64 / pairs.max(1) as f64,
+                    pairs as f64 / busy.max(1e-9)
+                );
+            }
+        }
+        Command::Rerank { model, query, top_k } => {
+            let reranker = load(&model)?;
+            let documents: Vec<String> =
+                stdin.lines().collect::<Result<_, _>>().map_err(|e| format!("reading stdin: {e}"))?;
+            let start = Instant::now();
+            let ranked = reranker.rerank(&query, &documents, top_k).map_err(|e| e.to_string())?;
+            if model.timing {
+                eprintln!("reranked {} documents in {:.2} s", documents.len(), start.elapsed().as_secs_f64());
+            }
+            let lines: Vec<RankedLine> = ranked
+                .iter()
+                .map(|r| RankedLine { index: r.index, score: r.score, document: &documents[r.index] })
+                .collect();
+            serde_json::to_writer(&mut out, &lines).map_err(|e| e.to_string())?;
+            writeln!(out).map_err(|e| e.to_string())?;
+        }
+    }
+    out.flush().map_err(|e| e.to_string())
+}

@@ -1,0 +1,25 @@
+//! ja-rerank: a Japanese cross-encoder reranker (XLM-R, e.g.
+//! `hotchpotch/japanese-reranker-cross-encoder-small-v1`) on burn, native and in the browser.
+//!
+//! ```no_run
+//! use ja_rerank::{Reranker, RerankerOptions};
+//! let reranker = Reranker::from_dir("model-dir", RerankerOptions::default())?;
+//! let ranked = reranker.rerank("東京の天気", &["晴れ", "株価"], Some(1))?;
+//! # Ok::<(), ja_rerank::Error>(())
+//! ```
+
+pub mod backend;
+pub mod config;
+pub mod error;
+pub mod load;
+pub mod model;
+pub mod reranker;
+pub mod tokenize;
+
+pub use backend::{CpuBackend, cpu_device};
+pub use config::ModelConfig;
+pub use error::{Error, Result};
+pub use reranker::{Ranked, Reranker, RerankerOptions, Score, ScorePlan};
+
+/// Re-exported so callers can pick a device without depending on burn themselves.
+pub use burn::tensor::Device;

@@ -1,0 +1,132 @@
+//! `roberta.encoder.layer.N.*`: a post-norm BERT layer.
+
+// `LayerNorm` fields carry the HF tensor name (the derive also binds it as a variable).
+#![allow(non_snake_case)]
+
+use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::{Device, Tensor};
+
+use crate::config::ModelConfig;
+
+#[derive(Module, Debug)]
+pub struct Layer {
+    pub attention: Attention,
+    pub intermediate: Intermediate,
+    pub output: Output,
+}
+
+#[derive(Module, Debug)]
+pub struct Attention {
+    /// HF `attention.self` (renamed on load; `self` is a Rust keyword).
+    pub self_: SelfAttention,
+    pub output: SelfOutput,
+}
+
+#[derive(Module, Debug)]
+pub struct SelfAttention {
+    pub query: Linear,
+    pub key: Linear,
+    pub value: Linear,
+    num_heads: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct SelfOutput {
+    pub dense: Linear,
+    pub LayerNorm: LayerNorm,
+}
+
+#[derive(Module, Debug)]
+pub struct Intermediate {
+    pub dense: Linear,
+}
+
+#[derive(Module, Debug)]
+pub struct Output {
+    pub dense: Linear,
+    pub LayerNorm: LayerNorm,
+}
+
+fn linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out).init(device)
+}
+
+fn layer_norm(c: &ModelConfig, device: &Device) -> LayerNorm {
+    LayerNormConfig::new(c.hidden_size).with_epsilon(c.layer_norm_eps).init(device)
+}
+
+impl Layer {
+    pub fn new(c: &ModelConfig, device: &Device) -> Self {
+        let h = c.hidden_size;
+        Self {
+            attention: Attention {
+                self_: SelfAttention {
+                    query: linear(h, h, device),
+                    key: linear(h, h, device),
+                    value: linear(h, h, device),
+                    num_heads: c.num_attention_heads,
+                },
+                output: SelfOutput { dense: linear(h, h, device), LayerNorm: layer_norm(c, device) },
+            },
+            intermediate: Intermediate { dense: linear(h, c.intermediate_size, device) },
+            output: Output { dense: linear(c.intermediate_size, h, device), LayerNorm: layer_norm(c, device) },
+        }
+    }
+
+    /// `[batch, seq, hidden]` → `[batch, seq, hidden]`.
+    pub fn forward(&self, x: Tensor<3>, attention_bias: Tensor<4>) -> Tensor<3> {
+        let context = self.attention.self_.forward(x.clone(), x.clone(), attention_bias);
+        self.feed_forward(context, x)
+    }
+
+    /// Like [`forward`](Self::forward) but computes only the first token's output row:
+    /// `[batch, seq, hidden]` → `[batch, 1, hidden]`. Exact, because every row of a layer depends
+    /// on the other rows only through keys and values.
+    pub fn forward_first_token(&self, x: Tensor<3>, attention_bias: Tensor<4>) -> Tensor<3> {
+        let first = x.clone().narrow(1, 0, 1);
+        let context = self.attention.self_.forward(first.clone(), x, attention_bias);
+        self.feed_forward(context, first)
+    }
+
+    fn feed_forward(&self, context: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
+        let attention_output = self.attention.output.forward(context, residual);
+        let intermediate = gelu(self.intermediate.dense.forward(attention_output.clone()));
+        self.output.forward(intermediate, attention_output)
+    }
+}
+
+impl SelfAttention {
+    /// Scaled dot-product attention of `queries` `[b, q, h]` over `keys_values` `[b, k, h]`,
+    /// with `attention_bias` `[b, 1, 1, k]` added to the scores. Returns `[b, q, h]`.
+    pub fn forward(&self, queries: Tensor<3>, keys_values: Tensor<3>, attention_bias: Tensor<4>) -> Tensor<3> {
+        let [batch, q_len, hidden] = queries.dims();
+        let [_, k_len, _] = keys_values.dims();
+        let heads = self.num_heads;
+        let head_dim = hidden / heads;
+        let split = |t: Tensor<3>, len: usize| t.reshape([batch, len, heads, head_dim]).swap_dims(1, 2);
+
+        // Scaling q before the product costs q·h multiplies instead of q·k per head.
+        let scale = 1.0 / (head_dim as f64).sqrt();
+        let q = split(self.query.forward(queries) * scale, q_len);
+        let k = split(self.key.forward(keys_values.clone()), k_len);
+        let v = split(self.value.forward(keys_values), k_len);
+
+        let scores = q.matmul(k.swap_dims(2, 3)) + attention_bias;
+        let probs = softmax(scores, 3);
+        probs.matmul(v).swap_dims(1, 2).reshape([batch, q_len, hidden])
+    }
+}
+
+impl SelfOutput {
+    fn forward(&self, context: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
+        self.LayerNorm.forward(self.dense.forward(context) + residual)
+    }
+}
+
+impl Output {
+    fn forward(&self, intermediate: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
+        self.LayerNorm.forward(self.dense.forward(intermediate) + residual)
+    }
+}

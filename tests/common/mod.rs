@@ -1,0 +1,48 @@
+//! Fixture access shared by the native tests. The fixtures and their reference values come
+//! from tools/fixtures (Python tokenizers + PyTorch); nothing here is hand-written.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+pub fn model_dir(name: &str) -> PathBuf {
+    fixtures().join("models").join(name)
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Case {
+    pub name: String,
+    pub query: String,
+    pub passage: String,
+    pub max_length: usize,
+    pub input_ids: Vec<u32>,
+    #[serde(default)]
+    pub logits: std::collections::BTreeMap<String, f32>,
+    #[serde(default)]
+    pub scores: std::collections::BTreeMap<String, f32>,
+    // full-reference.json has one model, so one logit and score per case.
+    pub logit: Option<f32>,
+    pub score: Option<f32>,
+}
+
+#[derive(Deserialize)]
+pub struct Reference {
+    pub cases: Vec<Case>,
+    #[serde(default)]
+    pub sha256: std::collections::BTreeMap<String, String>,
+}
+
+pub fn reference(file: &str) -> Reference {
+    let text = std::fs::read_to_string(fixtures().join(file)).expect("reference file");
+    serde_json::from_str(&text).expect("reference JSON")
+}
+
+/// The committed small models, each scored by the reference.
+pub const MODELS: [&str; 2] = ["tiny", "odd"];
+
+pub const TOLERANCE: f32 = 1e-4;
