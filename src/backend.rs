@@ -8,9 +8,9 @@ compile_error!("enable a CPU backend: feature \"ndarray\" or \"flex\"");
 /// A CPU backend that can be compiled in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CpuBackend {
-    /// burn-ndarray: deprecated by burn 0.22, but faster on this model (see README).
+    /// burn-ndarray: deprecated by burn 0.22; kept for comparison.
     NdArray,
-    /// burn-flex: burn's suggested replacement.
+    /// burn-flex: burn's pure-Rust CPU backend; the default.
     Flex,
 }
 
@@ -30,16 +30,24 @@ impl CpuBackend {
         }
     }
 
-    /// The default: ndarray when compiled in, else flex.
+    /// The default: flex when compiled in, else ndarray.
     pub fn default_compiled() -> Self {
-        if cfg!(feature = "ndarray") { CpuBackend::NdArray } else { CpuBackend::Flex }
+        if cfg!(feature = "flex") { CpuBackend::Flex } else { CpuBackend::NdArray }
+    }
+
+    /// Every CPU backend compiled into this build, the default first.
+    pub fn compiled() -> Vec<Self> {
+        let first = Self::default_compiled();
+        let others =
+            [CpuBackend::NdArray, CpuBackend::Flex].into_iter().filter(|&b| b != first && b.device().is_some());
+        std::iter::once(first).chain(others).collect()
     }
 
     /// The device, or `None` when this backend's feature is off.
     pub fn device(self) -> Option<Device> {
         match self {
             #[cfg(feature = "ndarray")]
-            #[allow(deprecated)] // chosen on measurement; see README "CPU backend"
+            #[allow(deprecated)] // deprecated upstream; compiled only on request, for comparison
             CpuBackend::NdArray => Some(Device::ndarray()),
             #[cfg(feature = "flex")]
             CpuBackend::Flex => Some(Device::flex()),

@@ -53,8 +53,8 @@ fn required(value: Option<usize>, field: &str) -> Result<usize> {
 
 impl ModelConfig {
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        let raw: RawConfig = serde_json::from_slice(bytes)
-            .map_err(|e| Error::config("(file)", format!("not a valid config: {e}")))?;
+        let raw: RawConfig =
+            serde_json::from_slice(bytes).map_err(|e| Error::config("(file)", format!("not a valid config: {e}")))?;
 
         match raw.model_type.as_deref() {
             Some("xlm-roberta") => {}
@@ -79,10 +79,7 @@ impl ModelConfig {
         if let Some(act) = raw.hidden_act.as_deref()
             && act != "gelu"
         {
-            return Err(Error::config(
-                "hidden_act",
-                format!("\"{act}\" is not supported (expected \"gelu\")"),
-            ));
+            return Err(Error::config("hidden_act", format!("\"{act}\" is not supported (expected \"gelu\")")));
         }
         // As in `PretrainedConfig`: an explicit num_labels wins, then id2label, then HF's default 2.
         let num_labels = raw.num_labels.or(raw.id2label.as_ref().map(|m| m.len())).unwrap_or(2);

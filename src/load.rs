@@ -1,9 +1,7 @@
 //! `model.safetensors` bytes → the weights of [`XlmRobertaForSequenceClassification`], through
 //! burn-store. No filesystem here: the browser hands us bytes from `fetch`.
 
-use burn::store::{
-    FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore,
-};
+use burn::store::{FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurnAdapter, SafetensorsStore};
 use burn::tensor::DType;
 
 use crate::error::{Error, Result};
@@ -61,5 +59,7 @@ fn plural_more(n: usize) -> String {
 
 /// Our module path → the tensor's name in the file, so messages name what users can grep for.
 fn hf_name(path: &str) -> String {
-    path.replace(".self_.", ".self.").replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
+    path.replace(".self_.", ".self.")
+        .replace("LayerNorm.gamma", "LayerNorm.weight")
+        .replace("LayerNorm.beta", "LayerNorm.bias")
 }

@@ -27,7 +27,9 @@ pub struct RerankerOptions {
 
 impl Default for RerankerOptions {
     fn default() -> Self {
-        Self { max_length: None, batch_size: 16, device: None }
+        // Small batches are fastest on the CPU: length-sorted pairs already pad little, and a
+        // batch's attention scores stay in cache (README, "CPU backend").
+        Self { max_length: None, batch_size: 4, device: None }
     }
 }
 
@@ -94,10 +96,7 @@ impl ScorePlan {
                 scores[i] = Some(Score { score: sigmoid(logit), logit, n_tokens: self.ids[i].len() });
             }
         }
-        scores
-            .into_iter()
-            .map(|s| s.ok_or_else(|| Error::Backend("a batch was not run".into())))
-            .collect()
+        scores.into_iter().map(|s| s.ok_or_else(|| Error::Backend("a batch was not run".into()))).collect()
     }
 }
 
@@ -119,9 +118,7 @@ impl Reranker {
         let max_length = match options.max_length {
             None => limit,
             Some(n) if n > limit => {
-                return Err(Error::InvalidInput(format!(
-                    "max_length {n} exceeds the model's limit of {limit} tokens"
-                )));
+                return Err(Error::InvalidInput(format!("max_length {n} exceeds the model's limit of {limit} tokens")));
             }
             Some(n) => n,
         };
@@ -284,11 +281,8 @@ pub fn rank(scores: Vec<Score>, top_k: Option<usize>) -> Result<Vec<Ranked>> {
     if top_k == Some(0) {
         return Err(Error::InvalidInput("top_k must be at least 1".into()));
     }
-    let mut ranked: Vec<Ranked> = scores
-        .into_iter()
-        .enumerate()
-        .map(|(index, s)| Ranked { index, score: s.score, logit: s.logit })
-        .collect();
+    let mut ranked: Vec<Ranked> =
+        scores.into_iter().enumerate().map(|(index, s)| Ranked { index, score: s.score, logit: s.logit }).collect();
     ranked.sort_by(|a, b| b.logit.total_cmp(&a.logit).then(a.index.cmp(&b.index)));
     ranked.truncate(top_k.unwrap_or(usize::MAX));
     Ok(ranked)

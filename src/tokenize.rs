@@ -16,8 +16,8 @@ pub struct PairTokenizer {
 impl PairTokenizer {
     /// `max_length` counts special tokens, as in `enable_truncation(max_length)`.
     pub fn from_json(tokenizer_json: &[u8], max_length: usize) -> Result<Self> {
-        let mut tokenizer = Tokenizer::from_bytes(tokenizer_json)
-            .map_err(|e| Error::Tokenizer(format!("cannot parse: {e}")))?;
+        let mut tokenizer =
+            Tokenizer::from_bytes(tokenizer_json).map_err(|e| Error::Tokenizer(format!("cannot parse: {e}")))?;
         if tokenizer.get_post_processor().is_none() {
             return Err(Error::Tokenizer(
                 "no post_processor: the pair template (<s> A </s></s> B </s>) is missing".into(),

@@ -35,10 +35,8 @@ fn assert_one_line_failure(out: &Output, needle: &str) {
 #[test]
 fn score_keeps_input_order_and_matches_the_reference() {
     let cases: Vec<_> = reference("reference.json").cases.into_iter().filter(|c| c.max_length == 512).collect();
-    let stdin: String = cases
-        .iter()
-        .map(|c| serde_json::json!({"query": c.query, "passage": c.passage}).to_string() + "\n")
-        .collect();
+    let stdin: String =
+        cases.iter().map(|c| serde_json::json!({"query": c.query, "passage": c.passage}).to_string() + "\n").collect();
     let out = run(&["score", "--model", &tiny(), "--with-ids", "--batch-size", "5"], &stdin);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let lines: Vec<serde_json::Value> =
@@ -54,7 +52,8 @@ fn score_keeps_input_order_and_matches_the_reference() {
     }
     // Without --with-ids there are no ids.
     let out = run(&["score", "--model", &tiny()], &stdin);
-    let first: serde_json::Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap()).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8(out.stdout).unwrap().lines().next().unwrap()).unwrap();
     assert!(first.get("input_ids").is_none());
 }
 
@@ -77,9 +76,15 @@ fn rerank_prints_a_sorted_array() {
 #[test]
 fn bad_input_fails_with_one_line() {
     let m = tiny();
-    assert_one_line_failure(&run(&["score", "--model", &m], "{\"query\": \"a\", \"passage\": \"b\"}\nnot json\n"), "line 2");
+    assert_one_line_failure(
+        &run(&["score", "--model", &m], "{\"query\": \"a\", \"passage\": \"b\"}\nnot json\n"),
+        "line 2",
+    );
     assert_one_line_failure(&run(&["score", "--model", &m], "{\"query\": \"a\"}\n"), "line 1");
-    assert_one_line_failure(&run(&["score", "--model", &m], "{\"query\": \"\", \"passage\": \"b\"}\n"), "query is empty");
+    assert_one_line_failure(
+        &run(&["score", "--model", &m], "{\"query\": \"\", \"passage\": \"b\"}\n"),
+        "query is empty",
+    );
     assert_one_line_failure(&run(&["score", "--model", "/nonexistent"], ""), "cannot read");
     assert_one_line_failure(&run(&["rerank", "--model", &m, "--query", "a", "--top-k", "0"], "x\n"), "top_k");
     assert_one_line_failure(&run(&["score", "--model", &m, "--backend", "cuda"], ""), "unknown backend");

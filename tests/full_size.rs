@@ -5,7 +5,7 @@
 mod common;
 
 use common::{TOLERANCE, fixtures, reference};
-use ja_rerank::{Reranker, RerankerOptions};
+use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
 use sha2::{Digest, Sha256};
 
 #[test]
@@ -17,7 +17,10 @@ fn full_size_stand_in_matches_pytorch() {
             "JA_RERANK_REQUIRE_FULL is set but {} is missing",
             dir.display()
         );
-        eprintln!("SKIPPED full_size_stand_in_matches_pytorch: {} not generated (tools/fixtures/run make_full.py)", dir.display());
+        eprintln!(
+            "SKIPPED full_size_stand_in_matches_pytorch: {} not generated (tools/fixtures/run make_full.py)",
+            dir.display()
+        );
         return;
     }
     let reference = reference("full-reference.json");
@@ -26,16 +29,19 @@ fn full_size_stand_in_matches_pytorch() {
         let got = format!("{:x}", Sha256::digest(&bytes));
         assert_eq!(&got, digest, "{file} is not the file the reference was computed on; regenerate it");
     }
-    let reranker = Reranker::from_dir(&dir, RerankerOptions { batch_size: 8, ..Default::default() }).unwrap();
     let pairs: Vec<(&str, &str)> = reference.cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
-    let plan = reranker.plan(&pairs).unwrap();
-    let scores = reranker.score_plan(&plan).unwrap();
-    let mut worst = 0f32;
-    for (i, (case, s)) in reference.cases.iter().zip(&scores).enumerate() {
-        assert_eq!(plan.input_ids(i), case.input_ids.as_slice(), "{}", case.name);
-        let d = (s.score - case.score.unwrap()).abs();
-        assert!(d <= TOLERANCE, "{}: {} vs {:?}", case.name, s.score, case.score);
-        worst = worst.max(d);
+    for backend in CpuBackend::compiled() {
+        let options = RerankerOptions { batch_size: 8, device: backend.device(), ..Default::default() };
+        let reranker = Reranker::from_dir(&dir, options).unwrap();
+        let plan = reranker.plan(&pairs).unwrap();
+        let scores = reranker.score_plan(&plan).unwrap();
+        let mut worst = 0f32;
+        for (i, (case, s)) in reference.cases.iter().zip(&scores).enumerate() {
+            assert_eq!(plan.input_ids(i), case.input_ids.as_slice(), "{}", case.name);
+            let d = (s.score - case.score.unwrap()).abs();
+            assert!(d <= TOLERANCE, "{} {}: {} vs {:?}", backend.name(), case.name, s.score, case.score);
+            worst = worst.max(d);
+        }
+        println!("full-size stand-in on {}: {} pairs, max |Δscore| {worst:.2e}", backend.name(), scores.len());
     }
-    println!("full-size stand-in: {} pairs, max |Δscore| {worst:.2e}", scores.len());
 }

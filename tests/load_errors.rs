@@ -127,7 +127,10 @@ fn a_layer_beyond_the_config_is_unexpected_but_an_lm_head_is_ignored() {
     f.weights = rewrite(&tiny().weights, |t| {
         t.insert("lm_head.dense.weight".into(), f32_tensor(vec![32, 32]));
         t.insert("roberta.pooler.dense.weight".into(), f32_tensor(vec![32, 32]));
-        t.insert("roberta.embeddings.position_ids".into(), Owned { dtype: Dtype::I64, shape: vec![1, 514], data: vec![0; 514 * 8] });
+        t.insert(
+            "roberta.embeddings.position_ids".into(),
+            Owned { dtype: Dtype::I64, shape: vec![1, 514], data: vec![0; 514 * 8] },
+        );
     });
     load(&f).expect("unused tensors outside the classifier are ignored");
 }

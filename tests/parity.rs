@@ -3,15 +3,20 @@
 mod common;
 
 use common::{Case, MODELS, TOLERANCE, model_dir, reference};
-use ja_rerank::{Reranker, RerankerOptions};
+use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
 
 fn load(model: &str, max_length: usize, batch_size: usize) -> Reranker {
-    let options = RerankerOptions { max_length: Some(max_length), batch_size, device: None };
+    load_on(CpuBackend::default_compiled(), model, max_length, batch_size)
+}
+
+fn load_on(backend: CpuBackend, model: &str, max_length: usize, batch_size: usize) -> Reranker {
+    let options = RerankerOptions { max_length: Some(max_length), batch_size, device: backend.device() };
     Reranker::from_dir(model_dir(model), options).expect("fixture model loads")
 }
 
 fn cases_at(max_length: usize) -> Vec<Case> {
-    let cases: Vec<Case> = reference("reference.json").cases.into_iter().filter(|c| c.max_length == max_length).collect();
+    let cases: Vec<Case> =
+        reference("reference.json").cases.into_iter().filter(|c| c.max_length == max_length).collect();
     assert!(cases.len() >= 40, "the reference has {} cases at max_length {max_length}", cases.len());
     cases
 }
@@ -35,40 +40,60 @@ fn token_ids_equal_hf_tokenizers() {
     }
 }
 
+/// Every CPU backend compiled in (`--features ndarray` adds burn-ndarray to the default flex).
 #[test]
 fn scores_equal_pytorch_one_at_a_time_and_in_batches() {
-    for model in MODELS {
-        for max_length in [512, 64] {
-            let cases = cases_at(max_length);
-            let one_by_one: Vec<ja_rerank::Score> = {
-                let reranker = load(model, max_length, 1);
-                cases
-                    .iter()
-                    .map(|c| reranker.score(&[(c.query.as_str(), c.passage.as_str())]).unwrap()[0])
-                    .collect()
-            };
-            // Batches of 7 mix lengths, so most rows are padded.
-            let batched = load(model, max_length, 7).score(&pairs(&cases)).unwrap();
+    for backend in CpuBackend::compiled() {
+        for model in MODELS {
+            for max_length in [512, 64] {
+                let cases = cases_at(max_length);
+                let one_by_one: Vec<ja_rerank::Score> = {
+                    let reranker = load_on(backend, model, max_length, 1);
+                    cases
+                        .iter()
+                        .map(|c| reranker.score(&[(c.query.as_str(), c.passage.as_str())]).unwrap()[0])
+                        .collect()
+                };
+                // Batches of 7 mix lengths, so most rows are padded.
+                let batched = load_on(backend, model, max_length, 7).score(&pairs(&cases)).unwrap();
 
-            let (mut worst_single, mut worst_batch, mut worst_logit, mut worst_same) = (0f32, 0f32, 0f32, 0f32);
-            for ((case, single), batch) in cases.iter().zip(&one_by_one).zip(&batched) {
-                let want = case.scores[model];
-                let d_single = (single.score - want).abs();
-                let d_batch = (batch.score - want).abs();
-                assert!(d_single <= TOLERANCE, "{model} {} (one): {} vs {want}", case.name, single.score);
-                assert!(d_batch <= TOLERANCE, "{model} {} (batched): {} vs {want}", case.name, batch.score);
-                assert_eq!(single.n_tokens, case.input_ids.len());
-                worst_single = worst_single.max(d_single);
-                worst_batch = worst_batch.max(d_batch);
-                worst_logit = worst_logit.max((single.logit - case.logits[model]).abs());
-                worst_same = worst_same.max((single.score - batch.score).abs());
+                let (mut worst_single, mut worst_batch, mut worst_logit, mut worst_same) = (0f32, 0f32, 0f32, 0f32);
+                for ((case, single), batch) in cases.iter().zip(&one_by_one).zip(&batched) {
+                    let want = case.scores[model];
+                    let d_single = (single.score - want).abs();
+                    let d_batch = (batch.score - want).abs();
+                    assert!(
+                        d_single <= TOLERANCE,
+                        "{} {model} {} (one): {} vs {want}",
+                        backend.name(),
+                        case.name,
+                        single.score
+                    );
+                    assert!(
+                        d_batch <= TOLERANCE,
+                        "{} {model} {} (batched): {} vs {want}",
+                        backend.name(),
+                        case.name,
+                        batch.score
+                    );
+                    assert_eq!(single.n_tokens, case.input_ids.len());
+                    worst_single = worst_single.max(d_single);
+                    worst_batch = worst_batch.max(d_batch);
+                    worst_logit = worst_logit.max((single.logit - case.logits[model]).abs());
+                    worst_same = worst_same.max((single.score - batch.score).abs());
+                }
+                // Padding must not leak into real tokens: a padded row scores as the row alone.
+                assert!(
+                    worst_same <= 1e-5,
+                    "{} {model}: batched differs from unbatched by {worst_same}",
+                    backend.name()
+                );
+                println!(
+                    "{} {model} max_length {max_length}: max |Δscore| one-by-one {worst_single:.2e}, batched {worst_batch:.2e}; \
+                 max |Δlogit| {worst_logit:.2e}; batched vs one-by-one {worst_same:.2e}",
+                    backend.name()
+                );
             }
-            // Padding must not leak into real tokens: a padded row scores as the row alone.
-            assert!(worst_same <= 1e-5, "{model}: batched differs from unbatched by {worst_same}");
-            println!(
-                "{model} max_length {max_length}: max |Δscore| one-by-one {worst_single:.2e}, batched {worst_batch:.2e}; \
-                 max |Δlogit| {worst_logit:.2e}; batched vs one-by-one {worst_same:.2e}"
-            );
         }
     }
 }

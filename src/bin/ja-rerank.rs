@@ -48,7 +48,7 @@ struct ModelArgs {
     #[arg(long)]
     max_length: Option<usize>,
     /// Pairs per forward pass.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, default_value_t = 4)]
     batch_size: usize,
     /// CPU backend: ndarray or flex (whichever are compiled in).
     #[arg(long)]
@@ -102,11 +102,13 @@ fn main() -> ExitCode {
 fn load(args: &ModelArgs) -> Result<Reranker, String> {
     let backend = match &args.backend {
         None => CpuBackend::default_compiled(),
-        Some(name) => CpuBackend::from_name(name).ok_or_else(|| format!("unknown backend \"{name}\" (ndarray, flex)"))?,
+        Some(name) => {
+            CpuBackend::from_name(name).ok_or_else(|| format!("unknown backend \"{name}\" (ndarray, flex)"))?
+        }
     };
-    let device = backend
-        .device()
-        .ok_or_else(|| format!("backend \"{}\" is not compiled in (cargo feature \"{}\")", backend.name(), backend.name()))?;
+    let device = backend.device().ok_or_else(|| {
+        format!("backend \"{}\" is not compiled in (cargo feature \"{}\")", backend.name(), backend.name())
+    })?;
     let start = Instant::now();
     let options = RerankerOptions { max_length: args.max_length, batch_size: args.batch_size, device: Some(device) };
     let reranker = Reranker::from_dir(&args.model, options).map_err(|e| e.to_string())?;
@@ -133,7 +135,12 @@ fn run(cli: Cli) -> Result<(), String> {
                 for (i, s) in scores.iter().enumerate() {
                     pairs += 1;
                     tokens += s.n_tokens;
-                    let line = ScoreLine { score: s.score, logit: s.logit, n_tokens: s.n_tokens, input_ids: with_ids.then(|| plan.input_ids(i)) };
+                    let line = ScoreLine {
+                        score: s.score,
+                        logit: s.logit,
+                        n_tokens: s.n_tokens,
+                        input_ids: with_ids.then(|| plan.input_ids(i)),
+                    };
                     serde_json::to_writer(&mut *out, &line).map_err(|e| e.to_string())?;
                     writeln!(out).map_err(|e| e.to_string())?;
                 }

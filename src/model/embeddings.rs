@@ -20,8 +20,7 @@ impl Embeddings {
     pub fn new(c: &ModelConfig, device: &Device) -> Self {
         Self {
             word_embeddings: EmbeddingConfig::new(c.vocab_size, c.hidden_size).init(device),
-            position_embeddings: EmbeddingConfig::new(c.max_position_embeddings, c.hidden_size)
-                .init(device),
+            position_embeddings: EmbeddingConfig::new(c.max_position_embeddings, c.hidden_size).init(device),
             token_type_embeddings: EmbeddingConfig::new(c.type_vocab_size, c.hidden_size).init(device),
             LayerNorm: LayerNormConfig::new(c.hidden_size).with_epsilon(c.layer_norm_eps).init(device),
         }
@@ -33,9 +32,7 @@ impl Embeddings {
         // Cross-encoders built on XLM-R use token type 0 for both segments, so the token-type
         // term is row 0 broadcast, not a lookup.
         let token_type = self.token_type_embeddings.weight.val().slice(0..1).reshape([1, 1, hidden]);
-        let x = self.word_embeddings.forward(input_ids)
-            + self.position_embeddings.forward(position_ids)
-            + token_type;
+        let x = self.word_embeddings.forward(input_ids) + self.position_embeddings.forward(position_ids) + token_type;
         self.LayerNorm.forward(x)
     }
 }

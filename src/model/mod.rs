@@ -53,9 +53,7 @@ impl XlmRobertaForSequenceClassification {
         Self {
             roberta: XlmRobertaModel {
                 embeddings: Embeddings::new(config, device),
-                encoder: Encoder {
-                    layer: (0..config.num_hidden_layers).map(|_| Layer::new(config, device)).collect(),
-                },
+                encoder: Encoder { layer: (0..config.num_hidden_layers).map(|_| Layer::new(config, device)).collect() },
             },
             classifier: ClassificationHead::new(config, device),
         }
