@@ -61,3 +61,57 @@ impl CpuBackend {
 pub fn cpu_device() -> Device {
     CpuBackend::default_compiled().device().expect("the default backend is compiled in")
 }
+
+/// The outcome of [`self_check`].
+#[derive(Debug, Clone, Copy)]
+pub struct SelfCheck {
+    /// Largest |logit(device) − logit(CPU)| over the check's inputs.
+    pub max_abs_diff: f32,
+}
+
+/// Runs a small random XLM-R cross-encoder (2 layers, hidden 16, padded batch of 3) on `device`
+/// and on the default CPU backend, and fails unless the logits agree to 1e-4 and differ between
+/// inputs. Catches a broken driver or a miscompiled kernel — including the "same score for every
+/// document" failure reported against WebGPU cross-encoders elsewhere — before it ranks anything.
+pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
+    use burn::module::Module;
+
+    use crate::model::XlmRobertaForSequenceClassification;
+    use crate::reranker::{model_input, read_logits};
+
+    let config = crate::ModelConfig {
+        vocab_size: 64,
+        hidden_size: 16,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        intermediate_size: 32,
+        max_position_embeddings: 40,
+        type_vocab_size: 1,
+        layer_norm_eps: 1e-5,
+        pad_token_id: 1,
+    };
+    let rows: [&[u32]; 3] = [&[0, 5, 9, 2, 2, 7, 33, 2], &[0, 3, 2, 2, 11, 2], &[0, 60, 61, 62, 2, 2, 40, 41, 42, 2]];
+    let cpu = cpu_device();
+    let run = |model: &XlmRobertaForSequenceClassification, device: &Device| {
+        model.forward(model_input(rows.iter().copied(), config.pad_token_id, None, device))
+    };
+    let reference_model = XlmRobertaForSequenceClassification::new(&config, &cpu);
+    // Reading on the CPU materialises the lazily initialised parameters, so the copy below
+    // carries the same values to the device.
+    let expected = read_logits(run(&reference_model, &cpu).into_data_async().await)?;
+    let device_model = reference_model.clone().to_device(device);
+    let got = read_logits(run(&device_model, device).into_data_async().await)?;
+
+    let max_abs_diff = expected.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let scale = expected.iter().fold(1.0f32, |m, x| m.max(x.abs()));
+    if got.len() != expected.len() || max_abs_diff.is_nan() || max_abs_diff > 1e-4 * scale {
+        return Err(crate::Error::Backend(format!(
+            "self-check failed: device logits {got:?}, CPU logits {expected:?}"
+        )));
+    }
+    let spread = got.iter().fold(f32::MIN, |m, x| m.max(*x)) - got.iter().fold(f32::MAX, |m, x| m.min(*x));
+    if spread <= 1e-6 {
+        return Err(crate::Error::Backend(format!("self-check failed: identical logits {got:?} for different inputs")));
+    }
+    Ok(SelfCheck { max_abs_diff })
+}

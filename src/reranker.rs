@@ -6,8 +6,8 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use crate::backend::cpu_device;
 use crate::config::ModelConfig;
 use crate::error::{Error, Result};
-use crate::load::load_weights;
-use crate::model::{ModelInput, XlmRobertaForSequenceClassification};
+use crate::load::{HostEmbeddings, load_weights};
+use crate::model::{ModelInput, Words, XlmRobertaForSequenceClassification};
 use crate::tokenize::{PairTokenizer, plan_batches};
 
 /// Scores are at most this many attention-score cells per batch (pairs × seq²; × heads × 4
@@ -23,13 +23,16 @@ pub struct RerankerOptions {
     pub batch_size: usize,
     /// Where to compute; `None` = the default CPU backend.
     pub device: Option<Device>,
+    /// Look word embeddings up in host memory instead of on the device (for GPUs whose largest
+    /// storage binding cannot hold the table). Same scores either way.
+    pub host_word_embeddings: bool,
 }
 
 impl Default for RerankerOptions {
     fn default() -> Self {
         // Small batches are fastest on the CPU: length-sorted pairs already pad little, and a
         // batch's attention scores stay in cache (README, "CPU backend").
-        Self { max_length: None, batch_size: 4, device: None }
+        Self { max_length: None, batch_size: 4, device: None, host_word_embeddings: false }
     }
 }
 
@@ -55,6 +58,7 @@ pub struct Ranked {
 
 pub struct Reranker {
     model: XlmRobertaForSequenceClassification,
+    host_embeddings: Option<HostEmbeddings>,
     tokenizer: PairTokenizer,
     config: ModelConfig,
     device: Device,
@@ -137,8 +141,8 @@ impl Reranker {
         }
         let device = options.device.unwrap_or_else(cpu_device);
         let mut model = XlmRobertaForSequenceClassification::new(&config, &device);
-        load_weights(&mut model, safetensors)?;
-        Ok(Self { model, tokenizer, config, device, batch_size: options.batch_size })
+        let host_embeddings = load_weights(&mut model, safetensors, options.host_word_embeddings)?;
+        Ok(Self { model, host_embeddings, tokenizer, config, device, batch_size: options.batch_size })
     }
 
     /// Reads `config.json`, `tokenizer.json` and `model.safetensors` from a folder in Hub layout.
@@ -190,42 +194,9 @@ impl Reranker {
 
     /// Runs batch `b` of `plan`: `[pairs in batch]` logits, still on the device.
     pub fn forward_batch(&self, plan: &ScorePlan, b: usize) -> Tensor<1> {
-        self.model.forward(self.model_input(plan.batches[b].iter().map(|&i| plan.ids[i].as_slice())))
-    }
-
-    /// Pads a batch and builds the tensors the model reads.
-    fn model_input<'a>(&self, rows: impl ExactSizeIterator<Item = &'a [u32]> + Clone) -> ModelInput {
-        let batch = rows.len();
-        let seq = rows.clone().map(<[u32]>::len).max().unwrap_or(0);
-        let pad = self.config.pad_token_id as i64;
-        let mut input_ids = Vec::with_capacity(batch * seq);
-        let mut position_ids = Vec::with_capacity(batch * seq);
-        let mut bias = Vec::with_capacity(batch * seq);
-        for row in rows {
-            // HF's create_position_ids_from_input_ids: cumsum(ids != pad) * (ids != pad) + pad.
-            // It looks at ids, not at the mask, so a `<pad>` typed inside the text also gets
-            // position `pad` and does not advance the count; we do the same.
-            let mut position = pad;
-            for t in 0..seq {
-                let id = row.get(t).map_or(pad, |&id| id as i64);
-                input_ids.push(id);
-                position_ids.push(if id == pad {
-                    pad
-                } else {
-                    position += 1;
-                    position
-                });
-                // Padding is masked by place: a typed `<pad>` is a real, attended token.
-                // HF fills masked scores with the dtype's minimum.
-                bias.push(if t < row.len() { 0.0f32 } else { f32::MIN });
-            }
-        }
-        let d = &self.device;
-        ModelInput {
-            input_ids: Tensor::<2, Int>::from_data(TensorData::new(input_ids, [batch, seq]), d),
-            position_ids: Tensor::<2, Int>::from_data(TensorData::new(position_ids, [batch, seq]), d),
-            attention_bias: Tensor::<4>::from_data(TensorData::new(bias, [batch, 1, 1, seq]), d),
-        }
+        let rows = plan.batches[b].iter().map(|&i| plan.ids[i].as_slice());
+        let input = model_input(rows, self.config.pad_token_id, self.host_embeddings.as_ref(), &self.device);
+        self.model.forward(input)
     }
 
     /// Scores pairs in input order. Blocks until done; in a browser use [`Self::score_async`].
@@ -267,6 +238,55 @@ impl Reranker {
     ) -> Result<Vec<Ranked>> {
         let pairs: Vec<(&str, &str)> = documents.iter().map(|d| (query, d.as_ref())).collect();
         rank(self.score_async(&pairs).await?, top_k)
+    }
+}
+
+/// Pads a batch of token-id rows and builds the tensors the model reads on `device`.
+pub(crate) fn model_input<'a>(
+    rows: impl ExactSizeIterator<Item = &'a [u32]> + Clone,
+    pad_token_id: u32,
+    host_embeddings: Option<&HostEmbeddings>,
+    device: &Device,
+) -> ModelInput {
+    let batch = rows.len();
+    let seq = rows.clone().map(<[u32]>::len).max().unwrap_or(0);
+    let pad = pad_token_id as i64;
+    let mut input_ids = Vec::with_capacity(batch * seq);
+    let mut position_ids = Vec::with_capacity(batch * seq);
+    let mut bias = Vec::with_capacity(batch * seq);
+    for row in rows {
+        // HF's create_position_ids_from_input_ids: cumsum(ids != pad) * (ids != pad) + pad.
+        // It looks at ids, not at the mask, so a `<pad>` typed inside the text also gets
+        // position `pad` and does not advance the count; we do the same.
+        let mut position = pad;
+        for t in 0..seq {
+            let id = row.get(t).map_or(pad, |&id| id as i64);
+            input_ids.push(id);
+            position_ids.push(if id == pad {
+                pad
+            } else {
+                position += 1;
+                position
+            });
+            // Padding is masked by place: a typed `<pad>` is a real, attended token.
+            // HF fills masked scores with the dtype's minimum.
+            bias.push(if t < row.len() { 0.0f32 } else { f32::MIN });
+        }
+    }
+    let words = match host_embeddings {
+        None => Words::Ids(Tensor::<2, Int>::from_data(TensorData::new(input_ids, [batch, seq]), device)),
+        Some(table) => {
+            let mut rows = Vec::with_capacity(batch * seq * table.hidden);
+            for &id in &input_ids {
+                table.push_row(id as usize, &mut rows);
+            }
+            Words::Vectors(Tensor::<3>::from_data(TensorData::new(rows, [batch, seq, table.hidden]), device))
+        }
+    };
+    ModelInput {
+        words,
+        position_ids: Tensor::<2, Int>::from_data(TensorData::new(position_ids, [batch, seq]), device),
+        attention_bias: Tensor::<4>::from_data(TensorData::new(bias, [batch, 1, 1, seq]), device),
     }
 }
 

@@ -10,7 +10,8 @@ fn load(model: &str, max_length: usize, batch_size: usize) -> Reranker {
 }
 
 fn load_on(backend: CpuBackend, model: &str, max_length: usize, batch_size: usize) -> Reranker {
-    let options = RerankerOptions { max_length: Some(max_length), batch_size, device: backend.device() };
+    let options =
+        RerankerOptions { max_length: Some(max_length), batch_size, device: backend.device(), ..Default::default() };
     Reranker::from_dir(model_dir(model), options).expect("fixture model loads")
 }
 
@@ -137,4 +138,31 @@ fn bad_input_is_a_typed_error_and_the_reranker_still_works() {
     assert!(matches!(Reranker::from_dir(model_dir("tiny"), too_short), Err(ja_rerank::Error::InvalidInput(_))));
     let no_batch = RerankerOptions { batch_size: 0, ..Default::default() };
     assert!(matches!(Reranker::from_dir(model_dir("tiny"), no_batch), Err(ja_rerank::Error::InvalidInput(_))));
+}
+
+#[test]
+fn host_word_embeddings_give_the_same_scores() {
+    let cases = cases_at(512);
+    for backend in CpuBackend::compiled() {
+        let options = |host| RerankerOptions {
+            max_length: Some(512),
+            batch_size: 7,
+            device: backend.device(),
+            host_word_embeddings: host,
+        };
+        let on_device = Reranker::from_dir(model_dir("tiny"), options(false)).unwrap().score(&pairs(&cases)).unwrap();
+        let on_host = Reranker::from_dir(model_dir("tiny"), options(true)).unwrap().score(&pairs(&cases)).unwrap();
+        for ((case, a), b) in cases.iter().zip(&on_device).zip(&on_host) {
+            assert!((a.score - b.score).abs() <= 1e-6, "{} {}: {} vs {}", backend.name(), case.name, a.score, b.score);
+            assert!((b.score - case.scores["tiny"]).abs() <= TOLERANCE);
+        }
+    }
+}
+
+#[test]
+fn self_check_passes_on_every_cpu_backend() {
+    for backend in CpuBackend::compiled() {
+        let check = pollster::block_on(ja_rerank::backend::self_check(&backend.device().unwrap())).unwrap();
+        assert!(check.max_abs_diff <= 1e-4, "{}: {check:?}", backend.name());
+    }
 }

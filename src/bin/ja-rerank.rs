@@ -110,7 +110,12 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
         format!("backend \"{}\" is not compiled in (cargo feature \"{}\")", backend.name(), backend.name())
     })?;
     let start = Instant::now();
-    let options = RerankerOptions { max_length: args.max_length, batch_size: args.batch_size, device: Some(device) };
+    let options = RerankerOptions {
+        max_length: args.max_length,
+        batch_size: args.batch_size,
+        device: Some(device),
+        ..Default::default()
+    };
     let reranker = Reranker::from_dir(&args.model, options).map_err(|e| e.to_string())?;
     if args.timing {
         eprintln!("loaded {} on {} in {:.2} s", args.model.display(), backend.name(), start.elapsed().as_secs_f64());

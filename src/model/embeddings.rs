@@ -26,13 +26,26 @@ impl Embeddings {
         }
     }
 
-    /// `[batch, seq]` ids → `[batch, seq, hidden]`.
-    pub fn forward(&self, input_ids: Tensor<2, Int>, position_ids: Tensor<2, Int>) -> Tensor<3> {
+    /// Words (ids or looked-up rows) and `[batch, seq]` position ids → `[batch, seq, hidden]`.
+    pub fn forward(&self, words: Words, position_ids: Tensor<2, Int>) -> Tensor<3> {
         let [_, hidden] = self.token_type_embeddings.weight.dims();
         // Cross-encoders built on XLM-R use token type 0 for both segments, so the token-type
         // term is row 0 broadcast, not a lookup.
         let token_type = self.token_type_embeddings.weight.val().slice(0..1).reshape([1, 1, hidden]);
-        let x = self.word_embeddings.forward(input_ids) + self.position_embeddings.forward(position_ids) + token_type;
+        let words = match words {
+            Words::Ids(ids) => self.word_embeddings.forward(ids),
+            Words::Vectors(vectors) => vectors,
+        };
+        let x = words + self.position_embeddings.forward(position_ids) + token_type;
         self.LayerNorm.forward(x)
     }
+}
+
+/// The word part of the input: ids to look up on the device, or rows already looked up on the
+/// host (`load::HostEmbeddings`).
+pub enum Words {
+    /// `[batch, seq]` token ids.
+    Ids(Tensor<2, Int>),
+    /// `[batch, seq, hidden]` word-embedding rows.
+    Vectors(Tensor<3>),
 }

@@ -10,7 +10,7 @@ mod embeddings;
 mod head;
 mod layer;
 
-pub use embeddings::Embeddings;
+pub use embeddings::{Embeddings, Words};
 pub use head::ClassificationHead;
 pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
@@ -38,8 +38,8 @@ pub struct XlmRobertaForSequenceClassification {
 
 /// One padded batch on its way into the model.
 pub struct ModelInput {
-    /// `[batch, seq]` token ids, right-padded with `pad_token_id`.
-    pub input_ids: Tensor<2, Int>,
+    /// Token ids `[batch, seq]` right-padded with `pad_token_id`, or their embedding rows.
+    pub words: Words,
     /// `[batch, seq]` RoBERTa position ids: real tokens `pad+1 ..`, pads `pad`.
     pub position_ids: Tensor<2, Int>,
     /// `[batch, 1, 1, seq]` additive mask: 0 for real tokens, a huge negative for pads.
@@ -61,7 +61,7 @@ impl XlmRobertaForSequenceClassification {
 
     /// `[batch]` logits (num_labels = 1) for a padded batch.
     pub fn forward(&self, input: ModelInput) -> Tensor<1> {
-        let mut hidden = self.roberta.embeddings.forward(input.input_ids, input.position_ids);
+        let mut hidden = self.roberta.embeddings.forward(input.words, input.position_ids);
         let last = self.roberta.encoder.layer.len().saturating_sub(1);
         for (i, layer) in self.roberta.encoder.layer.iter().enumerate() {
             hidden = if i == last {
