@@ -9,3 +9,39 @@ need_apt() {  # need_apt COMMAND PACKAGE...
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
 }
+
+# The wasm toolchain, installed without touching GitHub: the rustup target, wasm-bindgen-cli at
+# exactly Cargo.lock's wasm-bindgen version (a mismatch makes wasm-pack try to download one),
+# wasm-pack, and wasm-opt (Debian's binaryen; otherwise wasm-pack downloads it).
+ensure_wasm_toolchain() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+  if [[ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]]; then
+    step "cargo install wasm-bindgen-cli $want (a few minutes, once)"
+    cargo install wasm-bindgen-cli --version "=$want"
+  fi
+  command -v wasm-pack >/dev/null || { step "cargo install wasm-pack (a few minutes, once)"; cargo install wasm-pack; }
+  need_apt wasm-opt binaryen
+  need_apt node nodejs npm
+}
+
+# Headless Chromium and its driver (Debian packages; no browser downloads).
+ensure_chromium() {
+  need_apt chromium chromium
+  need_apt chromedriver chromium-driver
+}
+
+# Starts tools/serve.mjs --hub in the background on a fixed port (the browser tests bake the URL
+# in at compile time, so a fixed one avoids rebuilding them); sets TEST_SERVER and registers a
+# trap that stops it.
+start_hub_server() {
+  local log; log=$(mktemp)
+  node tools/serve.mjs --port "${JA_RERANK_TEST_PORT:-8787}" --hub > "$log" 2>&1 &
+  HUB_PID=$!
+  trap 'kill $HUB_PID 2>/dev/null || true' EXIT
+  for _ in $(seq 50); do grep -q serving "$log" && break; sleep 0.1; done
+  TEST_SERVER=$(grep -oE 'http://[0-9.:]+' "$log" | head -1)
+  [[ -n "$TEST_SERVER" ]] || { cat "$log"; echo "test server did not start" >&2; return 1; }
+  echo "hub test server: $TEST_SERVER"
+}

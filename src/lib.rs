@@ -23,3 +23,6 @@ pub use reranker::{Ranked, Reranker, RerankerOptions, Score, ScorePlan};
 
 /// Re-exported so callers can pick a device without depending on burn themselves.
 pub use burn::tensor::Device;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;

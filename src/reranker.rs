@@ -8,12 +8,11 @@ use crate::config::ModelConfig;
 use crate::error::{Error, Result};
 use crate::load::{HostEmbeddings, load_weights};
 use crate::model::{ModelInput, Words, XlmRobertaForSequenceClassification};
-use crate::tokenize::{PairTokenizer, plan_batches};
+use crate::tokenize::{BatchLimits, PairTokenizer, plan_batches};
 
-/// Scores are at most this many attention-score cells per batch (pairs × seq²; × heads × 4
-/// bytes in memory): 2^22 cells × 12 heads ≈ 200 MB for small-v1. Long inputs get smaller
-/// batches instead of exhausting wasm's 4 GiB.
-const MAX_BATCH_CELLS: usize = 1 << 22;
+/// Default bound on the largest activation of a batch (the attention scores, `pairs × heads ×
+/// seq² × 4` bytes): long inputs get smaller batches instead of exhausting wasm's 4 GiB.
+const DEFAULT_MAX_ACTIVATION_BYTES: u64 = 256 << 20;
 
 #[derive(Debug, Clone)]
 pub struct RerankerOptions {
@@ -26,13 +25,16 @@ pub struct RerankerOptions {
     /// Look word embeddings up in host memory instead of on the device (for GPUs whose largest
     /// storage binding cannot hold the table). Same scores either way.
     pub host_word_embeddings: bool,
+    /// Largest activation tensor a batch may create, in bytes (a GPU's largest storage binding,
+    /// say); `None` = 256 MiB. Batches shrink to fit; a single pair always runs.
+    pub max_activation_bytes: Option<u64>,
 }
 
 impl Default for RerankerOptions {
     fn default() -> Self {
         // Small batches are fastest on the CPU: length-sorted pairs already pad little, and a
         // batch's attention scores stay in cache (README, "CPU backend").
-        Self { max_length: None, batch_size: 4, device: None, host_word_embeddings: false }
+        Self { max_length: None, batch_size: 4, device: None, host_word_embeddings: false, max_activation_bytes: None }
     }
 }
 
@@ -62,7 +64,7 @@ pub struct Reranker {
     tokenizer: PairTokenizer,
     config: ModelConfig,
     device: Device,
-    batch_size: usize,
+    limits: BatchLimits,
 }
 
 /// Pairs tokenized and grouped into batches, ready to run one batch at a time (so a caller can
@@ -142,7 +144,13 @@ impl Reranker {
         let device = options.device.unwrap_or_else(cpu_device);
         let mut model = XlmRobertaForSequenceClassification::new(&config, &device);
         let host_embeddings = load_weights(&mut model, safetensors, options.host_word_embeddings)?;
-        Ok(Self { model, host_embeddings, tokenizer, config, device, batch_size: options.batch_size })
+        let bytes = options.max_activation_bytes.unwrap_or(DEFAULT_MAX_ACTIVATION_BYTES) as usize;
+        let limits = BatchLimits {
+            max_pairs: options.batch_size,
+            max_cells: bytes / (4 * config.num_attention_heads),
+            max_tokens: bytes / (4 * config.intermediate_size.max(config.hidden_size)),
+        };
+        Ok(Self { model, host_embeddings, tokenizer, config, device, limits })
     }
 
     /// Reads `config.json`, `tokenizer.json` and `model.safetensors` from a folder in Hub layout.
@@ -171,7 +179,7 @@ impl Reranker {
     }
 
     pub fn batch_size(&self) -> usize {
-        self.batch_size
+        self.limits.max_pairs
     }
 
     /// Tokenizes and batches `pairs`. An empty query is refused: it carries no information and is
@@ -188,7 +196,7 @@ impl Reranker {
             })
             .collect::<Result<Vec<_>>>()?;
         let lengths: Vec<usize> = ids.iter().map(Vec::len).collect();
-        let batches = plan_batches(&lengths, self.batch_size, MAX_BATCH_CELLS);
+        let batches = plan_batches(&lengths, self.limits);
         Ok(ScorePlan { ids, batches })
     }
 

@@ -71,11 +71,21 @@ impl PairTokenizer {
     }
 }
 
+/// How big a batch may grow.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchLimits {
+    pub max_pairs: usize,
+    /// Attention-score cells per head, `pairs × seq_len²`.
+    pub max_cells: usize,
+    /// Padded tokens, `pairs × seq_len` (bounds the FFN activations).
+    pub max_tokens: usize,
+}
+
 /// Groups items into batches: longest first, so that each batch pads to a length close to its
-/// members', and limited both by `max_pairs` and by `max_cells`, the batch's attention-score
-/// cells (`pairs × seq_len²`), which bounds memory for long inputs. Returns indices into
-/// `lengths`; every index appears exactly once.
-pub fn plan_batches(lengths: &[usize], max_pairs: usize, max_cells: usize) -> Vec<Vec<usize>> {
+/// members', within `limits`, which bound memory for long inputs. Returns indices into
+/// `lengths`; every index appears exactly once; an item over the limits on its own still gets
+/// a batch of one.
+pub fn plan_batches(lengths: &[usize], limits: BatchLimits) -> Vec<Vec<usize>> {
     let mut order: Vec<usize> = (0..lengths.len()).collect();
     // Stable sort: equal lengths keep input order, so plans are deterministic.
     order.sort_by(|&a, &b| lengths[b].cmp(&lengths[a]));
@@ -87,8 +97,11 @@ pub fn plan_batches(lengths: &[usize], max_pairs: usize, max_cells: usize) -> Ve
         if current.is_empty() {
             seq_len = lengths[i];
         }
-        let cells = (current.len() + 1) * seq_len * seq_len;
-        if !current.is_empty() && (current.len() == max_pairs.max(1) || cells > max_cells) {
+        let n = current.len() + 1;
+        let full = current.len() >= limits.max_pairs.max(1)
+            || n * seq_len * seq_len > limits.max_cells
+            || n * seq_len > limits.max_tokens;
+        if !current.is_empty() && full {
             batches.push(std::mem::take(&mut current));
             seq_len = lengths[i];
         }
@@ -102,12 +115,16 @@ pub fn plan_batches(lengths: &[usize], max_pairs: usize, max_cells: usize) -> Ve
 
 #[cfg(test)]
 mod tests {
-    use super::plan_batches;
+    use super::{BatchLimits, plan_batches};
+
+    fn limits(max_pairs: usize, max_cells: usize, max_tokens: usize) -> BatchLimits {
+        BatchLimits { max_pairs, max_cells, max_tokens }
+    }
 
     #[test]
     fn batches_cover_every_item_once_longest_first() {
         let lengths = [5, 300, 7, 7, 120, 512, 3];
-        let batches = plan_batches(&lengths, 3, usize::MAX);
+        let batches = plan_batches(&lengths, limits(3, usize::MAX, usize::MAX));
         assert_eq!(batches, vec![vec![5, 1, 4], vec![2, 3, 0], vec![6]]);
         let mut all: Vec<usize> = batches.concat();
         all.sort();
@@ -118,10 +135,12 @@ mod tests {
     fn attention_budget_splits_long_batches() {
         let lengths = [512, 512, 512, 16, 16];
         // Room for two 512² score matrices: long pairs go two by two.
-        let batches = plan_batches(&lengths, 32, 2 * 512 * 512);
+        let batches = plan_batches(&lengths, limits(32, 2 * 512 * 512, usize::MAX));
         assert_eq!(batches, vec![vec![0, 1], vec![2, 3], vec![4]]);
-        assert!(plan_batches(&[], 8, 100).is_empty());
+        assert!(plan_batches(&[], limits(8, 100, 100)).is_empty());
         // A single item larger than the budget still gets its own batch.
-        assert_eq!(plan_batches(&[100], 8, 10), vec![vec![0]]);
+        assert_eq!(plan_batches(&[100], limits(8, 10, 10)), vec![vec![0]]);
+        // The token budget: 1000 padded tokens fit three pairs of 300.
+        assert_eq!(plan_batches(&[300; 5], limits(32, usize::MAX, 1000)), vec![vec![0, 1, 2], vec![3, 4]]);
     }
 }

@@ -1,4 +1,5 @@
 //! The `ja-rerank` binary end to end on a committed fixture.
+#![cfg(not(target_arch = "wasm32"))] // native only; the browser tests are tests/web_*.rs
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Parity of the full-size stand-in (exact small-v1 shape, ~470 MB, not committed). Generate it
 //! with `tools/fixtures/run make_full.py`; CI does and sets JA_RERANK_REQUIRE_FULL=1, which turns
 //! a missing file into a failure instead of a skip.
+#![cfg(not(target_arch = "wasm32"))] // native only; the browser tests are tests/web_*.rs
 
 mod common;
 

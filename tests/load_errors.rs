@@ -1,5 +1,6 @@
 //! Broken model files give typed errors that name the culprit; extra tensors a classifier does
 //! not use are ignored.
+#![cfg(not(target_arch = "wasm32"))] // native only; the browser tests are tests/web_*.rs
 
 mod common;
 

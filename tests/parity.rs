@@ -1,4 +1,5 @@
 //! Scores and ids equal the reference (HF tokenizers + PyTorch) on the committed stand-ins.
+#![cfg(not(target_arch = "wasm32"))] // native only; the browser tests are tests/web_*.rs
 
 mod common;
 
@@ -149,6 +150,7 @@ fn host_word_embeddings_give_the_same_scores() {
             batch_size: 7,
             device: backend.device(),
             host_word_embeddings: host,
+            max_activation_bytes: None,
         };
         let on_device = Reranker::from_dir(model_dir("tiny"), options(false)).unwrap().score(&pairs(&cases)).unwrap();
         let on_host = Reranker::from_dir(model_dir("tiny"), options(true)).unwrap().score(&pairs(&cases)).unwrap();
@@ -164,5 +166,17 @@ fn self_check_passes_on_every_cpu_backend() {
     for backend in CpuBackend::compiled() {
         let check = pollster::block_on(ja_rerank::backend::self_check(&backend.device().unwrap())).unwrap();
         assert!(check.max_abs_diff <= 1e-4, "{}: {check:?}", backend.name());
+    }
+}
+
+#[test]
+fn a_tiny_activation_budget_only_shrinks_batches() {
+    let cases = cases_at(512);
+    let options = RerankerOptions { batch_size: 16, max_activation_bytes: Some(1), ..Default::default() };
+    let reranker = Reranker::from_dir(model_dir("odd"), options).unwrap();
+    let plan = reranker.plan(&pairs(&cases)).unwrap();
+    assert_eq!(plan.num_batches(), cases.len(), "every pair alone");
+    for (case, s) in cases.iter().zip(reranker.score_plan(&plan).unwrap()) {
+        assert!((s.score - case.scores["odd"]).abs() <= TOLERANCE, "{}", case.name);
     }
 }

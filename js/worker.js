@@ -1,0 +1,64 @@
+// The Web Worker entry of ja-rerank: runs the reranker off the main thread so the page keeps
+// painting while it scores. Spoken to by RerankerWorker (client.js); see that file for the protocol.
+import init, { Reranker } from "./ja_rerank.js";
+
+let ready = null;
+let reranker = null;
+const controllers = new Map();
+
+function fail(id, error) {
+  self.postMessage({
+    id,
+    type: "error",
+    error: { name: error?.name ?? "Error", message: error?.message ?? String(error), code: error?.code ?? "BACKEND" },
+  });
+}
+
+function disposed() {
+  const error = new Error("this reranker was disposed; load another");
+  error.name = "RerankerError";
+  error.code = "DISPOSED";
+  return error;
+}
+
+self.onmessage = async ({ data }) => {
+  const { id, type } = data;
+  if (type === "abort") {
+    controllers.get(data.target)?.abort();
+    return;
+  }
+  try {
+    ready ??= init(data.wasm ? { module_or_path: data.wasm } : undefined);
+    await ready;
+    let result = null;
+    if (type === "load") {
+      reranker?.dispose();
+      reranker = null;
+      reranker = await Reranker.load({
+        ...data.options,
+        onProgress: (event) => self.postMessage({ id, type: "progress", event }),
+        onBackendChange: (event) => self.postMessage({ type: "backend", event, info: reranker?.info }),
+      });
+    } else if (type === "rerank" || type === "score") {
+      if (!reranker) throw disposed();
+      const controller = new AbortController();
+      controllers.set(id, controller);
+      try {
+        result =
+          type === "rerank"
+            ? await reranker.rerank(data.query, data.documents, { ...data.options, signal: controller.signal })
+            : await reranker.score(data.pairs, { signal: controller.signal });
+      } finally {
+        controllers.delete(id);
+      }
+    } else if (type === "dispose") {
+      reranker?.dispose();
+      reranker = null;
+    } else {
+      throw new Error(`unknown message type ${type}`);
+    }
+    self.postMessage({ id, type: "result", result, info: reranker?.info ?? null });
+  } catch (error) {
+    fail(id, error);
+  }
+};

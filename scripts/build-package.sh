@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/: wasm-pack (web target, WebGPU + CPU backends, simd128),
+# the worker and its client, and the package.json (tools/package-json.mjs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+ensure_wasm_toolchain
+
+step "wasm-pack build (release, --target web, features flex + webgpu)"
+wasm-pack build --release --target web --out-dir pkg --out-name ja_rerank \
+  . --no-default-features --features flex,webgpu
+cp js/worker.js js/client.js js/client.d.ts pkg/
+cp README.md pkg/README.md
+node tools/package-json.mjs pkg
+ls -l pkg/ja_rerank_bg.wasm

@@ -1,0 +1,78 @@
+//! JS errors with a stable `code`, so callers can branch without parsing messages.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    InvalidInput,
+    ModelLoad,
+    Network,
+    Backend,
+    Disposed,
+    Aborted,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidInput => "INVALID_INPUT",
+            Code::ModelLoad => "MODEL_LOAD",
+            Code::Network => "NETWORK",
+            Code::Backend => "BACKEND",
+            Code::Disposed => "DISPOSED",
+            Code::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// An error on its way to JS.
+#[derive(Debug, Clone)]
+pub struct WebError {
+    pub code: Code,
+    pub message: String,
+}
+
+pub type WebResult<T> = Result<T, WebError>;
+
+impl WebError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidInput, message)
+    }
+
+    /// A JS `Error` named `RerankerError` with `code` set.
+    pub fn into_js(self) -> JsValue {
+        let error = js_sys::Error::new(&self.message);
+        error.set_name("RerankerError");
+        let _ = js_sys::Reflect::set(&error, &"code".into(), &self.code.as_str().into());
+        error.into()
+    }
+
+    /// Describes a JS exception (a rejected promise, a thrown TypeError) for a message.
+    pub fn describe(value: &JsValue) -> String {
+        if let Some(error) = value.dyn_ref::<js_sys::Error>() {
+            return format!("{}: {}", String::from(error.name()), String::from(error.message()));
+        }
+        value.as_string().unwrap_or_else(|| format!("{value:?}"))
+    }
+}
+
+impl From<crate::Error> for WebError {
+    fn from(e: crate::Error) -> Self {
+        let code = match &e {
+            crate::Error::Config { .. } | crate::Error::Tokenizer(_) | crate::Error::Weights(_) => Code::ModelLoad,
+            crate::Error::InvalidInput(_) => Code::InvalidInput,
+            crate::Error::Backend(_) => Code::Backend,
+        };
+        WebError::new(code, e.to_string())
+    }
+}
+
+impl From<WebError> for JsValue {
+    fn from(e: WebError) -> Self {
+        e.into_js()
+    }
+}

@@ -1,0 +1,225 @@
+//! Hub files over HTTP: `{hub_url}/{model}/resolve/{revision}/{file}`, streamed with progress,
+//! kept in the browser's Cache Storage so a reload or a second visit reads them from disk (and
+//! works offline). Works in a window and in a worker.
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, ReadableStreamReadResult, Response, ResponseInit};
+
+use super::error::{Code, WebError, WebResult};
+
+/// Cache Storage bucket; bump the suffix if the stored format ever changes.
+const CACHE_NAME: &str = "ja-rerank-hub-v1";
+
+/// Progress is reported at most every this many bytes (and at the end), so a 470 MB download
+/// makes a few hundred callbacks, not tens of thousands.
+const PROGRESS_STEP: u64 = 1 << 20;
+
+/// Where the model's files live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubSource {
+    pub hub_url: String,
+    pub model: String,
+    pub revision: String,
+}
+
+impl HubSource {
+    pub fn url(&self, file: &str) -> String {
+        format!("{}/{}/resolve/{}/{}", self.hub_url.trim_end_matches('/'), self.model, self.revision, file)
+    }
+}
+
+/// A file's bytes and where they came from.
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    pub from_cache: bool,
+}
+
+/// What `fetch`, `caches` and `setTimeout` hang off: a window or a worker's global scope.
+enum Global {
+    Window(web_sys::Window),
+    Worker(web_sys::WorkerGlobalScope),
+}
+
+fn global() -> WebResult<Global> {
+    let g = js_sys::global();
+    if let Some(w) = g.dyn_ref::<web_sys::Window>() {
+        return Ok(Global::Window(w.clone()));
+    }
+    if let Some(w) = g.dyn_ref::<web_sys::WorkerGlobalScope>() {
+        return Ok(Global::Worker(w.clone()));
+    }
+    Err(WebError::new(Code::Network, "no window or worker global scope to fetch from"))
+}
+
+impl Global {
+    fn fetch(&self, url: &str) -> Promise {
+        match self {
+            Global::Window(w) => w.fetch_with_str(url),
+            Global::Worker(w) => w.fetch_with_str(url),
+        }
+    }
+
+    fn caches(&self) -> Result<CacheStorage, JsValue> {
+        match self {
+            Global::Window(w) => w.caches(),
+            Global::Worker(w) => w.caches(),
+        }
+    }
+}
+
+/// Lets the event loop run (so a worker can receive an abort message between batches).
+pub async fn yield_now() {
+    let promise = Promise::new(&mut |resolve, _| {
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        match set_timeout {
+            Some(f) => {
+                let _ = f.call2(&JsValue::NULL, &resolve, &0.into());
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&format!("ja-rerank: {message}").into());
+}
+
+async fn open_cache(g: &Global) -> Option<Cache> {
+    // Cache Storage is missing outside secure contexts and throws in some private modes:
+    // caching is an optimisation, so its absence is a warning, never an error.
+    let storage = match g.caches() {
+        Ok(s) => s,
+        Err(e) => {
+            warn(&format!("Cache Storage unavailable, downloading without caching ({})", WebError::describe(&e)));
+            return None;
+        }
+    };
+    match JsFuture::from(storage.open(CACHE_NAME)).await {
+        Ok(cache) => cache.dyn_into::<Cache>().ok(),
+        Err(e) => {
+            warn(&format!("cannot open Cache Storage ({})", WebError::describe(&e)));
+            None
+        }
+    }
+}
+
+/// The body length a response promises, when it promises one we can check: `Content-Length` of
+/// an unencoded body (with `Content-Encoding`, it counts compressed bytes, not what we read).
+fn expected_length(response: &Response) -> Option<u64> {
+    let headers = response.headers();
+    let encoding = headers.get("content-encoding").ok().flatten();
+    if encoding.is_some_and(|e| !e.eq_ignore_ascii_case("identity")) {
+        return None;
+    }
+    headers.get("content-length").ok().flatten().and_then(|v| v.trim().parse().ok())
+}
+
+/// Progress callback: `(loaded, total, from_cache)`.
+pub type OnProgress<'a> = &'a dyn Fn(u64, Option<u64>, bool);
+
+/// Reads a response body into one buffer, sized up front when the length is known, reporting
+/// progress.
+async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgress<'_>) -> Result<Vec<u8>, String> {
+    let total = expected_length(response);
+    let mut bytes: Vec<u8> = Vec::new();
+    if let Some(n) = total {
+        bytes.try_reserve_exact(n as usize).map_err(|_| format!("cannot allocate {n} bytes"))?;
+    }
+    on_progress(0, total, from_cache);
+    let Some(body) = response.body() else {
+        return Ok(bytes);
+    };
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut reported = 0u64;
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| WebError::describe(&e))?;
+        let chunk: ReadableStreamReadResult = chunk.unchecked_into();
+        if chunk.get_done().unwrap_or(false) {
+            break;
+        }
+        let data: Uint8Array = chunk.get_value().unchecked_into();
+        let start = bytes.len();
+        let n = data.length() as usize;
+        bytes.try_reserve(n).map_err(|_| format!("cannot allocate {} bytes", start + n))?;
+        bytes.resize(start + n, 0);
+        data.copy_to(&mut bytes[start..]);
+        let loaded = bytes.len() as u64;
+        if loaded - reported >= PROGRESS_STEP {
+            reported = loaded;
+            on_progress(loaded, total, from_cache);
+        }
+    }
+    on_progress(bytes.len() as u64, total.or(Some(bytes.len() as u64)), from_cache);
+    if let Some(n) = total
+        && n != bytes.len() as u64
+    {
+        return Err(format!("truncated: received {} of {n} bytes", bytes.len()));
+    }
+    Ok(bytes)
+}
+
+/// One Hub file: from Cache Storage when `use_cache` and present, else from the network (then
+/// stored, unless the body was short of its Content-Length).
+pub async fn fetch_file(url: &str, use_cache: bool, on_progress: OnProgress<'_>) -> WebResult<Fetched> {
+    let g = global()?;
+    let cache = if use_cache { open_cache(&g).await } else { None };
+
+    if let Some(cache) = &cache
+        && let Ok(hit) = JsFuture::from(cache.match_with_str(url)).await
+        && let Ok(response) = hit.dyn_into::<Response>()
+    {
+        match read_body(&response, true, on_progress).await {
+            Ok(bytes) => return Ok(Fetched { bytes, from_cache: true }),
+            Err(e) => {
+                // A damaged entry is dropped and fetched again.
+                warn(&format!("cached {url} unreadable ({e}); downloading again"));
+                let _ = JsFuture::from(cache.delete_with_str(url)).await;
+            }
+        }
+    }
+
+    let response = JsFuture::from(g.fetch(url))
+        .await
+        .map_err(|e| WebError::new(Code::Network, format!("{url}: {}", WebError::describe(&e))))?;
+    let response: Response = response.unchecked_into();
+    if !response.ok() {
+        let status = response.status();
+        // 4xx: this model/revision/file is not there (or not ours to read); 5xx: try again later.
+        let code = if (400..500).contains(&status) { Code::ModelLoad } else { Code::Network };
+        return Err(WebError::new(code, format!("{url}: HTTP {status}")));
+    }
+    let mut bytes = read_body(&response, false, on_progress)
+        .await
+        .map_err(|e| WebError::new(Code::Network, format!("{url}: {e}")))?;
+
+    if let Some(cache) = &cache {
+        store(cache, url, &mut bytes).await;
+    }
+    Ok(Fetched { bytes, from_cache: false })
+}
+
+/// Puts a complete body in the cache. Failure (quota, private mode) only costs a re-download.
+async fn store(cache: &Cache, url: &str, bytes: &mut [u8]) {
+    let init = ResponseInit::new();
+    init.set_status(200);
+    let headers = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&headers, &"content-length".into(), &bytes.len().to_string().into());
+    let _ = js_sys::Reflect::set(&headers, &"content-type".into(), &"application/octet-stream".into());
+    init.set_headers(&headers);
+    // The Response constructor copies the bytes out of wasm memory; the copy lives until
+    // the cache has written it.
+    let response = match Response::new_with_opt_u8_array_and_init(Some(bytes), &init) {
+        Ok(r) => r,
+        Err(e) => return warn(&format!("not caching {url}: {}", WebError::describe(&e))),
+    };
+    if let Err(e) = JsFuture::from(cache.put_with_str(url, &response)).await {
+        warn(&format!("not caching {url}: {}", WebError::describe(&e)));
+    }
+}

@@ -1,0 +1,47 @@
+//! Losing the WebGPU device mid-use moves the reranker to the CPU, says so, and keeps scoring
+//! correctly. Its own test binary (so its own page): the lost device is gone for the page.
+#![cfg(target_arch = "wasm32")]
+
+mod web_support;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use ja_rerank::web::Reranker;
+use js_sys::Function;
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+use web_support::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen_test]
+async fn a_lost_gpu_moves_the_reranker_to_the_cpu() {
+    let changes = Rc::new(RefCell::new(Vec::<(String, String)>::new()));
+    let sink = changes.clone();
+    let on_change = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
+        sink.borrow_mut().push((get(&e, "from").as_string().unwrap(), get(&e, "to").as_string().unwrap()));
+    });
+    let o = options("tiny", json!({ "backend": "webgpu" }));
+    set(&o, "onBackendChange", on_change.as_ref().unchecked_ref::<Function>());
+    let r = Reranker::load(o).await.unwrap();
+    assert_eq!(r.backend(), "webgpu");
+    let cases = cases(512);
+
+    let before = numbers(&await_promise(r.score(pairs_js(&cases[..6]), JsValue::UNDEFINED)).await.unwrap());
+    assert_scores_match(&before, &cases[..6], "tiny", "webgpu before loss");
+
+    Reranker::simulate_device_loss().await.unwrap();
+    let after = numbers(&await_promise(r.score(pairs_js(&cases), JsValue::UNDEFINED)).await.unwrap());
+    assert_scores_match(&after, &cases, "tiny", "after device loss");
+    assert_eq!(r.backend(), "cpu");
+    assert_eq!(*changes.borrow(), vec![("webgpu".to_string(), "cpu".to_string())]);
+    assert!(get(&r.info(), "backendReason").as_string().unwrap().contains("WebGPU"));
+
+    // Later calls stay on the CPU without further changes; a new "auto" load avoids the lost GPU.
+    await_promise(r.score(pairs_js(&cases[..2]), JsValue::UNDEFINED)).await.unwrap();
+    assert_eq!(changes.borrow().len(), 1);
+    let again = Reranker::load(options("tiny", json!({}))).await.unwrap();
+    assert_eq!(again.backend(), "cpu");
+}

@@ -1,0 +1,124 @@
+//! Helpers for the browser tests: the Hub-layout test server (tools/serve.mjs --hub, started by
+//! scripts/test.sh; its URL is baked in at compile time), JS values from JSON, and the
+//! committed reference.
+#![allow(dead_code)]
+
+use js_sys::{Array, Reflect};
+use serde::Deserialize;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+pub const REFERENCE: &str = include_str!("../../fixtures/reference.json");
+pub const TOLERANCE: f64 = 1e-4;
+
+/// The test server, e.g. `http://127.0.0.1:8787`; the Hub layout lives under `/hub`.
+pub fn server() -> &'static str {
+    option_env!("JA_RERANK_TEST_SERVER")
+        .expect("JA_RERANK_TEST_SERVER must be set at build time (scripts/test.sh starts tools/serve.mjs --hub)")
+}
+
+pub fn hub() -> String {
+    format!("{}/hub", server())
+}
+
+#[derive(Deserialize, Clone)]
+pub struct Case {
+    pub name: String,
+    pub query: String,
+    pub passage: String,
+    pub max_length: usize,
+    pub scores: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Deserialize)]
+struct Reference {
+    cases: Vec<Case>,
+}
+
+pub fn cases(max_length: usize) -> Vec<Case> {
+    let r: Reference = serde_json::from_str(REFERENCE).unwrap();
+    r.cases.into_iter().filter(|c| c.max_length == max_length).collect()
+}
+
+/// A plain JS value (objects as objects, not Maps) from JSON.
+pub fn js(value: serde_json::Value) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
+}
+
+/// Load options for a stand-in on the test server, merged with `extra`.
+pub fn options(model: &str, extra: serde_json::Value) -> JsValue {
+    let mut o = serde_json::json!({ "hubUrl": hub(), "model": format!("stand-in/{model}") });
+    if let serde_json::Value::Object(extra) = extra {
+        for (k, v) in extra {
+            o[k] = v;
+        }
+    }
+    js(o)
+}
+
+pub fn set(target: &JsValue, key: &str, value: &JsValue) {
+    Reflect::set(target, &key.into(), value).unwrap();
+}
+
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &key.into()).unwrap()
+}
+
+pub async fn await_promise(p: js_sys::Promise) -> Result<JsValue, JsValue> {
+    JsFuture::from(p).await
+}
+
+/// The `code` of a rejected call, or "OK: ..." when it did not fail (for the caller's assert).
+pub fn code_of(result: Result<JsValue, JsValue>) -> String {
+    match result {
+        Ok(v) => format!("OK: {v:?}"),
+        Err(e) => {
+            assert_eq!(get(&e, "name").as_string().as_deref(), Some("RerankerError"), "{e:?}");
+            get(&e, "code").as_string().unwrap_or_else(|| panic!("no code on {e:?}"))
+        }
+    }
+}
+
+pub fn numbers(value: &JsValue) -> Vec<f64> {
+    value.dyn_ref::<Array>().expect("an array").iter().map(|v| v.as_f64().unwrap()).collect()
+}
+
+pub fn pairs_js(cases: &[Case]) -> JsValue {
+    js(serde_json::Value::Array(cases.iter().map(|c| serde_json::json!([c.query, c.passage])).collect()))
+}
+
+/// Hub request counts by path since the last reset.
+pub async fn stats() -> serde_json::Value {
+    let response = fetch(&format!("{}/__stats", server())).await;
+    let text = JsFuture::from(response.text().unwrap()).await.unwrap().as_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+pub async fn fetch(url: &str) -> web_sys::Response {
+    let window = web_sys::window().expect("tests run in a window");
+    JsFuture::from(window.fetch_with_str(url)).await.unwrap().unchecked_into()
+}
+
+/// How often the server saw `file` of `model` at `revision`.
+pub async fn fetch_count(model: &str, revision: &str, file: &str) -> u64 {
+    let path = format!("/hub/stand-in/{model}/resolve/{revision}/{file}");
+    stats().await.get(&path).and_then(|v| v.as_u64()).unwrap_or(0)
+}
+
+/// A revision nobody else uses, so Cache Storage and the request counts start empty for it.
+pub fn fresh_revision(tag: &str) -> String {
+    format!("{tag}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+pub fn assert_scores_match(got: &[f64], cases: &[Case], model: &str, what: &str) -> f64 {
+    assert_eq!(got.len(), cases.len());
+    let mut worst = 0.0f64;
+    for (s, c) in got.iter().zip(cases) {
+        let d = (s - c.scores[model]).abs();
+        assert!(d <= TOLERANCE, "{what} {model} {}: {s} vs {}", c.name, c.scores[model]);
+        worst = worst.max(d);
+    }
+    web_sys::console::log_1(&format!("{what} {model}: {} pairs, max |Δscore| {worst:.2e}", got.len()).into());
+    worst
+}

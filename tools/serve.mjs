@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// A small HTTP server for the demo, the browser tests and the benchmarks. No dependencies.
+//
+//   node tools/serve.mjs [--port 8080] [--host 127.0.0.1] [--root DIR] [--mount /url=DIR ...] [--hub]
+//
+// --root / --mount   static files (index.html for directories)
+// --hub              Hub layout at /hub/{org}/{name}/resolve/{revision}/{file}: the committed
+//                    stand-ins as "stand-in/tiny", "stand-in/odd", and "stand-in/full" when
+//                    fixtures/full exists. Any revision resolves. Test repos with faults:
+//                    "stand-in/truncated" (model.safetensors cut short of its Content-Length),
+//                    "stand-in/broken" (HTTP 500). GET /__stats counts hub requests by path;
+//                    POST /__stats/reset clears them.
+// Every response allows cross-origin reads (CORS, CORP) and carries COOP/COEP, so pages are
+// cross-origin isolated (needed for wasm threads) and may fetch from other local ports.
+import { createServer } from "node:http";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { extname, join, normalize, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".txt": "text/plain; charset=utf-8",
+  ".ts": "text/plain; charset=utf-8",
+};
+
+export const HUB_REPOS = {
+  "stand-in/tiny": join(ROOT, "fixtures/models/tiny"),
+  "stand-in/odd": join(ROOT, "fixtures/models/odd"),
+  "stand-in/full": join(ROOT, "fixtures/full"),
+  "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),
+  "stand-in/broken": join(ROOT, "fixtures/models/tiny"),
+};
+
+function parseArgs(argv) {
+  const args = { port: 8080, host: "127.0.0.1", mounts: [], hub: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--port") args.port = Number(argv[++i]);
+    else if (a === "--host") args.host = argv[++i];
+    else if (a === "--root") args.mounts.push(["/", resolve(argv[++i])]);
+    else if (a === "--mount") {
+      const [url, dir] = argv[++i].split("=");
+      args.mounts.push([url.endsWith("/") ? url : url + "/", resolve(dir)]);
+    } else if (a === "--hub") args.hub = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  // Longest mount first, so /pkg/ wins over /.
+  args.mounts.sort((a, b) => b[0].length - a[0].length);
+  return args;
+}
+
+function headers(extra = {}) {
+  return {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "Content-Length, Content-Type",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cache-Control": "no-store",
+    ...extra,
+  };
+}
+
+function sendFile(req, res, path, { truncate = false } = {}) {
+  const size = statSync(path).size;
+  res.writeHead(200, headers({ "Content-Type": TYPES[extname(path)] ?? "application/octet-stream", "Content-Length": size }));
+  if (req.method === "HEAD") return res.end();
+  if (!truncate) return createReadStream(path).pipe(res);
+  // Send half, then drop the connection: the client sees fewer bytes than promised.
+  createReadStream(path, { start: 0, end: Math.floor(size / 2) - 1 })
+    .on("end", () => res.socket?.destroy())
+    .pipe(res, { end: false });
+}
+
+function notFound(res, message = "not found") {
+  res.writeHead(404, headers({ "Content-Type": "text/plain; charset=utf-8" }));
+  res.end(message);
+}
+
+export function startServer(options) {
+  const { port, host = "127.0.0.1", mounts = [], hub = false } = options;
+  const stats = new Map();
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, "http://localhost");
+    const path = decodeURIComponent(url.pathname);
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, headers({ "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Allow-Headers": "*" }));
+      return res.end();
+    }
+    if (hub && path === "/__stats") {
+      res.writeHead(200, headers({ "Content-Type": "application/json" }));
+      return res.end(JSON.stringify(Object.fromEntries(stats)));
+    }
+    if (hub && path === "/__stats/reset") {
+      stats.clear();
+      res.writeHead(204, headers());
+      return res.end();
+    }
+    const m = hub && path.match(/^\/hub\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/([^/]+)$/);
+    if (m) {
+      const [, repo, , file] = m;
+      stats.set(path, (stats.get(path) ?? 0) + 1);
+      const dir = HUB_REPOS[repo];
+      const filePath = dir && join(dir, file);
+      if (!filePath || !existsSync(filePath)) return notFound(res, "Repository or file not found");
+      if (repo === "stand-in/broken") {
+        res.writeHead(500, headers({ "Content-Type": "text/plain" }));
+        return res.end("internal error");
+      }
+      return sendFile(req, res, filePath, { truncate: repo === "stand-in/truncated" && file === "model.safetensors" });
+    }
+    for (const [prefix, dir] of mounts) {
+      if (!(path + (path.endsWith("/") ? "" : "/")).startsWith(prefix) && path !== prefix.slice(0, -1)) continue;
+      let filePath = normalize(join(dir, path.slice(prefix.length - 1)));
+      if (filePath !== dir && !filePath.startsWith(dir + sep)) return notFound(res);
+      if (existsSync(filePath) && statSync(filePath).isDirectory()) filePath = join(filePath, "index.html");
+      if (existsSync(filePath)) return sendFile(req, res, filePath);
+    }
+    notFound(res);
+  });
+  return new Promise((resolveStart) => server.listen(port, host, () => resolveStart(server)));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = parseArgs(process.argv.slice(2));
+  const server = await startServer(args);
+  const { port } = server.address();
+  console.log(`serving on http://${args.host}:${port}/` + (args.hub ? ` (Hub layout at /hub)` : ""));
+}
