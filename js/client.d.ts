@@ -7,6 +7,8 @@ export interface WorkerLoadOptions extends LoadOptions {
   worker?: Worker;
   /** URL of ja_rerank_bg.wasm when it is not next to worker.js. */
   wasm?: string | URL;
+  /** Stops the load: the worker is terminated and the promise rejects with code "ABORTED". */
+  signal?: AbortSignal;
 }
 
 /** The Reranker API, run in a Web Worker so the page stays responsive while scoring. */

@@ -31,18 +31,24 @@ export class RerankerWorker {
 
   /**
    * Starts a worker and loads the model in it. `options` are Reranker.load's; `worker` may be
-   * given to use a Worker you created (e.g. from a bundler's worker import), and `wasm` a URL
-   * of ja_rerank_bg.wasm when it is not next to the worker.
+   * given to use a Worker you created (e.g. from a bundler's worker import), `wasm` a URL of
+   * ja_rerank_bg.wasm when it is not next to the worker, and `signal` stops the load (the
+   * worker is terminated, the download with it; the promise rejects with code "ABORTED").
    */
   static async load(options = {}) {
-    const { onProgress, onBackendChange, worker, wasm, ...rest } = options ?? {};
+    const { onProgress, onBackendChange, worker, wasm, signal, ...rest } = options ?? {};
+    if (signal?.aborted) throw rerankerError("ABORTED", "aborted");
     const w = worker ?? new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
     const client = new RerankerWorker(w, onBackendChange);
+    const stop = () => client.#fail("ABORTED", "aborted");
+    signal?.addEventListener("abort", stop, { once: true });
     try {
       await client.#call({ type: "load", options: rest, wasm }, { onProgress });
     } catch (error) {
       client.#worker.terminate();
       throw error;
+    } finally {
+      signal?.removeEventListener("abort", stop);
     }
     return client;
   }
@@ -125,7 +131,11 @@ export class RerankerWorker {
   }
 
   #crash(message) {
-    for (const { reject } of this.#pending.values()) reject(rerankerError("BACKEND", `worker: ${message}`));
+    this.#fail("BACKEND", `worker: ${message}`);
+  }
+
+  #fail(code, message) {
+    for (const { reject } of this.#pending.values()) reject(rerankerError(code, message));
     this.#pending.clear();
   }
 }

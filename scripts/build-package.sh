@@ -9,6 +9,13 @@ ensure_wasm_toolchain
 step "wasm-pack build (release, --target web, features flex + webgpu)"
 wasm-pack build --release --target web --out-dir pkg --out-name ja_rerank \
   . --no-default-features --features flex,webgpu
+# wasm-pack's own wasm-opt is off (Cargo.toml says why); binaryen from npm is current.
+npm_ci tools
+step "wasm-opt -O2 (binaryen $(tools/node_modules/.bin/wasm-opt --version | awk '{print $3}'), a few minutes)"
+tools/node_modules/.bin/wasm-opt -O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-simd --enable-reference-types --enable-multivalue --enable-mutable-globals \
+  pkg/ja_rerank_bg.wasm -o pkg/ja_rerank_bg.opt.wasm
+mv pkg/ja_rerank_bg.opt.wasm pkg/ja_rerank_bg.wasm
 cp js/worker.js js/client.js js/client.d.ts pkg/
 cp README.md pkg/README.md
 node tools/package-json.mjs pkg

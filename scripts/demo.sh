@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# The main job. For now (core crate): build the CLI and rerank a few Japanese passages with the
-# committed stand-in model. The stand-in has random weights: its ranking means nothing; it shows
-# the whole path working without the Hub.
+# The main job: build the npm package, assemble the demo site (www/ + pkg/ + the bundled
+# stand-in model) and serve it on localhost. The page loads the real model from the Hub; where
+# the Hub cannot be reached it says so and offers the bundled stand-in (random weights: the
+# whole path works, the rankings mean nothing).
+#   PORT=8080 (default) picks the port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-step "build the CLI (release)"
-cargo build --release --bin ja-rerank
-bin="${CARGO_TARGET_DIR:-target}/release/ja-rerank"
-
-step "score pairs (stand-in model fixtures/models/tiny: random weights)"
-printf '%s\n' \
-  '{"query": "ファイルの一覧を表示する", "passage": "ls はディレクトリの内容を一覧表示する。"}' \
-  '{"query": "ファイルの一覧を表示する", "passage": "passwd はユーザーのパスワードを変更する。"}' \
-  | "$bin" score --model fixtures/models/tiny
-
-step "rerank documents, one per line"
-printf '%s\n' "ディレクトリの内容をリスト表示する" "ファイルを削除する" "猫の飼い方" \
-  | "$bin" rerank --model fixtures/models/tiny --query "ファイルの一覧" --top-k 2
+scripts/build-package.sh
+step "assemble the static site in target/demo"
+node tools/build-dist.mjs target/demo
+port="${PORT:-8080}"
+base="http://127.0.0.1:$port"
+step "serving the demo (Ctrl-C stops)"
+cat <<TXT
+  $base/                                         the demo (real model from the Hub; offers the stand-in offline)
+  $base/?hub=$base/models&model=stand-in/tiny    straight to the bundled stand-in (random weights)
+TXT
+[[ -f fixtures/full/model.safetensors ]] &&
+  echo "  $base/?hub=$base/hub&model=stand-in/full       the full-size stand-in (470 MB, random weights)"
+exec node tools/serve.mjs --root target/demo --hub --port "$port"

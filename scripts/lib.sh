@@ -12,7 +12,7 @@ need_apt() {  # need_apt COMMAND PACKAGE...
 
 # The wasm toolchain, installed without touching GitHub: the rustup target, wasm-bindgen-cli at
 # exactly Cargo.lock's wasm-bindgen version (a mismatch makes wasm-pack try to download one),
-# wasm-pack, and wasm-opt (Debian's binaryen; otherwise wasm-pack downloads it).
+# and wasm-pack.
 ensure_wasm_toolchain() {
   rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
   local want
@@ -22,14 +22,15 @@ ensure_wasm_toolchain() {
     cargo install wasm-bindgen-cli --version "=$want"
   fi
   command -v wasm-pack >/dev/null || { step "cargo install wasm-pack (a few minutes, once)"; cargo install wasm-pack; }
-  need_apt wasm-opt binaryen
   need_apt node nodejs npm
 }
 
-# Headless Chromium and its driver (Debian packages; no browser downloads).
+# Headless Chromium and its driver (Debian packages; no browser downloads), and a CJK font so
+# that screenshots of Japanese pages are readable.
 ensure_chromium() {
   need_apt chromium chromium
   need_apt chromedriver chromium-driver
+  fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need_apt __no_such_command__ fonts-noto-cjk
 }
 
 # Starts tools/serve.mjs --hub in the background on a fixed port (the browser tests bake the URL
@@ -44,4 +45,17 @@ start_hub_server() {
   TEST_SERVER=$(grep -oE 'http://[0-9.:]+' "$log" | head -1)
   [[ -n "$TEST_SERVER" ]] || { cat "$log"; echo "test server did not start" >&2; return 1; }
   echo "hub test server: $TEST_SERVER"
+}
+
+# `npm ci` (or `npm install` without a lock file) in DIR, once per change of its package.json.
+npm_ci() {
+  local dir="$1"
+  if [[ ! -d "$dir/node_modules" || "$dir/package.json" -nt "$dir/node_modules/.installed" ]]; then
+    if [[ -f "$dir/package-lock.json" ]]; then
+      (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    else
+      (cd "$dir" && npm install --no-audit --no-fund --silent)
+    fi
+    touch "$dir/node_modules/.installed"
+  fi
 }

@@ -13,3 +13,24 @@ fi
 step "native tests: both CPU backends (flex default + ndarray)"
 # --release: burn's kernels are unusably slow unoptimised, and one profile means one build.
 JA_RERANK_REQUIRE_FULL=1 cargo test --release --features ndarray
+
+step "browser tests (wasm-pack test, headless Chromium; WebGPU on SwiftShader)"
+ensure_wasm_toolchain
+ensure_chromium
+start_hub_server
+export JA_RERANK_TEST_SERVER="$TEST_SERVER"
+# SwiftShader runs WebGPU kernels on the CPU: correct but slow, hence the long per-test timeout.
+export WASM_BINDGEN_TEST_TIMEOUT=900
+wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)" \
+  . --no-default-features --features flex,webgpu --test web_api --test web_device_loss
+
+step "npm package: pack, install into a Vite app, build, rerank in Chromium"
+npm_ci tools
+scripts/build-package.sh
+npm_ci tests/package
+node tests/package/run.mjs
+
+step "demo page end to end (Chromium: offline path, stand-in, rerank, painting, screenshot)"
+npm_ci tests/e2e
+node tests/e2e/demo.test.mjs
+echo "screenshots: target/e2e/*.png"

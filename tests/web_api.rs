@@ -15,15 +15,15 @@ use web_support::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 async fn load(model: &str, extra: serde_json::Value) -> Reranker {
-    Reranker::load(options(model, extra.clone())).await.unwrap_or_else(|e| panic!("load {model} {extra:?}: {e:?}"))
+    load_js(options(model, extra.clone())).await.unwrap_or_else(|e| panic!("load {model} {extra:?}: {e:?}"))
 }
 
 async fn score(r: &Reranker, pairs: JsValue) -> Result<JsValue, JsValue> {
-    await_promise(r.score(pairs, JsValue::UNDEFINED)).await
+    await_promise(r.score(pairs, None)).await
 }
 
 async fn rerank_call(r: &Reranker, query: JsValue, docs: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
-    await_promise(r.rerank(query, docs, opts)).await
+    await_promise(r.rerank(query, docs, Some(opts.unchecked_into()))).await
 }
 
 #[wasm_bindgen_test]
@@ -168,7 +168,7 @@ async fn bad_input_is_refused_with_codes_and_the_reranker_keeps_working() {
 #[wasm_bindgen_test]
 async fn bad_load_options_and_unreachable_models() {
     let load_code = |extra: serde_json::Value, model: &'static str| async move {
-        match Reranker::load(options(model, extra.clone())).await {
+        match load_js(options(model, extra.clone())).await {
             Ok(_) => format!("loaded with {extra}"),
             Err(e) => code_of(Err(e)),
         }
@@ -182,9 +182,7 @@ async fn bad_load_options_and_unreachable_models() {
     assert_eq!(load_code(json!({ "onProgress": 3 }), "tiny").await, "INVALID_INPUT");
     assert_eq!(load_code(json!({ "backend": "cpu" }), "missing").await, "MODEL_LOAD", "404");
     assert_eq!(load_code(json!({ "backend": "cpu" }), "broken").await, "NETWORK", "HTTP 500");
-    match Reranker::load(js(json!({ "hubUrl": "http://127.0.0.1:9/hub", "model": "stand-in/tiny", "backend": "cpu" })))
-        .await
-    {
+    match load_js(js(json!({ "hubUrl": "http://127.0.0.1:9/hub", "model": "stand-in/tiny", "backend": "cpu" }))).await {
         Ok(_) => panic!("loaded from a closed port"),
         Err(e) => assert_eq!(code_of(Err(e)), "NETWORK"),
     }
@@ -194,7 +192,7 @@ async fn bad_load_options_and_unreachable_models() {
 async fn a_truncated_download_fails_and_is_never_cached() {
     let revision = fresh_revision("truncated");
     for attempt in 1..=2 {
-        match Reranker::load(options("truncated", json!({ "revision": revision, "backend": "cpu" }))).await {
+        match load_js(options("truncated", json!({ "revision": revision, "backend": "cpu" }))).await {
             Ok(_) => panic!("a truncated model loaded"),
             Err(e) => assert_eq!(code_of(Err(e)), "NETWORK"),
         }
@@ -224,9 +222,9 @@ async fn the_second_load_comes_from_cache_storage_with_progress() {
         o
     };
 
-    let first = Reranker::load(opts()).await.unwrap();
+    let first = load_js(opts()).await.unwrap();
     let first_events = std::mem::take(&mut *events.borrow_mut());
-    let second = Reranker::load(opts()).await.unwrap();
+    let second = load_js(opts()).await.unwrap();
     let second_events = std::mem::take(&mut *events.borrow_mut());
 
     for file in ["config.json", "tokenizer.json", "model.safetensors"] {
@@ -255,9 +253,7 @@ async fn the_second_load_comes_from_cache_storage_with_progress() {
     // cache: false goes to the network every time.
     let no_cache = fresh_revision("nocache");
     for n in 1..=2 {
-        Reranker::load(options("tiny", json!({ "revision": no_cache, "backend": "cpu", "cache": false })))
-            .await
-            .unwrap();
+        load_js(options("tiny", json!({ "revision": no_cache, "backend": "cpu", "cache": false }))).await.unwrap();
         assert_eq!(fetch_count("tiny", &no_cache, "model.safetensors").await, n);
     }
 }
@@ -271,12 +267,18 @@ async fn module_level_rerank_loads_once_and_reuses() {
     let docs = js(json!(["ls は一覧を表示する", "猫の飼い方", "rm はファイルを削除する"]));
     let q = JsValue::from_str("ファイルの一覧");
     // Two calls at once (promises run as soon as they exist) share one download.
-    let (pa, pb) = (rerank(q.clone(), docs.clone(), opts(2)), rerank(q.clone(), docs.clone(), opts(3)));
+    let (pa, pb) = (
+        rerank(q.clone(), docs.clone(), Some(opts(2).unchecked_into())),
+        rerank(q.clone(), docs.clone(), Some(opts(3).unchecked_into())),
+    );
     let (a, b) = (await_promise(pa).await, await_promise(pb).await);
     assert_eq!(Array::from(&a.unwrap()).length(), 2);
     assert_eq!(Array::from(&b.unwrap()).length(), 3);
-    let c = await_promise(rerank(q.clone(), docs.clone(), opts(1))).await.unwrap();
+    let c = await_promise(rerank(q.clone(), docs.clone(), Some(opts(1).unchecked_into()))).await.unwrap();
     assert_eq!(Array::from(&c).length(), 1);
     assert_eq!(fetch_count("tiny", &revision, "model.safetensors").await, 1);
-    assert_eq!(code_of(await_promise(rerank(JsValue::from_str(""), docs.clone(), opts(1))).await), "INVALID_INPUT");
+    assert_eq!(
+        code_of(await_promise(rerank(JsValue::from_str(""), docs.clone(), Some(opts(1).unchecked_into()))).await),
+        "INVALID_INPUT"
+    );
 }

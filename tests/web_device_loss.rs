@@ -25,23 +25,23 @@ async fn a_lost_gpu_moves_the_reranker_to_the_cpu() {
     });
     let o = options("tiny", json!({ "backend": "webgpu" }));
     set(&o, "onBackendChange", on_change.as_ref().unchecked_ref::<Function>());
-    let r = Reranker::load(o).await.unwrap();
+    let r = load_js(o).await.unwrap();
     assert_eq!(r.backend(), "webgpu");
     let cases = cases(512);
 
-    let before = numbers(&await_promise(r.score(pairs_js(&cases[..6]), JsValue::UNDEFINED)).await.unwrap());
+    let before = numbers(&await_promise(r.score(pairs_js(&cases[..6]), None)).await.unwrap());
     assert_scores_match(&before, &cases[..6], "tiny", "webgpu before loss");
 
     Reranker::simulate_device_loss().await.unwrap();
-    let after = numbers(&await_promise(r.score(pairs_js(&cases), JsValue::UNDEFINED)).await.unwrap());
+    let after = numbers(&await_promise(r.score(pairs_js(&cases), None)).await.unwrap());
     assert_scores_match(&after, &cases, "tiny", "after device loss");
     assert_eq!(r.backend(), "cpu");
     assert_eq!(*changes.borrow(), vec![("webgpu".to_string(), "cpu".to_string())]);
     assert!(get(&r.info(), "backendReason").as_string().unwrap().contains("WebGPU"));
 
     // Later calls stay on the CPU without further changes; a new "auto" load avoids the lost GPU.
-    await_promise(r.score(pairs_js(&cases[..2]), JsValue::UNDEFINED)).await.unwrap();
+    await_promise(r.score(pairs_js(&cases[..2]), None)).await.unwrap();
     assert_eq!(changes.borrow().len(), 1);
-    let again = Reranker::load(options("tiny", json!({}))).await.unwrap();
+    let again = load_js(options("tiny", json!({}))).await.unwrap();
     assert_eq!(again.backend(), "cpu");
 }

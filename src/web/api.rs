@@ -97,6 +97,9 @@ export interface RerankerInfo {
   batchSize: number;
   hostWordEmbeddings: boolean;
   loadMs: number;
+  /** Of loadMs: reading the files (network or Cache Storage), and building the model. */
+  fetchMs: number;
+  buildMs: number;
   bytesDownloaded: number;
   bytesFromCache: number;
   /** Size of the wasm linear memory after loading. */
@@ -114,6 +117,23 @@ export interface AdapterInfo {
   selfCheckMaxAbsDiff: number;
 }
 "#;
+
+// Typed option parameters: as trailing `Option<_>`s they become optional in the declarations.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "LoadOptions")]
+    pub type LoadOptionsArg;
+    #[wasm_bindgen(typescript_type = "RerankOptions")]
+    pub type RerankOptionsArg;
+    #[wasm_bindgen(typescript_type = "ScoreOptions")]
+    pub type ScoreOptionsArg;
+    #[wasm_bindgen(typescript_type = "LoadOptions & RerankOptions")]
+    pub type DefaultRerankOptionsArg;
+}
+
+fn arg(value: Option<impl Into<JsValue>>) -> JsValue {
+    value.map(Into::into).unwrap_or(JsValue::UNDEFINED)
+}
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -297,6 +317,9 @@ struct Info {
     batch_size: usize,
     host_word_embeddings: bool,
     load_ms: f64,
+    /// Of `load_ms`: reading the files (network or cache) and building the model.
+    fetch_ms: f64,
+    build_ms: f64,
     bytes_downloaded: f64,
     bytes_from_cache: f64,
     wasm_memory_bytes: f64,
@@ -391,6 +414,7 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
         }
         files.push(fetched.bytes);
     }
+    let fetched_at = js_sys::Date::now();
     let weights = files.pop().unwrap_or_default();
     let (config_json, tokenizer_json) = (&files[0], &files[1]);
     let config = crate::ModelConfig::from_json(config_json)?;
@@ -439,6 +463,8 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
         batch_size: core.batch_size(),
         host_word_embeddings,
         load_ms: js_sys::Date::now() - started,
+        fetch_ms: fetched_at - started,
+        build_ms: js_sys::Date::now() - fetched_at,
         bytes_downloaded: downloaded,
         bytes_from_cache: from_cache,
         wasm_memory_bytes: wasm_memory_bytes(),
@@ -617,10 +643,8 @@ async fn rerank_with(inner: Rc<Inner>, query: JsValue, documents: JsValue, optio
 impl Reranker {
     /// Downloads (or reads from Cache Storage) the model's files and builds it on the chosen
     /// backend.
-    pub async fn load(
-        #[wasm_bindgen(unchecked_param_type = "LoadOptions")] options: JsValue,
-    ) -> Result<Reranker, JsValue> {
-        let settings = Settings::from_js(options)?;
+    pub async fn load(options: Option<LoadOptionsArg>) -> Result<Reranker, JsValue> {
+        let settings = Settings::from_js(arg(options))?;
         let mut info = Info::default();
         let active = load_active(&settings, settings.choice, &mut info).await?;
         Ok(Reranker {
@@ -648,9 +672,10 @@ impl Reranker {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] query: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string[]")] documents: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "RerankOptions")] options: JsValue,
+        options: Option<RerankOptionsArg>,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
+        let options = arg(options);
         wasm_bindgen_futures::future_to_promise(async move {
             rerank_with(inner, query, documents, options).await.map_err(WebError::into_js)
         })
@@ -661,8 +686,9 @@ impl Reranker {
     pub fn score(
         &self,
         #[wasm_bindgen(unchecked_param_type = "[string, string][]")] pairs: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "ScoreOptions")] options: JsValue,
+        options: Option<ScoreOptionsArg>,
     ) -> js_sys::Promise {
+        let options = arg(options);
         let inner = self.inner.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let run = async {
@@ -733,7 +759,7 @@ async fn default_reranker(load_options: JsValue, key: String) -> WebResult<Rc<In
             _ => {
                 let k = key.clone();
                 let p = wasm_bindgen_futures::future_to_promise(async move {
-                    let reranker = Reranker::load(load_options).await?;
+                    let reranker = Reranker::load(Some(load_options.unchecked_into())).await?;
                     DEFAULT.with(|d| *d.borrow_mut() = Some((k, reranker.inner.clone())));
                     Ok(JsValue::UNDEFINED)
                 });
@@ -770,8 +796,9 @@ async fn default_reranker(load_options: JsValue, key: String) -> WebResult<Rc<In
 pub fn rerank(
     #[wasm_bindgen(unchecked_param_type = "string")] query: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string[]")] documents: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "LoadOptions & RerankOptions")] options: JsValue,
+    options: Option<DefaultRerankOptionsArg>,
 ) -> js_sys::Promise {
+    let options = arg(options);
     wasm_bindgen_futures::future_to_promise(async move {
         let run = async {
             // Check the call's own arguments before a possibly long first download.

@@ -5,7 +5,7 @@
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, ReadableStreamReadResult, Response, ResponseInit};
+use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, ReadableStreamReadResult, Response};
 
 use super::error::{Code, WebError, WebResult};
 
@@ -156,7 +156,10 @@ async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgres
             on_progress(loaded, total, from_cache);
         }
     }
-    on_progress(bytes.len() as u64, total.or(Some(bytes.len() as u64)), from_cache);
+    let loaded = bytes.len() as u64;
+    if loaded != reported || loaded == 0 || total.is_none() {
+        on_progress(loaded, total.or(Some(loaded)), from_cache);
+    }
     if let Some(n) = total
         && n != bytes.len() as u64
     {
@@ -195,31 +198,27 @@ pub async fn fetch_file(url: &str, use_cache: bool, on_progress: OnProgress<'_>)
         let code = if (400..500).contains(&status) { Code::ModelLoad } else { Code::Network };
         return Err(WebError::new(code, format!("{url}: HTTP {status}")));
     }
-    let mut bytes = read_body(&response, false, on_progress)
-        .await
-        .map_err(|e| WebError::new(Code::Network, format!("{url}: {e}")))?;
-
-    if let Some(cache) = &cache {
-        store(cache, url, &mut bytes).await;
+    // The cache gets a tee of the stream: the browser writes it to disk while we read, without
+    // a second copy of the body in wasm memory.
+    let put = cache.as_ref().and_then(|cache| match response.clone() {
+        Ok(copy) => Some(JsFuture::from(cache.put_with_str(url, &copy))),
+        Err(e) => {
+            warn(&format!("not caching {url}: {}", WebError::describe(&e)));
+            None
+        }
+    });
+    let body = read_body(&response, false, on_progress).await;
+    if let (Some(put), Some(cache)) = (put, &cache) {
+        // A body that errored mid-stream makes the put fail (nothing stored); one that ended
+        // short of its Content-Length without an error may have been stored, so drop it.
+        let stored = put.await;
+        if body.is_err() {
+            let _ = JsFuture::from(cache.delete_with_str(url)).await;
+        } else if let Err(e) = stored {
+            // Quota, private mode: caching is best-effort; only a later visit pays.
+            warn(&format!("not caching {url}: {}", WebError::describe(&e)));
+        }
     }
+    let bytes = body.map_err(|e| WebError::new(Code::Network, format!("{url}: {e}")))?;
     Ok(Fetched { bytes, from_cache: false })
-}
-
-/// Puts a complete body in the cache. Failure (quota, private mode) only costs a re-download.
-async fn store(cache: &Cache, url: &str, bytes: &mut [u8]) {
-    let init = ResponseInit::new();
-    init.set_status(200);
-    let headers = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&headers, &"content-length".into(), &bytes.len().to_string().into());
-    let _ = js_sys::Reflect::set(&headers, &"content-type".into(), &"application/octet-stream".into());
-    init.set_headers(&headers);
-    // The Response constructor copies the bytes out of wasm memory; the copy lives until
-    // the cache has written it.
-    let response = match Response::new_with_opt_u8_array_and_init(Some(bytes), &init) {
-        Ok(r) => r,
-        Err(e) => return warn(&format!("not caching {url}: {}", WebError::describe(&e))),
-    };
-    if let Err(e) = JsFuture::from(cache.put_with_str(url, &response)).await {
-        warn(&format!("not caching {url}: {}", WebError::describe(&e)));
-    }
 }

@@ -122,3 +122,8 @@ pub fn assert_scores_match(got: &[f64], cases: &[Case], model: &str, what: &str)
     web_sys::console::log_1(&format!("{what} {model}: {} pairs, max |Δscore| {worst:.2e}", got.len()).into());
     worst
 }
+
+/// `Reranker.load(options)` from a plain JS options object.
+pub async fn load_js(options: JsValue) -> Result<ja_rerank::web::Reranker, JsValue> {
+    ja_rerank::web::Reranker::load(Some(options.unchecked_into())).await
+}

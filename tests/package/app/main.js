@@ -1,0 +1,56 @@
+// A consumer app, as a web developer would write it: imports the installed "ja-rerank" package
+// (the main entry and the worker client) and exposes one function for the test to call.
+import init, { Reranker } from "ja-rerank";
+import { RerankerWorker } from "ja-rerank/worker";
+
+const documents = [
+  "rm はファイルやディレクトリを削除する。",
+  "ls はディレクトリの内容を一覧表示する。",
+  "passwd はユーザーのパスワードを変更する。",
+  "猫の飼い方について説明する。",
+];
+const query = "ディレクトリのファイル一覧を表示する";
+
+window.runPackageTest = async ({ hubUrl, model, webgpu }) => {
+  const out = {};
+  await init();
+  const direct = await Reranker.load({ hubUrl, model, backend: "cpu" });
+  out.direct = await direct.rerank(query, documents, { returnDocuments: true });
+  out.directScores = await direct.score(documents.map((d) => [query, d]));
+
+  // A load can be stopped: the worker is terminated and the promise rejects.
+  const stopLoad = new AbortController();
+  const loading = RerankerWorker.load({ hubUrl, model, backend: "cpu", signal: stopLoad.signal });
+  stopLoad.abort();
+  out.loadAbort = await loading.then(() => "resolved", (e) => e.code);
+
+  const progress = [];
+  const worker = await RerankerWorker.load({ hubUrl, model, backend: "cpu", onProgress: (e) => progress.push(e) });
+  out.workerBackend = worker.backend;
+  out.worker = await worker.rerank(query, documents, { returnDocuments: true });
+  out.progressFiles = [...new Set(progress.map((e) => e.file))];
+  out.progressComplete = progress.filter((e) => e.loaded === e.total).map((e) => e.file);
+
+  // Cancellation between batches: many documents, batch size 4, aborted right away.
+  const controller = new AbortController();
+  const many = Array.from({ length: 400 }, (_, i) => `文書 ${i} ${documents[i % documents.length]}`);
+  const pending = worker.rerank(query, many, { signal: controller.signal });
+  controller.abort();
+  out.abort = await pending.then(() => "resolved", (e) => e.code);
+  // Bad input comes back as a typed error; the worker stays usable.
+  out.badInput = await worker.rerank("", documents).then(() => "resolved", (e) => e.code);
+  out.afterErrors = (await worker.rerank(query, documents)).length;
+  worker.dispose();
+  out.disposed = await worker.rerank(query, documents).then(() => "resolved", (e) => e.code);
+
+  if (webgpu) {
+    const gpu = await RerankerWorker.load({ hubUrl, model, backend: "webgpu" });
+    out.gpuBackend = gpu.backend;
+    out.gpuAdapter = gpu.info.adapter;
+    out.gpu = await gpu.rerank(query, documents);
+    gpu.dispose();
+  }
+  document.getElementById("status").textContent = "done";
+  return out;
+};
+document.getElementById("status").textContent = "ready";
