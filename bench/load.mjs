@@ -59,7 +59,7 @@ try {
     for (const { run, wall, info, firstRerankMs, warnings } of result) {
       for (const w of warnings) console.log(`  warning: ${w}`);
       console.log(
-        `${model} ${backend.padEnd(6)} ${run.padEnd(21)} load ${(wall / 1000).toFixed(2)} s (fetch ${(info.fetchMs / 1000).toFixed(2)}, build ${(info.buildMs / 1000).toFixed(2)})` +
+        `${model} ${backend.padEnd(6)} ${run.padEnd(21)} load ${(wall / 1000).toFixed(2)} s (backend ${(info.backendMs / 1000).toFixed(2)}, fetch ${(info.fetchMs / 1000).toFixed(2)}, build ${(info.buildMs / 1000).toFixed(2)})` +
           `  downloaded ${(info.bytesDownloaded / 2 ** 20).toFixed(0)} MiB, from cache ${(info.bytesFromCache / 2 ** 20).toFixed(0)} MiB` +
           `  wasm memory ${(info.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB  host embeddings ${info.hostWordEmbeddings}` +
           `  first rerank ${firstRerankMs.toFixed(0)} ms`,

@@ -19,6 +19,7 @@ pub mod tokenize;
 pub use backend::{CpuBackend, cpu_device};
 pub use config::ModelConfig;
 pub use error::{Error, Result};
+pub use load::WeightBytes;
 pub use reranker::{Ranked, Reranker, RerankerOptions, Score, ScorePlan};
 
 /// Re-exported so callers can pick a device without depending on burn themselves.

@@ -6,7 +6,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use crate::backend::cpu_device;
 use crate::config::ModelConfig;
 use crate::error::{Error, Result};
-use crate::load::{HostEmbeddings, load_weights};
+use crate::load::{HostEmbeddings, WeightBytes, load_weights};
 use crate::model::{ModelInput, Words, XlmRobertaForSequenceClassification};
 use crate::tokenize::{BatchLimits, PairTokenizer, plan_batches};
 
@@ -111,14 +111,16 @@ fn sigmoid(logit: f32) -> f32 {
 }
 
 impl Reranker {
-    /// Builds a reranker from the three Hub files. `safetensors` is consumed so that its bytes
-    /// are freed as soon as the weights are on the device.
+    /// Builds a reranker from the three Hub files. `safetensors` is consumed: on the CPU the
+    /// model's tensors are views of it; on a GPU it is freed once they are uploaded. Pass a
+    /// [`WeightBytes`] filled as the file arrives to avoid a copy; a `Vec<u8>` is copied once.
     pub fn from_bytes(
         config_json: &[u8],
         tokenizer_json: &[u8],
-        safetensors: Vec<u8>,
+        safetensors: impl Into<WeightBytes>,
         options: RerankerOptions,
     ) -> Result<Self> {
+        let safetensors = safetensors.into();
         let config = ModelConfig::from_json(config_json)?;
         let limit = config.max_tokens();
         let max_length = match options.max_length {
@@ -162,7 +164,9 @@ impl Reranker {
         };
         let config = read("config.json", |m| Error::config("(file)", m))?;
         let tokenizer = read("tokenizer.json", Error::Tokenizer)?;
-        let weights = read("model.safetensors", Error::Weights)?;
+        let path = dir.join("model.safetensors");
+        let weights =
+            WeightBytes::read(&path).map_err(|e| Error::Weights(format!("cannot read {}: {e}", path.display())))?;
         Self::from_bytes(&config, &tokenizer, weights, options)
     }
 

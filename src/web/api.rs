@@ -97,7 +97,8 @@ export interface RerankerInfo {
   batchSize: number;
   hostWordEmbeddings: boolean;
   loadMs: number;
-  /** Of loadMs: reading the files (network or Cache Storage), and building the model. */
+  /** Of loadMs: bringing the backend up (WebGPU init and self-check), reading the files (network or Cache Storage), and building the model. */
+  backendMs: number;
   fetchMs: number;
   buildMs: number;
   bytesDownloaded: number;
@@ -317,7 +318,9 @@ struct Info {
     batch_size: usize,
     host_word_embeddings: bool,
     load_ms: f64,
-    /// Of `load_ms`: reading the files (network or cache) and building the model.
+    /// Of `load_ms`: bringing the backend up (WebGPU init and self-check), reading the files
+    /// (network or cache), and building the model.
+    backend_ms: f64,
     fetch_ms: f64,
     build_ms: f64,
     bytes_downloaded: f64,
@@ -398,7 +401,8 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
         },
     };
 
-    let mut files: Vec<Vec<u8>> = Vec::with_capacity(3);
+    let backend_ready = js_sys::Date::now();
+    let mut files: Vec<crate::WeightBytes> = Vec::with_capacity(3);
     let (mut downloaded, mut from_cache) = (0.0, 0.0);
     for file in FILES {
         let url = settings.source.url(file);
@@ -416,7 +420,7 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
     }
     let fetched_at = js_sys::Date::now();
     let weights = files.pop().unwrap_or_default();
-    let (config_json, tokenizer_json) = (&files[0], &files[1]);
+    let (config_json, tokenizer_json) = (files[0].as_bytes(), files[1].as_bytes());
     let config = crate::ModelConfig::from_json(config_json)?;
 
     let device = match &gpu {
@@ -463,7 +467,8 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
         batch_size: core.batch_size(),
         host_word_embeddings,
         load_ms: js_sys::Date::now() - started,
-        fetch_ms: fetched_at - started,
+        backend_ms: backend_ready - started,
+        fetch_ms: fetched_at - backend_ready,
         build_ms: js_sys::Date::now() - fetched_at,
         bytes_downloaded: downloaded,
         bytes_from_cache: from_cache,

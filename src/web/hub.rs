@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, ReadableStreamReadResult, Response};
 
 use super::error::{Code, WebError, WebResult};
+use crate::WeightBytes;
 
 /// Cache Storage bucket; bump the suffix if the stored format ever changes.
 const CACHE_NAME: &str = "ja-rerank-hub-v1";
@@ -30,9 +31,9 @@ impl HubSource {
     }
 }
 
-/// A file's bytes and where they came from.
+/// A file's bytes (aligned so weights can be used in place) and where they came from.
 pub struct Fetched {
-    pub bytes: Vec<u8>,
+    pub bytes: WeightBytes,
     pub from_cache: bool,
 }
 
@@ -126,12 +127,9 @@ pub type OnProgress<'a> = &'a dyn Fn(u64, Option<u64>, bool);
 
 /// Reads a response body into one buffer, sized up front when the length is known, reporting
 /// progress.
-async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgress<'_>) -> Result<Vec<u8>, String> {
+async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgress<'_>) -> Result<WeightBytes, String> {
     let total = expected_length(response);
-    let mut bytes: Vec<u8> = Vec::new();
-    if let Some(n) = total {
-        bytes.try_reserve_exact(n as usize).map_err(|_| format!("cannot allocate {n} bytes"))?;
-    }
+    let mut bytes = WeightBytes::with_capacity(total.unwrap_or(0) as usize);
     on_progress(0, total, from_cache);
     let Some(body) = response.body() else {
         return Ok(bytes);
@@ -145,11 +143,12 @@ async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgres
             break;
         }
         let data: Uint8Array = chunk.get_value().unchecked_into();
-        let start = bytes.len();
         let n = data.length() as usize;
-        bytes.try_reserve(n).map_err(|_| format!("cannot allocate {} bytes", start + n))?;
-        bytes.resize(start + n, 0);
-        data.copy_to(&mut bytes[start..]);
+        if !bytes.try_reserve(n) {
+            return Err(format!("cannot allocate {} bytes", bytes.len() + n));
+        }
+        // One copy, JS → wasm memory, straight into the final buffer.
+        data.copy_to(bytes.extend_zeroed(n));
         let loaded = bytes.len() as u64;
         if loaded - reported >= PROGRESS_STEP {
             reported = loaded;
