@@ -33,6 +33,15 @@ ensure_chromium() {
   fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need_apt __no_such_command__ fonts-noto-cjk
 }
 
+# Headless Firefox ESR (Debian) with Mesa's software Vulkan (lavapipe: Firefox's WebGPU adapter
+# here), and geckodriver (crates.io; Debian has none). wasm-pack is run with --mode no-install
+# and this geckodriver, or it would try to download one from GitHub.
+ensure_firefox() {
+  need_apt firefox-esr firefox-esr
+  [[ -e /usr/share/vulkan/icd.d/lvp_icd.x86_64.json ]] || need_apt __no_such_command__ mesa-vulkan-drivers libvulkan1
+  command -v geckodriver >/dev/null || { step "cargo install geckodriver (a minute or two, once)"; cargo install geckodriver; }
+}
+
 # Starts tools/serve.mjs --hub in the background on a fixed port (the browser tests bake the URL
 # in at compile time, so a fixed one avoids rebuilding them); sets TEST_SERVER and registers a
 # trap that stops it.

@@ -14,15 +14,21 @@ step "native tests: both CPU backends (flex default + ndarray)"
 # --release: burn's kernels are unusably slow unoptimised, and one profile means one build.
 JA_RERANK_REQUIRE_FULL=1 cargo test --release --features ndarray
 
-step "browser tests (wasm-pack test, headless Chromium; WebGPU on SwiftShader)"
 ensure_wasm_toolchain
 ensure_chromium
+ensure_firefox
 start_hub_server
 export JA_RERANK_TEST_SERVER="$TEST_SERVER"
-# SwiftShader runs WebGPU kernels on the CPU: correct but slow, hence the long per-test timeout.
+# Software WebGPU (SwiftShader in Chromium, lavapipe in Firefox) runs kernels on the CPU:
+# correct but slow, hence the long per-test timeout. webdriver.json turns WebGPU on in both.
 export WASM_BINDGEN_TEST_TIMEOUT=900
-wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)" \
-  . --no-default-features --features flex,webgpu --test web_api --test web_device_loss
+browser_tests=(. --no-default-features --features flex,webgpu --test web_api --test web_device_loss)
+
+step "browser tests in headless Chromium (wasm-pack test; WebGPU on SwiftShader)"
+wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)" "${browser_tests[@]}"
+
+step "browser tests in headless Firefox (wasm-pack test; WebGPU on lavapipe)"
+wasm-pack test --release --headless --firefox --mode no-install --geckodriver "$(command -v geckodriver)" "${browser_tests[@]}"
 
 step "npm package: pack, install into a Vite app, build, rerank in Chromium"
 npm_ci tools

@@ -220,7 +220,8 @@ pub fn load_weights(
     }
 
     let Some(tensor) = host_table else { return Ok(None) };
-    let [vocab, hidden] = model.roberta.embeddings.word_embeddings.weight.shape().dims();
+    // lazy_shape: reading the shape must not allocate the (unloaded) parameter on the device.
+    let [vocab, hidden] = model.roberta.embeddings.word_embeddings.weight.lazy_shape().dims();
     if tensor.shape.as_slice() != [vocab, hidden] {
         return Err(Error::Weights(format!(
             "Shape mismatch for '{WORD_EMBEDDINGS}': expected [{vocab}, {hidden}], found {:?}",

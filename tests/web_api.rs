@@ -59,6 +59,7 @@ async fn parity_on_webgpu_with_device_and_host_embeddings() {
     web_sys::console::log_1(&format!("adapter: {}", js_sys::JSON::stringify(&adapter).unwrap()).into());
     assert!(get(&adapter, "maxStorageBufferBindingSize").as_f64().unwrap() > 0.0);
     assert!(get(&adapter, "selfCheckMaxAbsDiff").as_f64().unwrap() <= 1e-4);
+    assert_eq!(ja_rerank::web::panic_count(), 0, "a panic was caught in a callback (see the console)");
 }
 
 #[wasm_bindgen_test]
@@ -281,4 +282,53 @@ async fn module_level_rerank_loads_once_and_reuses() {
         code_of(await_promise(rerank(JsValue::from_str(""), docs.clone(), Some(opts(1).unchecked_into()))).await),
         "INVALID_INPUT"
     );
+}
+
+/// The full-size stand-in on WebGPU: its word-embedding table (366 MiB) is looked up on the host
+/// exactly when it exceeds the adapter's largest storage binding (Firefox's lavapipe: 128 MiB;
+/// SwiftShader: 1 GiB), and forcing it onto such a device is refused with a reason, not a crash.
+#[wasm_bindgen_test]
+async fn full_size_on_webgpu_respects_the_adapter_binding_limit() {
+    #[derive(serde::Deserialize)]
+    struct FullCase {
+        name: String,
+        query: String,
+        passage: String,
+        score: f64,
+    }
+    #[derive(serde::Deserialize)]
+    struct Full {
+        cases: Vec<FullCase>,
+    }
+    let full: Full = serde_json::from_str(include_str!("../fixtures/full-reference.json")).unwrap();
+    let picked: Vec<&FullCase> =
+        full.cases.iter().filter(|c| c.name == "one-char-passage" || c.name == "english").collect();
+    assert_eq!(picked.len(), 2);
+
+    let r = load("full", json!({ "backend": "webgpu", "revision": "full-auto" })).await;
+    let info = r.info();
+    let binding = get(&get(&info, "adapter"), "maxStorageBufferBindingSize").as_f64().unwrap();
+    let table_bytes = 250_002.0 * 384.0 * 4.0;
+    let host = get(&info, "hostWordEmbeddings").as_bool().unwrap();
+    web_sys::console::log_1(
+        &format!("full-size on WebGPU: binding limit {binding}, table {table_bytes}, host lookup {host}").into(),
+    );
+    assert_eq!(host, table_bytes > binding);
+    let pairs = js(serde_json::Value::Array(picked.iter().map(|c| json!([c.query, c.passage])).collect()));
+    let got = numbers(&score(&r, pairs).await.unwrap());
+    for (s, c) in got.iter().zip(&picked) {
+        assert!((s - c.score).abs() <= TOLERANCE, "full {}: {s} vs {}", c.name, c.score);
+    }
+    r.dispose();
+
+    let forced =
+        load_js(options("full", json!({ "backend": "webgpu", "wordEmbeddings": "device", "revision": "full-auto" })))
+            .await;
+    if table_bytes > binding {
+        let code = code_of(forced.map(|_| JsValue::NULL));
+        assert_eq!(code, "BACKEND");
+    } else {
+        forced.unwrap();
+    }
+    assert_eq!(ja_rerank::web::panic_count(), 0, "a panic was caught in a callback (see the console)");
 }

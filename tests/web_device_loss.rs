@@ -44,4 +44,5 @@ async fn a_lost_gpu_moves_the_reranker_to_the_cpu() {
     assert_eq!(changes.borrow().len(), 1);
     let again = load_js(options("tiny", json!({}))).await.unwrap();
     assert_eq!(again.backend(), "cpu");
+    assert_eq!(ja_rerank::web::panic_count(), 0, "a panic was caught in a callback (see the console)");
 }

@@ -303,6 +303,7 @@ impl BackendKind {
 struct Active {
     core: Core,
     backend: BackendKind,
+    gpu: Option<Rc<Gpu>>,
 }
 
 #[derive(Clone, Serialize, Default)]
@@ -348,12 +349,22 @@ fn wasm_memory_bytes() -> f64 {
         .unwrap_or(0.0)
 }
 
+static PANICS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// Panics seen so far. A panic in a callback (a GPU error handler, say) traps that callback but
+/// not the caller, so tests check this stays 0.
+#[doc(hidden)]
+pub fn panic_count() -> u32 {
+    PANICS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn install_panic_hook() {
     use std::sync::Once;
     static ONCE: Once = Once::new();
     // Panics abort the instance; at least say why in the console.
     ONCE.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
+            PANICS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             web_sys::console::error_1(&format!("ja-rerank: internal error (please report): {info}").into());
         }))
     });
@@ -474,7 +485,7 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
         bytes_from_cache: from_cache,
         wasm_memory_bytes: wasm_memory_bytes(),
     };
-    Ok(Active { core, backend })
+    Ok(Active { core, backend, gpu })
 }
 
 fn aborted(signal: &Option<web_sys::AbortSignal>) -> WebResult<()> {
@@ -497,6 +508,10 @@ async fn score_on(
     for b in 0..plan.num_batches() {
         let tensor = active.core.forward_batch(&plan, b);
         logits.push(crate::reranker::read_logits(tensor.into_data_async().await)?);
+        // A GPU that reported an error since may have produced garbage without failing the read.
+        if let Some(error) = active.gpu.as_ref().and_then(|g| g.error()) {
+            return Err(WebError::new(Code::Backend, format!("the GPU reported an error: {error}")));
+        }
         if signal.is_some() {
             yield_now().await;
             aborted(signal)?;

@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 
 use burn::tensor::Device;
 use burn::tensor::wgpu::{WgpuBackend, wgpu};
@@ -32,6 +33,8 @@ pub struct Gpu {
     pub device: Device,
     wgpu_device: wgpu::Device,
     pub adapter: AdapterReport,
+    /// The first error the device reported outside any error scope, if any.
+    error: Arc<Mutex<Option<String>>>,
 }
 
 impl Gpu {
@@ -45,6 +48,28 @@ impl Gpu {
     pub fn destroy(&self) {
         self.wgpu_device.destroy();
     }
+
+    /// Why the device cannot be trusted any more, if it reported an error.
+    pub fn error(&self) -> Option<String> {
+        self.error.lock().ok().and_then(|e| e.clone())
+    }
+}
+
+/// Replaces cubecl's handler for uncaptured device errors, which panics (aborting the whole
+/// wasm instance) on any validation error that arrives before the device-lost callback — as
+/// Firefox reports them for a destroyed device. Ours records the error; the reranker checks it
+/// after every batch and moves to the CPU.
+fn watch_errors(device: &wgpu::Device) -> Arc<Mutex<Option<String>>> {
+    let slot: Arc<Mutex<Option<String>>> = Arc::default();
+    let sink = slot.clone();
+    device.on_uncaptured_error(Arc::new(move |error| {
+        let message = error.to_string();
+        web_sys::console::warn_1(&format!("ja-rerank: WebGPU error: {message}").into());
+        if let Ok(mut first) = sink.lock() {
+            first.get_or_insert(message);
+        }
+    }));
+    slot
 }
 
 thread_local! {
@@ -135,7 +160,11 @@ async fn init() -> Result<Gpu, String> {
         .init_with_setup_async()
         .await
         .map_err(|e| format!("WebGPU device: {e}"))?;
+    let error = watch_errors(&setup.device);
     let check = crate::backend::self_check(&device).await.map_err(|e| e.to_string())?;
+    if let Some(e) = error.lock().ok().and_then(|e| e.clone()) {
+        return Err(format!("self-check: the device reported an error: {e}"));
+    }
     report.self_check_max_abs_diff = check.max_abs_diff;
-    Ok(Gpu { device, wgpu_device: setup.device, adapter: report })
+    Ok(Gpu { device, wgpu_device: setup.device, adapter: report, error })
 }

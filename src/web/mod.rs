@@ -7,4 +7,4 @@ mod error;
 mod gpu;
 mod hub;
 
-pub use api::{Reranker, rerank};
+pub use api::{Reranker, panic_count, rerank};
