@@ -39,4 +39,7 @@ node tests/package/run.mjs
 step "demo page end to end (Chromium: offline path, stand-in, rerank, painting, screenshot)"
 npm_ci tests/e2e
 node tests/e2e/demo.test.mjs
+
+step "demo page end to end in Firefox (geckodriver WebDriver; WebGPU on lavapipe)"
+node tests/e2e/demo.firefox.mjs
 echo "screenshots: target/e2e/*.png"

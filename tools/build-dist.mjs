@@ -16,7 +16,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "no
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
 export function buildDist(outDir, { pkg = join(ROOT, "pkg"), standIn = true } = {}) {
   const out = resolve(outDir);
