@@ -10,6 +10,9 @@ if [[ ! -f fixtures/full/model.safetensors ]]; then
   tools/fixtures/run make_full.py
 fi
 
+step "evaluation-data converters (stdlib Python)"
+python3 tools/eval/test_convert_hf.py
+
 step "native tests: both CPU backends (flex default + ndarray)"
 # --release: burn's kernels are unusably slow unoptimised, and one profile means one build.
 JA_RERANK_REQUIRE_FULL=1 cargo test --release --features ndarray

@@ -11,6 +11,8 @@
 pub mod backend;
 pub mod config;
 pub mod error;
+pub mod eval;
+
 pub mod load;
 pub mod model;
 pub mod reranker;

@@ -100,3 +100,55 @@ fn bad_input_fails_with_one_line() {
     child.stdin.take().unwrap().write_all(b"ok\n\xff\xfe\n").unwrap();
     assert_one_line_failure(&child.wait_with_output().unwrap(), "stdin");
 }
+
+#[test]
+fn eval_reports_ndcg_and_mrr_consistent_with_score() {
+    // Three queries in the three accepted forms. The expected metrics are computed here from
+    // the CLI's own `score` output with the metric functions (whose values are checked by hand
+    // in src/eval.rs); this checks the wiring: parsing, ranking, averaging.
+    let data = [
+        serde_json::json!({"query": "ファイルの一覧", "positives": ["ls は一覧を表示する"], "negatives": ["猫の飼い方", "rm は削除する", "空"]}),
+        serde_json::json!({"query": "パスワード", "positive": "passwd はパスワードを変更する", "negatives": ["ls", "cp はコピーする"]}),
+        serde_json::json!({"query": "圧縮", "passages": [{"text": "tar は書庫", "label": 1}, {"text": "gzip は圧縮する", "label": 2}, {"text": "猫", "label": 0}]}),
+    ];
+    let dir = std::env::temp_dir().join(format!("ja-rerank-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("data.jsonl");
+    std::fs::write(&file, data.iter().map(|d| d.to_string() + "\n").collect::<String>()).unwrap();
+
+    let out = run(&["eval", "--model", &tiny(), "--data", file.to_str().unwrap(), "--k", "2", "--per-query"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4, "three per-query lines and the summary");
+
+    let (mut ndcg, mut mrr) = (0.0, 0.0);
+    for (d, line) in data.iter().zip(&lines) {
+        let q = ja_rerank::eval::EvalQuery::from_json(&d.to_string()).unwrap();
+        let stdin: String = q.passages.iter().map(|p| serde_json::json!({"query": q.query, "passage": p}).to_string() + "\n").collect();
+        let scored = run(&["score", "--model", &tiny()], &stdin);
+        let logits: Vec<f64> = String::from_utf8(scored.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["logit"].as_f64().unwrap())
+            .collect();
+        let mut order: Vec<usize> = (0..logits.len()).collect();
+        order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+        let ranked: Vec<f64> = order.iter().map(|&i| q.labels[i]).collect();
+        let (n, m) = (ja_rerank::eval::ndcg_at_k(&ranked, 2), ja_rerank::eval::mrr_at_k(&ranked, 2));
+        assert!((line["ndcg@2"].as_f64().unwrap() - n).abs() < 1e-9, "{line}");
+        assert!((line["mrr@2"].as_f64().unwrap() - m).abs() < 1e-9, "{line}");
+        ndcg += n / 3.0;
+        mrr += m / 3.0;
+    }
+    let summary = &lines[3];
+    assert_eq!(summary["queries"], 3);
+    assert_eq!(summary["pairs"], 10);
+    assert!((summary["ndcg@2"].as_f64().unwrap() - ndcg).abs() < 1e-9);
+    assert!((summary["mrr@2"].as_f64().unwrap() - mrr).abs() < 1e-9);
+
+    std::fs::write(&file, "{\"query\": \"q\", \"negatives\": [\"a\"]}\n").unwrap();
+    assert_one_line_failure(&run(&["eval", "--model", &tiny(), "--data", file.to_str().unwrap()], ""), "line 1");
+    assert_one_line_failure(&run(&["eval", "--model", &tiny(), "--data", "/nonexistent.jsonl"], ""), "cannot read");
+    std::fs::remove_dir_all(&dir).ok();
+}

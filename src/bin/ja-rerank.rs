@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+use ja_rerank::eval::{EvalQuery, mrr_at_k, ndcg_at_k};
 use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,20 @@ enum Command {
         /// Keep only the best K documents.
         #[arg(long)]
         top_k: Option<usize>,
+    },
+    /// NDCG@K and MRR@K on rerank data (JSON lines; forms in src/eval.rs and the README).
+    Eval {
+        #[command(flatten)]
+        model: ModelArgs,
+        /// JSON lines: {"query", "positives"|"positive", "negatives"} or {"query", "passages": [{"text", "label"}]}.
+        #[arg(long)]
+        data: PathBuf,
+        /// Cut-off rank.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Also print each query's metrics, one JSON line per query, before the summary.
+        #[arg(long)]
+        per_query: bool,
     },
 }
 
@@ -124,6 +139,9 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Eval { model, data, k, per_query } = &cli.command {
+        return eval(model, data, *k, *per_query);
+    }
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
     match cli.command {
@@ -190,6 +208,49 @@ fn run(cli: Cli) -> Result<(), String> {
             serde_json::to_writer(&mut out, &lines).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;
         }
+        Command::Eval { .. } => unreachable!("handled above"),
     }
+    out.flush().map_err(|e| e.to_string())
+}
+
+fn eval(model: &ModelArgs, data: &std::path::Path, k: usize, per_query: bool) -> Result<(), String> {
+    if k == 0 {
+        return Err("--k must be at least 1".into());
+    }
+    let text = std::fs::read_to_string(data).map_err(|e| format!("cannot read {}: {e}", data.display()))?;
+    let queries = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(n, l)| EvalQuery::from_json(l).map_err(|e| format!("{} line {}: {e}", data.display(), n + 1)))
+        .collect::<Result<Vec<_>, _>>()?;
+    if queries.is_empty() {
+        return Err(format!("{}: no queries", data.display()));
+    }
+    let reranker = load(model)?;
+    let start = Instant::now();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let (mut ndcg, mut mrr, mut pairs) = (0.0, 0.0, 0usize);
+    for (i, q) in queries.iter().enumerate() {
+        let ranked = reranker.rerank(&q.query, &q.passages, None).map_err(|e| format!("query {}: {e}", i + 1))?;
+        let labels: Vec<f64> = ranked.iter().map(|r| q.labels[r.index]).collect();
+        let (n, m) = (ndcg_at_k(&labels, k), mrr_at_k(&labels, k));
+        ndcg += n;
+        mrr += m;
+        pairs += q.passages.len();
+        if per_query {
+            let line = serde_json::json!({ "query": q.query, format!("ndcg@{k}"): n, format!("mrr@{k}"): m });
+            writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        }
+    }
+    let count = queries.len() as f64;
+    let summary = serde_json::json!({
+        "queries": queries.len(),
+        "pairs": pairs,
+        format!("ndcg@{k}"): ndcg / count,
+        format!("mrr@{k}"): mrr / count,
+        "seconds": start.elapsed().as_secs_f64(),
+    });
+    writeln!(out, "{summary}").map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())
 }
