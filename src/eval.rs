@@ -51,7 +51,9 @@ impl EvalQuery {
         let mut labels = Vec::new();
         if let Some(graded) = l.passages {
             if l.positives.is_some() || l.positive.is_some() || l.negatives.is_some() {
-                return Err(Error::InvalidInput("use either \"passages\" or \"positives\"/\"negatives\", not both".into()));
+                return Err(Error::InvalidInput(
+                    "use either \"passages\" or \"positives\"/\"negatives\", not both".into(),
+                ));
             }
             for g in graded {
                 if !(g.label.is_finite() && g.label >= 0.0) {
@@ -62,7 +64,9 @@ impl EvalQuery {
             }
         } else {
             let positives = match (l.positives, l.positive) {
-                (Some(_), Some(_)) => return Err(Error::InvalidInput("give \"positives\" or \"positive\", not both".into())),
+                (Some(_), Some(_)) => {
+                    return Err(Error::InvalidInput("give \"positives\" or \"positive\", not both".into()));
+                }
                 (Some(p), None) => p,
                 (None, Some(p)) => vec![p],
                 (None, None) => Vec::new(),
@@ -89,9 +93,8 @@ impl EvalQuery {
 /// NDCG@k of `ranked_labels` (the labels in the order the system ranked them), against the
 /// ideal order of the same labels.
 pub fn ndcg_at_k(ranked_labels: &[f64], k: usize) -> f64 {
-    let dcg = |labels: &[f64]| -> f64 {
-        labels.iter().take(k).enumerate().map(|(i, &l)| l / ((i + 2) as f64).log2()).sum()
-    };
+    let dcg =
+        |labels: &[f64]| -> f64 { labels.iter().take(k).enumerate().map(|(i, &l)| l / ((i + 2) as f64).log2()).sum() };
     let mut ideal = ranked_labels.to_vec();
     ideal.sort_by(|a, b| b.total_cmp(a));
     let best = dcg(&ideal);
@@ -140,8 +143,10 @@ mod tests {
         assert_eq!(a.labels, vec![1.0, 0.0, 0.0]);
         let b = EvalQuery::from_json(r#"{"query": "q", "positive": "a", "negatives": ["b"]}"#).unwrap();
         assert_eq!((b.passages.clone(), b.labels.clone()), (vec!["a".to_string(), "b".into()], vec![1.0, 0.0]));
-        let c = EvalQuery::from_json(r#"{"query": "q", "passages": [{"text": "a", "label": 0}, {"text": "b", "label": 2}]}"#)
-            .unwrap();
+        let c = EvalQuery::from_json(
+            r#"{"query": "q", "passages": [{"text": "a", "label": 0}, {"text": "b", "label": 2}]}"#,
+        )
+        .unwrap();
         assert_eq!(c.labels, vec![0.0, 2.0]);
         for bad in [
             r#"{"query": "q", "negatives": ["b"]}"#,

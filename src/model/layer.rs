@@ -5,9 +5,9 @@
 
 use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{gelu, softmax};
 use burn::tensor::{Device, Tensor};
 
+use super::fast;
 use crate::config::ModelConfig;
 
 #[derive(Module, Debug)]
@@ -92,7 +92,7 @@ impl Layer {
 
     fn feed_forward(&self, context: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
         let attention_output = self.attention.output.forward(context, residual);
-        let intermediate = gelu(self.intermediate.dense.forward(attention_output.clone()));
+        let intermediate = fast::linear_gelu(&self.intermediate.dense, attention_output.clone());
         self.output.forward(intermediate, attention_output)
     }
 }
@@ -101,6 +101,10 @@ impl SelfAttention {
     /// Scaled dot-product attention of `queries` `[b, q, h]` over `keys_values` `[b, k, h]`,
     /// with `attention_bias` `[b, 1, 1, k]` added to the scores. Returns `[b, q, h]`.
     pub fn forward(&self, queries: Tensor<3>, keys_values: Tensor<3>, attention_bias: Tensor<4>) -> Tensor<3> {
+        let projections = [&self.query, &self.key, &self.value];
+        if let Some(context) = fast::attention(projections, self.num_heads, &queries, &keys_values, &attention_bias) {
+            return context;
+        }
         let [batch, q_len, hidden] = queries.dims();
         let [_, k_len, _] = keys_values.dims();
         let heads = self.num_heads;
@@ -109,24 +113,24 @@ impl SelfAttention {
 
         // Scaling q before the product costs q·h multiplies instead of q·k per head.
         let scale = 1.0 / (head_dim as f64).sqrt();
-        let q = split(self.query.forward(queries) * scale, q_len);
-        let k = split(self.key.forward(keys_values.clone()), k_len);
-        let v = split(self.value.forward(keys_values), k_len);
+        let q = split(fast::linear(&self.query, queries) * scale, q_len);
+        let k = split(fast::linear(&self.key, keys_values.clone()), k_len);
+        let v = split(fast::linear(&self.value, keys_values), k_len);
 
         let scores = q.matmul(k.swap_dims(2, 3)) + attention_bias;
-        let probs = softmax(scores, 3);
+        let probs = fast::softmax(scores);
         probs.matmul(v).swap_dims(1, 2).reshape([batch, q_len, hidden])
     }
 }
 
 impl SelfOutput {
     fn forward(&self, context: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
-        self.LayerNorm.forward(self.dense.forward(context) + residual)
+        self.LayerNorm.forward(fast::linear(&self.dense, context) + residual)
     }
 }
 
 impl Output {
     fn forward(&self, intermediate: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
-        self.LayerNorm.forward(self.dense.forward(intermediate) + residual)
+        self.LayerNorm.forward(fast::linear(&self.dense, intermediate) + residual)
     }
 }

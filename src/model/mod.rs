@@ -7,10 +7,15 @@
 //! no dropout, no cross-attention, no cache.
 
 mod embeddings;
+mod fast;
+mod gemm;
 mod head;
 mod layer;
+mod simd;
 
 pub use embeddings::{Embeddings, Words};
+#[doc(hidden)]
+pub use fast::set_cpu_kernels;
 pub use head::ClassificationHead;
 pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
