@@ -125,7 +125,8 @@ fn eval_reports_ndcg_and_mrr_consistent_with_score() {
     let (mut ndcg, mut mrr) = (0.0, 0.0);
     for (d, line) in data.iter().zip(&lines) {
         let q = ja_rerank::eval::EvalQuery::from_json(&d.to_string()).unwrap();
-        let stdin: String = q.passages.iter().map(|p| serde_json::json!({"query": q.query, "passage": p}).to_string() + "\n").collect();
+        let stdin: String =
+            q.passages.iter().map(|p| serde_json::json!({"query": q.query, "passage": p}).to_string() + "\n").collect();
         let scored = run(&["score", "--model", &tiny()], &stdin);
         let logits: Vec<f64> = String::from_utf8(scored.stdout)
             .unwrap()

@@ -160,6 +160,7 @@ pub fn gelu(x: V4) -> V4 {
 /// [-87.3, 88.7]; inputs below clamp to e^-87.3 ≈ 1.2e-38 (not 0: a masked score's weight stays
 /// 38 orders of magnitude under the unmasked ones).
 #[inline(always)]
+#[allow(clippy::excessive_precision)] // Cephes' coefficients, verbatim
 pub fn exp(x: V4) -> V4 {
     let c = V4::constant;
     let x = x.clamp(-87.336_55, 88.722_83);
@@ -178,7 +179,7 @@ pub fn exp(x: V4) -> V4 {
 
 /// Softmax over each row of `rows` (`row_len` values each), in place: `e^(x − max) / Σ`.
 pub fn softmax_rows(rows: &mut [f32], row_len: usize) {
-    assert!(row_len > 0 && rows.len() % row_len == 0);
+    assert!(row_len > 0 && rows.len().is_multiple_of(row_len));
     let mut tail = [0.0f32; 4];
     for row in rows.chunks_exact_mut(row_len) {
         let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
