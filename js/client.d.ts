@@ -9,6 +9,8 @@ export interface WorkerLoadOptions extends LoadOptions {
   wasm?: string | URL;
   /** Stops the load: the worker is terminated and the promise rejects with code "ABORTED". */
   signal?: AbortSignal;
+  /** wasm threads for the CPU matmuls (threaded build only, cross-origin-isolated page). */
+  threads?: number;
 }
 
 /** The Reranker API, run in a Web Worker so the page stays responsive while scoring. */

@@ -34,16 +34,18 @@ export class RerankerWorker {
    * given to use a Worker you created (e.g. from a bundler's worker import), `wasm` a URL of
    * ja_rerank_bg.wasm when it is not next to the worker, and `signal` stops the load (the
    * worker is terminated, the download with it; the promise rejects with code "ABORTED").
+   * `threads` > 1 starts that many wasm threads in the worker: only with the threaded build
+   * (pkg-threads/) on a cross-origin-isolated page; the single-threaded build rejects it.
    */
   static async load(options = {}) {
-    const { onProgress, onBackendChange, worker, wasm, signal, ...rest } = options ?? {};
+    const { onProgress, onBackendChange, worker, wasm, signal, threads, ...rest } = options ?? {};
     if (signal?.aborted) throw rerankerError("ABORTED", "aborted");
     const w = worker ?? new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
     const client = new RerankerWorker(w, onBackendChange);
     const stop = () => client.#fail("ABORTED", "aborted");
     signal?.addEventListener("abort", stop, { once: true });
     try {
-      await client.#call({ type: "load", options: rest, wasm }, { onProgress });
+      await client.#call({ type: "load", options: rest, wasm, threads }, { onProgress });
     } catch (error) {
       client.#worker.terminate();
       throw error;

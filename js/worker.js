@@ -1,6 +1,8 @@
 // The Web Worker entry of ja-rerank: runs the reranker off the main thread so the page keeps
 // painting while it scores. Spoken to by RerankerWorker (client.js); see that file for the protocol.
-import init, { Reranker } from "./ja_rerank.js";
+import * as wasm from "./ja_rerank.js";
+
+const { default: init, Reranker } = wasm;
 
 let ready = null;
 let reranker = null;
@@ -32,6 +34,16 @@ self.onmessage = async ({ data }) => {
     await ready;
     let result = null;
     if (type === "load") {
+      if (data.threads > 1) {
+        // Only the threaded build (scripts/build-threads.sh → pkg-threads/) has a pool.
+        if (!wasm.initThreads) {
+          const error = new Error("threads: this build of ja-rerank is single-threaded (use the threaded build, pkg-threads/)");
+          error.name = "RerankerError";
+          error.code = "INVALID_OPTIONS";
+          throw error;
+        }
+        await wasm.initThreads(data.threads);
+      }
       reranker?.dispose();
       reranker = null;
       reranker = await Reranker.load({

@@ -83,23 +83,32 @@ pub fn attention(
     let scale = 1.0 / (head_dim as f32).sqrt();
     q.iter_mut().for_each(|x| *x *= scale);
 
+    // One task per (batch row, head): S = Q·Kᵀ + mask, softmax, S·V into the task's own
+    // [q, head_dim] block; the blocks are then laid side by side. Tasks run on the thread pool
+    // where there is one (threaded build, in a Worker).
     let k8 = gemm::padded(k_len);
-    let mut scores = vec![0.0f32; q_len * k8];
-    let mut bias_row = vec![0.0f32; k8];
-    let mut context = vec![0.0f32; batch * q_len * hidden];
-    for b in 0..batch {
+    let head = |(b, head): (usize, usize)| -> Vec<f32> {
+        let col = head * head_dim;
+        let mut bias_row = vec![0.0f32; k8];
         bias_row[..k_len].copy_from_slice(&mask[b * k_len..(b + 1) * k_len]);
-        for head in 0..num_heads {
-            let col = head * head_dim;
-            let key_t = gemm::pack(head_dim, k_len, |d, j| k[(b * k_len + j) * hidden + col + d]);
-            let q_rows = &q[b * q_len * hidden + col..];
-            gemm::gemm(q_rows, hidden, q_len, head_dim, &key_t, Some(&bias_row), Epilogue::Bias, &mut scores, k8);
-            for row in scores.chunks_exact_mut(k8) {
-                simd::softmax_rows(&mut row[..k_len], k_len);
-            }
-            let value = gemm::pack(k_len, head_dim, |j, d| v[(b * k_len + j) * hidden + col + d]);
-            let out = &mut context[b * q_len * hidden + col..];
-            gemm::gemm(&scores, k8, q_len, k_len, &value, None, Epilogue::Bias, out, hidden);
+        let key_t = gemm::pack(head_dim, k_len, |d, j| k[(b * k_len + j) * hidden + col + d]);
+        let mut scores = vec![0.0f32; q_len * k8];
+        gemm::gemm(&q[b * q_len * hidden + col..], hidden, q_len, head_dim, &key_t, Some(&bias_row), Epilogue::Bias, &mut scores, k8);
+        for row in scores.chunks_exact_mut(k8) {
+            simd::softmax_rows(&mut row[..k_len], k_len);
+        }
+        let value = gemm::pack(k_len, head_dim, |j, d| v[(b * k_len + j) * hidden + col + d]);
+        let mut out = vec![0.0f32; q_len * head_dim];
+        gemm::gemm(&scores, k8, q_len, k_len, &value, None, Epilogue::Bias, &mut out, head_dim);
+        out
+    };
+    let tasks: Vec<(usize, usize)> = (0..batch).flat_map(|b| (0..num_heads).map(move |h| (b, h))).collect();
+    let blocks: Vec<Vec<f32>> = gemm::map_tasks(tasks, head);
+    let mut context = vec![0.0f32; batch * q_len * hidden];
+    for ((b, h), block) in (0..batch).flat_map(|b| (0..num_heads).map(move |h| (b, h))).zip(&blocks) {
+        for (i, row) in block.chunks_exact(head_dim).enumerate() {
+            let at = (b * q_len + i) * hidden + h * head_dim;
+            context[at..at + head_dim].copy_from_slice(row);
         }
     }
     Some(Tensor::<3>::from_data(TensorData::new(context, [batch, q_len, hidden]), &device))

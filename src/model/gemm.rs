@@ -97,8 +97,9 @@ pub fn gemm(
     assert!(k > 0 && packed.len() == k * n8 && n8.is_multiple_of(NR) && ldc >= n8 && lda >= k);
     assert!(a.len() >= (m - 1) * lda + k && c.len() >= (m - 1) * ldc + n8);
     assert!(bias.is_none_or(|b| b.len() >= n8));
-    let zeros = [0.0f32; NR];
-    for i0 in (0..m).step_by(MC) {
+    // Row blocks write disjoint rows of c: with a thread pool they run in parallel.
+    let block = |i0: usize, c: &mut [f32]| {
+        let zeros = [0.0f32; NR];
         let i1 = (i0 + MC).min(m);
         for p in 0..n8 / NR {
             let panel = &packed[p * k * NR..(p + 1) * k * NR];
@@ -106,29 +107,37 @@ pub fn gemm(
             let mut i = i0;
             while i + MR <= i1 {
                 // SAFETY: rows i..i+4 of a have k floats (asserted above), the panel k × 8, and
-                // the output columns p*8..p*8+8 lie inside each of c's rows (ldc ≥ n8).
+                // the output columns p*8..p*8+8 lie inside each of c's rows (ldc ≥ n8); c starts
+                // at row i0.
                 unsafe {
-                    tile_4x8(
-                        a.as_ptr().add(i * lda),
-                        lda,
-                        k,
-                        panel,
-                        bias,
-                        epilogue,
-                        c.as_mut_ptr().add(i * ldc + p * NR),
-                        ldc,
-                    )
+                    let out = c.as_mut_ptr().add((i - i0) * ldc + p * NR);
+                    tile_4x8(a.as_ptr().add(i * lda), lda, k, panel, bias, epilogue, out, ldc)
                 };
                 i += MR;
             }
             for r in i..i1 {
                 // SAFETY: as above, for one row.
-                unsafe {
-                    tile_1x8(&a[r * lda..r * lda + k], panel, bias, epilogue, c.as_mut_ptr().add(r * ldc + p * NR))
-                };
+                unsafe { tile_1x8(&a[r * lda..r * lda + k], panel, bias, epilogue, c.as_mut_ptr().add((r - i0) * ldc + p * NR)) };
             }
         }
+    };
+    let blocks: Vec<_> = c.chunks_mut(MC * ldc).enumerate().map(|(j, c)| (j * MC, c)).take_while(|(i0, _)| *i0 < m).collect();
+    if blocks.len() > 1 {
+        map_tasks(blocks, |(i0, c)| block(i0, c));
+    } else {
+        blocks.into_iter().for_each(|(i0, c)| block(i0, c));
     }
+}
+
+/// `tasks.map(f)`, on the thread pool when the threaded build has one usable from here (and
+/// not from inside a pool task: the outer split already keeps every thread busy).
+pub fn map_tasks<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
+    #[cfg(all(feature = "threads", target_arch = "wasm32"))]
+    if crate::web::threads::usable() && rayon::current_thread_index().is_none() {
+        use rayon::prelude::*;
+        return tasks.into_par_iter().map(f).collect();
+    }
+    tasks.into_iter().map(f).collect()
 }
 
 /// Four rows of A (`lda` apart, k floats each) times one panel, plus bias.

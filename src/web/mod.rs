@@ -4,7 +4,10 @@
 
 mod api;
 mod error;
+#[cfg_attr(not(feature = "webgpu"), path = "gpu_none.rs")]
 mod gpu;
 mod hub;
+#[cfg(feature = "threads")]
+pub mod threads;
 
 pub use api::{Reranker, panic_count, rerank};
