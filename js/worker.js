@@ -39,7 +39,7 @@ self.onmessage = async ({ data }) => {
         if (!wasm.initThreads) {
           const error = new Error("threads: this build of ja-rerank is single-threaded (use the threaded build, pkg-threads/)");
           error.name = "RerankerError";
-          error.code = "INVALID_OPTIONS";
+          error.code = "INVALID_INPUT";
           throw error;
         }
         await wasm.initThreads(data.threads);

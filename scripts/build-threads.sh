@@ -7,18 +7,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_wasm_toolchain
-if ! rustup run nightly rustc --version >/dev/null 2>&1 || ! rustup component list --toolchain nightly --installed | grep -q rust-src; then
-  step "rustup: nightly with rust-src and wasm32 (once)"
-  rustup toolchain install nightly --profile minimal --component rust-src --target wasm32-unknown-unknown
+# A pinned nightly (the one this was built and measured with), so a new nightly cannot break CI.
+nightly="${JA_RERANK_NIGHTLY:-nightly-2026-05-20}"
+if ! rustup run "$nightly" rustc --version >/dev/null 2>&1 || ! rustup component list --toolchain "$nightly" --installed | grep -q rust-src; then
+  step "rustup: $nightly with rust-src and wasm32 (once, ~200 MB)"
+  rustup toolchain install "$nightly" --profile minimal --component rust-src --target wasm32-unknown-unknown
 fi
-rustup target add wasm32-unknown-unknown --toolchain nightly >/dev/null
 
-step "cargo +nightly build (threads: build-std, atomics; CPU only) + wasm-bindgen"
+step "cargo +$nightly build (threads: build-std, atomics; CPU only) + wasm-bindgen"
 # --max-memory: shared memories must declare a maximum (rustc's default is 1 GiB; the full-size
 # model needs ~0.7). wasm-opt is skipped: it gains nothing measurable on speed here.
 target_dir="${CARGO_TARGET_DIR:-target}/threads"
 RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 -C link-arg=--max-memory=4294967296" \
-  cargo +nightly build --release --target wasm32-unknown-unknown --target-dir "$target_dir" \
+  cargo "+$nightly" build --release --target wasm32-unknown-unknown --target-dir "$target_dir" \
   --lib --no-default-features --features flex,threads -Z build-std=panic_abort,std
 rm -rf pkg-threads
 wasm-bindgen --target web --out-dir pkg-threads --out-name ja_rerank \

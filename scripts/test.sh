@@ -43,6 +43,10 @@ step "demo page end to end (Chromium: offline path, stand-in, rerank, painting, 
 npm_ci tests/e2e
 node tests/e2e/demo.test.mjs
 
+step "threaded CPU build (pinned nightly, build-std) and its test in Chromium"
+scripts/build-threads.sh
+node tests/e2e/threads.test.mjs
+
 step "demo page end to end in Firefox (geckodriver WebDriver; WebGPU on lavapipe)"
 node tests/e2e/demo.firefox.mjs
 echo "screenshots: target/e2e/*.png"
