@@ -1,0 +1,268 @@
+// Writes BENCHMARKS.md from the results object of bench/run.mjs. Also a CLI, to re-render a saved
+// run:  node bench/report.mjs bench/out/results-*.json [OUT.md]
+import { readFileSync, writeFileSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+const f2 = (x) => (x == null || !Number.isFinite(x) ? "–" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const mib = (b) => (b == null ? "n/a" : `${(b / 2 ** 20).toFixed(0)} MiB`);
+const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
+const sec = (ms) => (ms == null ? "–" : `${(ms / 1000).toFixed(1)} s`);
+const sigmoid = (x) => 1 / (1 + Math.exp(-x));
+const maxAbsDiff = (a, b) => (a && b ? Math.max(...a.slice(0, Math.min(a.length, b.length)).map((x, i) => Math.abs(x - b[i]))) : null);
+const exp = (x) => (x == null ? "–" : x.toExponential(1));
+const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+// Tokens a length-sorted plan of `batch` pairs feeds, padding included (ja-rerank's plan).
+function planned(lengths, batch) {
+  const sorted = [...lengths].sort((a, b) => b - a);
+  let fed = 0;
+  for (let i = 0; i < sorted.length; i += batch) fed += sorted[i] * Math.min(batch, sorted.length - i);
+  return fed;
+}
+
+function firstDifference(a, b) {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+export function writeReport(results, outPath, { jsonPath } = {}) {
+  const R = results;
+  const W = Object.values(R.workloads);
+  const configs = R.browser.configs ?? [];
+  const byId = Object.fromEntries(configs.map((c) => [c.id, c]));
+  const m = (id, w) => byId[id]?.measurements?.[w];
+  const cores = R.machine.cores;
+  const loads = [R.loadAvg.start, R.loadAvg.afterBrowser, R.loadAvg.end].filter(Boolean).map((l) => l[0]);
+  const othersLoad = R.loadAvg.start[0];
+  const shared = othersLoad >= 0.5;
+  const out = [];
+  const p = (...lines) => out.push(...lines);
+
+  p("# Benchmarks: ja-rerank vs transformers.js", "");
+  p(`Written by \`bench/run.mjs\` on ${R.startedAt.slice(0, 16).replace("T", " ")} UTC (${(R.wallS / 60).toFixed(0)} min). Do not edit by hand: rerun it.`, "");
+  if (R.quick) p("> **Quick smoke run** (`--quick`: 8 pairs per workload, few runs). Not for quoting.", "");
+  p("```sh", R.command.includes("--quick") ? R.command : `${R.command}    # BENCH_VENV=/path/to/venv to reuse a Python venv`, "```", "");
+  p("All runtimes score the same pairs with the same weights: the **full-size stand-in** (random weights, the exact shape of",
+    "`hotchpotch/japanese-reranker-cross-encoder-small-v1`: 12 layers × 384, vocab 250,002; `fixtures/full`), as safetensors",
+    "for ja-rerank and exported to ONNX (`bench/export_onnx.py`, opset 17; `q8` = onnxruntime dynamic int8 quantization) for",
+    "transformers.js and onnxruntime. Speed does not depend on weight values; scores of random weights mean nothing.", "");
+
+  // ---- machine
+  p("## Machine", "");
+  const mc = R.machine;
+  p(`- CPU: ${mc.cpuModel} (${mc.cpuFlags.join(", ") || "no AVX2/AVX-512 flags"}), ${cores} cores, ${mc.memoryGiB.toFixed(0)} GiB RAM; ${mc.kernel}`);
+  p(`- ${mc.chromium ?? "Chromium ?"}, headless, one browser session (persistent profile, fresh per run); Node ${mc.node}`);
+  const env = R.browser.environment;
+  if (env) {
+    p(`- Page: crossOriginIsolated = ${env.crossOriginIsolated}, SharedArrayBuffer ${env.sharedArrayBuffer ? "available" : "missing"}, navigator.hardwareConcurrency = ${env.hardwareConcurrency}`);
+    const a = env.webgpuAdapter;
+    p(`- WebGPU adapter: ${a ? `${a.vendor || "?"} / ${a.architecture || "?"}${a.description ? ` (${a.description})` : ""}, isFallbackAdapter = ${a.isFallbackAdapter}` : "none"}`);
+  }
+  p(`- Load average (1 min) before the run ${R.loadAvg.start[0]}, after the browser part ${R.loadAvg.afterBrowser?.[0] ?? "–"}, at the end ${R.loadAvg.end[0]} (${cores} cores; the benchmark itself adds 1–2).`);
+  if (shared)
+    p("", `> **The machine was shared during this run**: the load average was already ${othersLoad} on ${cores} cores before the benchmark started (other builds/tests). Absolute numbers are lower and noisier than on a quiet machine; ratios measured close together in time are more trustworthy than absolute pairs/s. Per-measurement load averages are in [Run details](#run-details).`);
+  p("");
+
+  // ---- main browser table
+  p("## Browser: pairs per second", "");
+  p("Median of the timed runs after a warm-up; each run is one `score(pairs)` call over the whole workload (tokenizing included),",
+    "on the page's main thread (the threaded ja-rerank row: in a Worker, through `RerankerWorker`, as wasm threads must). Workloads: 1 query × 32 passages at ~128 and ~256 tokens per pair (`fixtures/bench/`), and a",
+    "JaCWIR-like one, 1 query × 100 short passages at 60–100 tokens (`bench/data/pairs-jacwir.jsonl`). Higher is better.", "");
+  const head = ["runtime", "threads", ...W.map((w) => `${w.label} (${w.pairs} pairs)`), "load (weights from)", "wasm memory"];
+  const rows = [];
+  for (const c of configs) {
+    const name = c.software ? `${c.label} — **SwiftShader (software), correctness only, not GPU speed**` : c.label;
+    const threads = c.backend === "webgpu" ? "–" : String(c.threads);
+    if (c.skipped) {
+      rows.push([name, threads, ...W.map(() => "not built"), `(${c.skipped}: build a threaded package there to fill this row)`, ""]);
+      continue;
+    }
+    if (c.error) {
+      rows.push([name, threads, ...W.map(() => "failed"), c.error.slice(0, 120).replace(/\|/g, "\\|"), ""]);
+      continue;
+    }
+    const cells = W.map((w) => {
+      const x = c.measurements[w.id];
+      if (!x) return "–";
+      const part = x.pairs !== w.pairs ? ` (${x.pairs} pairs)` : "";
+      return `**${f2(x.pairsPerS)}**${part}`;
+    });
+    const ld = c.load ? `${sec(c.load.totalMs)} (${c.load.weightsFrom === "Cache Storage" ? "Cache Storage" : "network"})` : "–";
+    rows.push([name, threads, ...cells, ld, mib(c.wasmMemory?.largestBytes)]);
+  }
+  p(table(head, rows), "");
+  p("- **load**: from importing the JS to a ready model in a fresh page: wasm compile + fetching the weights from the local",
+    "  server (`network`) or from Cache Storage (both libraries cache the weights by default; the first page to load a file",
+    "  pays the download and the cache write) + building the model / ORT session.",
+    "- **wasm memory**: size of the runtime's WebAssembly linear memory after the timed runs (it only grows, so this is the",
+    "  peak). ja-rerank: its module's memory (also `reranker.info.wasmMemoryBytes`); transformers.js: ORT-web's memory, caught",
+    "  by wrapping `WebAssembly.Memory` in the page. JS-heap copies outside wasm are not counted for either.", "");
+
+  // ---- ratios
+  p("### Ratio ours / transformers.js (like with like)", "");
+  const ratioRows = [];
+  const ratio = (a, b, label) => {
+    const ca = byId[a], cb = byId[b];
+    const cells = W.map((w) => {
+      const x = m(a, w.id), y = m(b, w.id);
+      if (x && y && x.pairs === y.pairs) return `${(x.pairsPerS / y.pairsPerS).toFixed(2)}×`;
+      if (ca?.skipped) return "pending";
+      return "–";
+    });
+    ratioRows.push([label, ...cells]);
+  };
+  ratio("ours-cpu-1t", "tjs-fp32-1t", "ja-rerank 1 thread / transformers.js fp32, numThreads 1");
+  ratio("ours-cpu-2t", "tjs-fp32-2t", "ja-rerank threads (2) / transformers.js fp32, numThreads 2");
+  ratio("ours-cpu-1t", "tjs-q8-1t", "ja-rerank 1 thread (fp32) / transformers.js q8, numThreads 1 (not like with like: int8)");
+  ratio("ours-cpu-2t", "tjs-q8-2t", "ja-rerank threads (2, fp32) / transformers.js q8, numThreads 2 (int8)");
+  p(table(["comparison", ...W.map((w) => w.label)], ratioRows), "");
+  if (byId["ours-cpu-2t"]?.skipped)
+    p("\"pending\": ja-rerank has no threaded build yet. When `pkg-threads/` exists (a wasm-pack `--target web` build with",
+      "atomics + wasm-bindgen-rayon that exports `initThreadPool`), this harness loads it the same way, calls",
+      "`await initThreadPool(2)` and fills the row and the ratios.", "");
+
+  // ---- tokens
+  p("## Tokens fed", "");
+  p("Same text, counted per runtime. *Reference* = Python `tokenizers` on `fixtures/full/tokenizer.json` with `longest_first`",
+    "truncation at 512, which ja-rerank's tokenizer matches id for id (parity tests" +
+    (Object.values(R.tokens).some((t) => t.cli) ? "; the CLI's `--with-ids` output is compared below too" : "") +
+    "). transformers.js: the ids its tokenizer produced in the page (`attention_mask` rows). *Fed* counts padding: ja-rerank",
+    "sorts pairs by length and pads each batch of 4 to its longest pair; transformers.js pads the whole call to the longest pair.", "");
+  const tokRows = [];
+  for (const w of W) {
+    const t = R.tokens[w.id];
+    if (!t) continue;
+    const ref = t.reference;
+    const lens = ref.map((x) => x.length);
+    const ours = byId["ours-cpu-1t"];
+    const oursFed = planned(lens, ours?.batchSize ?? 4);
+    const tj = m("tjs-fp32-1t", w.id)?.tokens ?? m("tjs-q8-1t", w.id)?.tokens;
+    let diff = "–";
+    if (tj) {
+      const bad = tj.ids.map((ids, i) => firstDifference(ids, ref[i] ?? [])).filter((d) => d >= 0).length;
+      diff = bad === 0 ? "identical" : `${bad} of ${ref.length} pairs differ`;
+    }
+    let cli = "–";
+    if (t.cli) {
+      const bad = t.cli.map((ids, i) => firstDifference(ids, ref[i] ?? [])).filter((d) => d >= 0).length;
+      cli = bad === 0 ? "identical" : `${bad} differ`;
+    }
+    tokRows.push([
+      `${w.label} (${ref.length} pairs)`,
+      `${mean(lens).toFixed(1)} (${Math.min(...lens)}–${Math.max(...lens)})`,
+      `${(oursFed / lens.length).toFixed(1)}`,
+      tj ? `${mean(tj.ids.map((x) => x.length)).toFixed(1)}` : "–",
+      tj ? `${(tj.fed / tj.ids.length).toFixed(1)} (${tj.shape.join(" × ")})` : "–",
+      diff,
+      cli,
+    ]);
+  }
+  p(table(["workload", "reference tokens/pair (min–max)", "ja-rerank fed/pair", "transformers.js tokens/pair", "transformers.js fed/pair (shape)", "transformers.js ids vs reference", "ja-rerank CLI ids vs reference"], tokRows), "");
+
+  // ---- correctness
+  p("## Agreement of scores", "");
+  p("Max |Δscore| (score = sigmoid(logit)) against ja-rerank's CPU scores in the same browser, on the same pairs.", "");
+  const agreeRows = [];
+  const ref = (w) => m("ours-cpu-1t", w)?.scores;
+  for (const c of configs) {
+    if (c.id === "ours-cpu-1t" || !c.measurements) continue;
+    agreeRows.push([c.software ? `${c.label} (SwiftShader)` : `${c.label}, ${c.threads} thread${c.threads > 1 ? "s" : ""}`,
+      ...W.map((w) => exp(maxAbsDiff(c.measurements[w.id]?.scores, ref(w.id))))]);
+  }
+  const py = R.native?.python?.results ?? [];
+  const torch4 = (w) => py.find((r) => r.runtime === "torch" && r.workload === w && r.batch_size === 4);
+  if (py.length)
+    agreeRows.push(["PyTorch (native, batch 4)", ...W.map((w) => {
+      const t = torch4(w.id);
+      return t ? exp(maxAbsDiff(t.logits.map(sigmoid), ref(w.id))) : "–";
+    })]);
+  p(table(["runtime", ...W.map((w) => w.label)], agreeRows), "");
+  p("fp32 runtimes should agree to ~1e-5. The q8 model's int8 weights move scores by up to ~0.2 on these random weights",
+    "(measured against PyTorch by `bench/export_onnx.py` too); how far it moves the real model's rankings is not measured here.", "");
+
+  // ---- sizes
+  p("## Download size", "");
+  const sz = R.sizes;
+  if (sz?.ours) {
+    const sizeRows = [];
+    const add = (who, files) => files && files.forEach((f) => sizeRows.push([who, `\`${f.path}\``, mb(f.raw), mb(f.gzip)]));
+    add("ja-rerank", sz.ours);
+    add("ja-rerank (threads)", sz.oursThreads);
+    add("transformers.js", sz.transformersJs);
+    p(table(["runtime", "file", "raw", "gzip -9"], sizeRows), "");
+    p(`transformers.js fetched: ${sz.fetchedByTransformersJs.map((x) => `\`${x}\``).join(", ")} (ORT-web's default wasm for`,
+      "transformers.js 4.x is the asyncify build, normally from jsDelivr; here served locally via `env.backends.onnx.wasm.wasmPaths`).",
+      "Weights are not included: 471 MB safetensors for ja-rerank, 471 MB (fp32) / 118 MB (q8) ONNX for transformers.js.", "");
+  }
+
+  // ---- native
+  p("## Native, for context (same machine, one thread)", "");
+  const nat = R.native ?? {};
+  const nrows = [];
+  const nw = [...new Set([...(nat.cli?.rows ?? []).map((r) => r.workload), ...py.map((r) => r.workload)])];
+  if (nat.cli?.rows) {
+    for (const bs of [...new Set(nat.cli.rows.map((r) => r.batchSize))])
+      nrows.push([`ja-rerank CLI (burn-flex, RAYON_NUM_THREADS=1)`, bs, ...nw.map((w) => f2(nat.cli.rows.find((r) => r.workload === w && r.batchSize === bs)?.pairsPerS))]);
+  }
+  const labels = { torch: `PyTorch ${nat.python?.versions?.torch ?? ""} (set_num_threads(1))`, "ort-fp32": `onnxruntime ${nat.python?.versions?.onnxruntime ?? ""} fp32 (intra_op_num_threads=1)`, "ort-q8": `onnxruntime ${nat.python?.versions?.onnxruntime ?? ""} q8` };
+  for (const rt of ["torch", "ort-fp32", "ort-q8"])
+    for (const bs of [...new Set(py.filter((r) => r.runtime === rt).map((r) => r.batch_size))])
+      nrows.push([labels[rt], bs, ...nw.map((w) => f2(py.find((r) => r.runtime === rt && r.workload === w && r.batch_size === bs)?.pairs_per_s))]);
+  if (nrows.length) {
+    p(table(["runtime", "batch", ...nw.map((w) => `${R.workloads[w].label} (${R.workloads[w].pairs} pairs)`)], nrows), "");
+    p("Pairs sorted longest first and cut into batches (ja-rerank's plan), each padded to its longest pair; ids from Python",
+      "`tokenizers`; median of the timed runs after a warm-up, tokenizing included. The CLI's time is its own \"scored N pairs",
+      "in X s\" (model loading excluded), one process per run.", "");
+  }
+  if (nat.cli?.missing) p(`ja-rerank CLI: skipped — ${nat.cli.missing}.`, "");
+
+  // ---- notes
+  p("## Notes", "");
+  const tjs = configs.find((c) => c.runtime === "transformers.js" && c.describe);
+  if (tjs)
+    p(`- transformers.js ${tjs.describe.tjsVersion}, ORT-web ${tjs.describe.ortVersion}, \`device: "wasm"\`, \`env.backends.onnx.wasm.numThreads\` = 1 or 2`,
+      "  on a cross-origin-isolated page. Cross-encoder use: `AutoTokenizer` + `AutoModelForSequenceClassification`,",
+      "  `tokenizer(queries, { text_pair: passages, padding: true, truncation: true })`, `model(inputs).logits`.");
+  for (const c of configs.filter((c) => c.runtime === "transformers.js" && c.describe)) {
+    if (c.describe.numThreadsAfterInit !== c.threads)
+      p(`- **${c.id}: asked for ${c.threads} threads, ORT ran with ${c.describe.numThreadsAfterInit}** (fell back).`);
+  }
+  const ours = byId["ours-cpu-1t"];
+  if (ours?.load?.info)
+    p(`- ja-rerank: \`Reranker.load({ backend: "cpu", batchSize: ${ours.batchSize} })\` (the CPU default batch size), single-threaded wasm with simd128;`,
+      `  load split: wasm init ${sec(ours.load.initMs)}, fetch ${sec(ours.load.info.fetchMs)}, build ${sec(ours.load.info.buildMs)}.`);
+  const gpu = byId["ours-webgpu"];
+  if (gpu && !gpu.skipped)
+    p(`- WebGPU: ${gpu.measurements?.["128"]?.pairs ?? "?"} pairs of the ~128-token workload, ${gpu.runs} runs after ${gpu.warmup} warm-up,`,
+      "  on SwiftShader — Chromium's *software* Vulkan on the CPU (`--enable-unsafe-webgpu`; this machine has no GPU). It shows",
+      "  the WebGPU path runs and agrees with the CPU; its speed says nothing about a real GPU.");
+  const warn = configs.flatMap((c) => (c.console ?? []).map((l) => `${c.id}: ${l}`)).filter((l) => !/Please consider|powerPreference/.test(l));
+  if (warn.length) p(`- Console warnings/errors: ${warn.slice(0, 8).map((l) => `\`${l.slice(0, 200).replace(/`/g, "'")}\``).join("; ")}`);
+  p("");
+
+  // ---- details
+  p("## Run details", "");
+  const drows = [];
+  for (const c of configs)
+    for (const w of W) {
+      const x = c.measurements?.[w.id];
+      if (!x) continue;
+      drows.push([c.id, w.id, x.pairs, `${x.warmup} + ${x.runs}`, x.timesMs.map((t) => (t / 1000).toFixed(2)).join(", "),
+        `${f2(x.pairsPerS)} (${f2(x.minPairsPerS)}–${f2(x.maxPairsPerS)})`, `${x.loadAvg[0][0]} → ${x.loadAvg[1][0]}`]);
+    }
+  for (const r of nat.cli?.rows ?? [])
+    drows.push([`native-cli b${r.batchSize}`, r.workload, r.pairs, `${R.warmup} + ${r.times_s.length}`, r.times_s.map((t) => t.toFixed(2)).join(", "), f2(r.pairsPerS), ""]);
+  for (const r of py)
+    drows.push([`native-${r.runtime} b${r.batch_size}`, r.workload, r.pairs, `1 + ${r.times_s.length}`, r.times_s.map((t) => t.toFixed(2)).join(", "), f2(r.pairs_per_s), ""]);
+  p(table(["config", "workload", "pairs", "warm-up + runs", "run times (s)", "pairs/s median (min–max)", "load avg (1 min) before → after"], drows), "");
+  if (jsonPath) p(`Raw results: \`${relative(ROOT, jsonPath)}\` (not committed).`, "");
+  writeFileSync(outPath, out.join("\n"));
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [json, outPath = resolve(ROOT, "BENCHMARKS.md")] = process.argv.slice(2);
+  writeReport(JSON.parse(readFileSync(json, "utf8")), resolve(outPath), { jsonPath: resolve(json) });
+}
