@@ -1,0 +1,339 @@
+#!/usr/bin/env node
+// ja-rerank vs transformers.js on the same weights, inputs and browser, plus native context
+// (ja-rerank CLI, PyTorch, onnxruntime). Writes BENCHMARKS.md and bench/out/results-*.json.
+//
+//   node bench/run.mjs            the full run (~20 min on 2 cores); writes BENCHMARKS.md
+//   node bench/run.mjs --quick    a smoke run (8 pairs per workload, 2 runs); writes bench/out/quick.md
+//
+// Options: --runs N (timed runs per measurement, default 5; quick 2), --warmup N (default 1),
+// --out FILE, --skip-native, --skip-browser, --no-webgpu, --only ID,ID (browser configs by id,
+// e.g. ours-cpu-1t,tjs-fp32-1t). Environment: CHROMIUM (default /usr/bin/chromium), BENCH_VENV
+// (an existing Python virtualenv with bench/requirements.txt; else bench/run-python makes one).
+// bench/README.md says what each number means.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { chromium } from "playwright-core";
+import { startServer } from "../tools/serve.mjs";
+import { writeReport } from "./report.mjs";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+const BENCH = join(ROOT, "bench");
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const QUICK = flag("quick");
+const RUNS = Number(opt("runs", QUICK ? 2 : 5));
+const WARMUP = Number(opt("warmup", 1));
+const OUT = resolve(opt("out", QUICK ? join(BENCH, "out/quick.md") : join(ROOT, "BENCHMARKS.md")));
+const ONLY = opt("only", null)?.split(",");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const CLI = join(ROOT, "target/release/ja-rerank");
+const MODEL_DIR = join(ROOT, "fixtures/full");
+const ONNX_DIR = join(BENCH, "models/stand-in/full");
+const started = new Date();
+const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`, ...a);
+
+// ---------------------------------------------------------------------------------------------
+// Workloads: 1 query × n passages each. Quick runs keep the first 8 pairs.
+const readPairs = (file) =>
+  readFileSync(join(ROOT, file), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+const WORKLOADS = [
+  { id: "128", file: "fixtures/bench/pairs-128.jsonl", label: "~128 tokens" },
+  { id: "256", file: "fixtures/bench/pairs-256.jsonl", label: "~256 tokens" },
+  { id: "jacwir", file: "bench/data/pairs-jacwir.jsonl", label: "JaCWIR-like, 60–100 tokens" },
+];
+
+// Browser configurations, in the order they run (one fresh page each, one browser session).
+// "ours-cpu-2t" runs only when a threaded build exists in pkg-threads/.
+const THREADED_PKG = join(ROOT, "pkg-threads");
+const BROWSER = [
+  { id: "ours-cpu-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, label: "ja-rerank CPU (wasm simd128)" },
+  { id: "tjs-fp32-1t", runtime: "transformers.js", dtype: "fp32", threads: 1, label: "transformers.js fp32" },
+  { id: "tjs-q8-1t", runtime: "transformers.js", dtype: "q8", threads: 1, label: "transformers.js q8" },
+  { id: "ours-cpu-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, label: "ja-rerank CPU (wasm simd128, threads)", needs: THREADED_PKG },
+  { id: "tjs-fp32-2t", runtime: "transformers.js", dtype: "fp32", threads: 2, label: "transformers.js fp32" },
+  { id: "tjs-q8-2t", runtime: "transformers.js", dtype: "q8", threads: 2, label: "transformers.js q8" },
+  // SwiftShader is a software Vulkan: correctness only. A few pairs, few runs.
+  { id: "ours-webgpu", runtime: "ja-rerank", pkg: "pkg", backend: "webgpu", threads: 1, batchSize: 4, label: "ja-rerank WebGPU", workloads: { "128": 4 }, runs: 3, warmup: 1, software: true },
+];
+const NATIVE_BATCH_SIZES = [4, 32];
+const NATIVE_WORKLOADS = ["128", "256"];
+
+// ---------------------------------------------------------------------------------------------
+function sh(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 30, ...options });
+  if (r.error) throw r.error;
+  return r;
+}
+function need(cond, message) {
+  if (!cond) {
+    console.error(`bench/run.mjs: ${message}`);
+    process.exit(2);
+  }
+}
+function python(script, args, { capture = true } = {}) {
+  const r = sh(join(BENCH, "run-python"), [script, ...args], { stdio: ["ignore", capture ? "pipe" : "inherit", "inherit"] });
+  if (r.status !== 0) throw new Error(`bench/run-python ${script} failed (${r.status})`);
+  return r.stdout;
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const gz = (path) => ({ path: path.slice(ROOT.length + 1), raw: statSync(path).size, gzip: gzipSync(readFileSync(path), { level: 9 }).length });
+
+function machine() {
+  const lscpu = sh("lscpu", []).stdout ?? "";
+  const field = (name) => lscpu.match(new RegExp(`^${name}:\\s*(.*)$`, "m"))?.[1]?.trim();
+  let chromiumVersion = null;
+  try {
+    chromiumVersion = execFileSync(CHROMIUM, ["--version"], { encoding: "utf8" }).trim();
+  } catch {}
+  return {
+    cpuModel: field("Model name") ?? cpus()[0]?.model,
+    cpuFlags: ["avx2", "avx512f", "fma"].filter((f) => new RegExp(`\\b${f}\\b`).test(field("Flags") ?? "")),
+    cores: cpus().length,
+    memoryGiB: totalmem() / 2 ** 30,
+    freeMemoryGiB: freemem() / 2 ** 30,
+    kernel: sh("uname", ["-sr"]).stdout.trim(),
+    node: process.version,
+    chromium: chromiumVersion,
+  };
+}
+const load = () => loadavg().map((x) => Number(x.toFixed(2)));
+
+// ---------------------------------------------------------------------------------------------
+// Preflight: what the run needs, made when it can be made here.
+need(existsSync(join(ROOT, "pkg/ja_rerank_bg.wasm")), "pkg/ is missing: build it with scripts/build-package.sh");
+need(existsSync(join(MODEL_DIR, "model.safetensors")), "fixtures/full is missing: make it with tools/fixtures/run make_full.py");
+need(existsSync(join(BENCH, "node_modules/@huggingface/transformers")) && existsSync(join(BENCH, "node_modules/playwright-core")),
+  "bench/node_modules is missing: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm ci)");
+need(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM)`);
+{
+  const stamp = join(ONNX_DIR, "export.json");
+  const src = statSync(join(MODEL_DIR, "model.safetensors"), { bigint: true });
+  const s = existsSync(stamp) ? JSON.parse(readFileSync(stamp, "utf8")).source : null;
+  if (!s || BigInt(s.size) !== src.size || BigInt(s.mtime_ns) !== src.mtimeNs) {
+    log("exporting fixtures/full to ONNX (bench/export_onnx.py)");
+    python("export_onnx.py", [], { capture: false });
+  }
+}
+if (!existsSync(join(BENCH, "data/pairs-jacwir.jsonl"))) {
+  log("making bench/data/pairs-jacwir.jsonl (bench/make_jacwir.py)");
+  python("make_jacwir.py", [], { capture: false });
+}
+
+const workloads = Object.fromEntries(
+  WORKLOADS.map((w) => {
+    const all = readPairs(w.file);
+    return [w.id, { ...w, pairs: QUICK ? all.slice(0, 8) : all }];
+  }),
+);
+const results = {
+  startedAt: started.toISOString(),
+  quick: QUICK,
+  runs: RUNS,
+  warmup: WARMUP,
+  command: `node bench/run.mjs ${argv.join(" ")}`.trim(),
+  machine: machine(),
+  loadAvg: { start: load() },
+  workloads: Object.fromEntries(Object.values(workloads).map((w) => [w.id, { id: w.id, file: w.file, label: w.label, pairs: w.pairs.length }])),
+  tokens: {},
+  browser: { configs: [] },
+  native: { cli: null, python: null },
+  sizes: {},
+};
+log(`machine: ${results.machine.cpuModel}, ${results.machine.cores} cores, load ${results.loadAvg.start.join(" ")}`);
+
+// Reference ids (Python tokenizers on fixtures/full/tokenizer.json, = ja-rerank's by the parity
+// tests; checked against the CLI's --with-ids below when the binary exists).
+{
+  const files = Object.values(workloads).map((w) => join(ROOT, w.file));
+  const out = JSON.parse(python("native.py", ["--ids", "--pairs", files.join(",")]));
+  for (const w of Object.values(workloads)) {
+    results.tokens[w.id] = { reference: out.ids[join(ROOT, w.file)].slice(0, w.pairs.length) };
+  }
+}
+
+// Snapshot the packages: the build may be rewritten while we run.
+const snapshot = mkdtempSync(join(tmpdir(), "ja-rerank-bench-pkg-"));
+for (const p of ["pkg", "pkg-threads"]) if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(snapshot, p), { recursive: true });
+
+// ---------------------------------------------------------------------------------------------
+async function runBrowser() {
+  const requests = [];
+  const server = await startServer({
+    port: 0,
+    hub: true,
+    mounts: [
+      ["/pkg/", join(snapshot, "pkg")],
+      ["/pkg-threads/", join(snapshot, "pkg-threads")],
+      ["/ort/", join(BENCH, "node_modules/onnxruntime-web/dist")],
+      ["/tjs/", join(BENCH, "node_modules/@huggingface/transformers/dist")],
+      ["/models/", join(BENCH, "models")],
+      ["/", join(BENCH, "page")],
+    ].sort((a, b) => b[0].length - a[0].length),
+  });
+  server.prependListener("request", (req) => requests.push(decodeURIComponent(new URL(req.url, "http://x").pathname)));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  // A persistent profile (incognito contexts refuse to cache a 470 MB file), fresh each run.
+  const profile = mkdtempSync(join(tmpdir(), "ja-rerank-bench-profile-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+      "--disable-sync", "--enable-unsafe-webgpu", "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
+    ],
+  });
+  try {
+    for (const config of BROWSER) {
+      if (ONLY && !ONLY.includes(config.id)) continue;
+      if (flag("no-webgpu") && config.backend === "webgpu") continue;
+      if (config.needs && !existsSync(config.needs)) {
+        results.browser.configs.push({ ...config, skipped: `${config.needs.slice(ROOT.length + 1)}/ does not exist` });
+        log(`${config.id}: skipped (no ${config.needs.slice(ROOT.length + 1)}/)`);
+        continue;
+      }
+      const page = await context.newPage();
+      const consoleLines = [];
+      page.on("console", (m) => ["warning", "error"].includes(m.type()) && consoleLines.push(`${m.type()}: ${m.text()}`));
+      page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
+      await page.goto(`${origin}/bench.html`);
+      await page.waitForFunction(() => window.benchReady);
+      const env = await page.evaluate(() => window.bench.environment());
+      results.browser.environment ??= env;
+      if (!env.crossOriginIsolated) throw new Error("the bench page is not cross-origin isolated: transformers.js would get no threads");
+      const entry = { ...config, loadAvgStart: load(), measurements: {} };
+      delete entry.needs;
+      const firstRequest = requests.length;
+      log(`${config.id}: loading`);
+      try {
+        entry.load =
+          config.runtime === "ja-rerank"
+            ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
+                pkgUrl: `/${config.pkg}`, hubUrl: `${origin}/hub`, model: "stand-in/full", backend: config.backend,
+                batchSize: config.batchSize, threads: config.threads,
+              })
+            : await page.evaluate((o) => window.bench.loadTransformersJs(o), {
+                tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full",
+                dtype: config.dtype, numThreads: config.threads,
+              });
+        const weights = requests.slice(firstRequest).filter((p) => /model(_quantized)?\.(onnx|safetensors)$/.test(p));
+        entry.load.weightsFrom = weights.length ? "network (localhost)" : "Cache Storage";
+        entry.load.requests = requests.slice(firstRequest);
+        log(`${config.id}: loaded in ${(entry.load.totalMs / 1000).toFixed(1)} s (weights from ${entry.load.weightsFrom})`);
+        for (const w of Object.values(workloads)) {
+          const n = config.workloads ? config.workloads[w.id] : w.pairs.length;
+          if (!n) continue;
+          const pairs = w.pairs.slice(0, Math.min(n, w.pairs.length));
+          const runs = config.runs ?? RUNS;
+          const warmup = config.warmup ?? WARMUP;
+          const loadBefore = load();
+          const r = await page.evaluate((o) => window.bench.time(o), { pairs, warmup, runs });
+          const med = median(r.timesMs);
+          entry.measurements[w.id] = {
+            pairs: pairs.length, runs, warmup, timesMs: r.timesMs, medianMs: med, pairsPerS: pairs.length / (med / 1000),
+            minPairsPerS: pairs.length / (Math.max(...r.timesMs) / 1000), maxPairsPerS: pairs.length / (Math.min(...r.timesMs) / 1000),
+            scores: r.scores, tokens: r.tokens, loadAvg: [loadBefore, load()],
+          };
+          entry.wasmMemory = r.wasmMemory;
+          entry.describe = { ...r, timesMs: undefined, scores: undefined, tokens: undefined, wasmMemory: undefined };
+          log(`${config.id}: ${w.id} ${pairs.length} pairs: ${entry.measurements[w.id].pairsPerS.toFixed(2)} pairs/s ` +
+            `(runs ${r.timesMs.map((t) => (t / 1000).toFixed(2)).join(", ")} s)`);
+        }
+      } catch (e) {
+        entry.error = String(e?.message ?? e);
+        log(`${config.id}: FAILED: ${entry.error}`);
+      }
+      entry.console = consoleLines.slice(0, 50);
+      entry.loadAvgEnd = load();
+      results.browser.configs.push(entry);
+      await page.close();
+    }
+  } finally {
+    await context.close();
+    server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+  const fetched = new Set(requests);
+  const ortFiles = ["ort-wasm-simd-threaded.asyncify.wasm", "ort-wasm-simd-threaded.asyncify.mjs"];
+  results.sizes = {
+    ours: [gz(join(ROOT, "pkg/ja_rerank_bg.wasm")), gz(join(ROOT, "pkg/ja_rerank.js"))],
+    oursThreads: existsSync(THREADED_PKG) ? [gz(join(THREADED_PKG, "ja_rerank_bg.wasm"))] : null,
+    transformersJs: [
+      ...ortFiles.map((f) => gz(join(BENCH, "node_modules/onnxruntime-web/dist", f))),
+      gz(join(BENCH, "node_modules/@huggingface/transformers/dist/transformers.min.js")),
+    ],
+    fetchedByTransformersJs: [...fetched].filter((p) => p.startsWith("/ort/") || p.startsWith("/tjs/")),
+  };
+  results.snapshot = { pkgWasmMtime: statSync(join(snapshot, "pkg/ja_rerank_bg.wasm")).mtime.toISOString() };
+}
+
+// ---------------------------------------------------------------------------------------------
+function runNative() {
+  if (existsSync(CLI)) {
+    const rows = [];
+    for (const wid of NATIVE_WORKLOADS) {
+      const w = workloads[wid];
+      const input = w.pairs.map((p) => JSON.stringify(p)).join("\n") + "\n";
+      for (const bs of NATIVE_BATCH_SIZES) {
+        const times = [];
+        let ids = null;
+        for (let i = 0; i < WARMUP + RUNS; i++) {
+          const args = ["score", "--model", MODEL_DIR, "--timing", "--batch-size", String(bs)];
+          if (i === 0) args.push("--with-ids");
+          const r = sh(CLI, args, { input, env: { ...process.env, RAYON_NUM_THREADS: "1" } });
+          if (r.status !== 0) throw new Error(`ja-rerank CLI failed: ${r.stderr}`);
+          const m = r.stderr.match(/scored (\d+) pairs.* in ([\d.]+) s/);
+          if (!m) throw new Error(`no timing in CLI output: ${r.stderr}`);
+          if (i === 0) ids = r.stdout.trim().split("\n").map((l) => JSON.parse(l).input_ids);
+          if (i >= WARMUP) times.push(Number(m[2]));
+        }
+        const med = median(times);
+        rows.push({ workload: wid, batchSize: bs, pairs: w.pairs.length, times_s: times, median_s: med, pairsPerS: w.pairs.length / med });
+        results.tokens[wid].cli ??= ids;
+        log(`native ja-rerank CLI ${wid} batch ${bs}: ${(w.pairs.length / med).toFixed(2)} pairs/s (runs ${times.join(", ")} s)`);
+      }
+    }
+    results.native.cli = { rows, binary: statSync(CLI).mtime.toISOString() };
+  } else {
+    results.native.cli = { missing: "target/release/ja-rerank does not exist (build it with cargo build --release)" };
+    log("native ja-rerank CLI: skipped (target/release/ja-rerank missing)");
+  }
+  // Quick runs write the sliced pairs to temp files so Python sees the same inputs.
+  const files = NATIVE_WORKLOADS.map((wid) => {
+    if (!QUICK) return join(ROOT, workloads[wid].file);
+    const f = join(snapshot, `pairs-${wid}.jsonl`);
+    writeFileSync(f, workloads[wid].pairs.map((p) => JSON.stringify(p)).join("\n") + "\n");
+    return f;
+  });
+  log("native PyTorch / onnxruntime (bench/native.py)");
+  const out = JSON.parse(python("native.py", ["--pairs", files.join(","), "--batch-sizes", NATIVE_BATCH_SIZES.join(","), "--runs", String(RUNS)]));
+  out.results = out.results.map((r) => ({ ...r, workload: NATIVE_WORKLOADS[files.indexOf(r.pairs_file)] }));
+  results.native.python = out;
+}
+
+// ---------------------------------------------------------------------------------------------
+try {
+  if (!flag("skip-browser")) await runBrowser();
+  results.loadAvg.afterBrowser = load();
+  if (!flag("skip-native")) runNative();
+} finally {
+  rmSync(snapshot, { recursive: true, force: true });
+}
+results.loadAvg.end = load();
+results.finishedAt = new Date().toISOString();
+results.wallS = (Date.now() - started) / 1000;
+mkdirSync(join(BENCH, "out"), { recursive: true });
+const stamp = started.toISOString().replace(/[:.]/g, "-");
+const jsonPath = join(BENCH, "out", `results-${stamp}${QUICK ? "-quick" : ""}.json`);
+writeFileSync(jsonPath, JSON.stringify(results, null, 1));
+writeReport(results, OUT, { root: ROOT, jsonPath });
+log(`wrote ${OUT.slice(ROOT.length + 1)} and ${jsonPath.slice(ROOT.length + 1)} in ${(results.wallS / 60).toFixed(1)} min`);
