@@ -93,7 +93,17 @@ pub fn attention(
         bias_row[..k_len].copy_from_slice(&mask[b * k_len..(b + 1) * k_len]);
         let key_t = gemm::pack(head_dim, k_len, |d, j| k[(b * k_len + j) * hidden + col + d]);
         let mut scores = vec![0.0f32; q_len * k8];
-        gemm::gemm(&q[b * q_len * hidden + col..], hidden, q_len, head_dim, &key_t, Some(&bias_row), Epilogue::Bias, &mut scores, k8);
+        gemm::gemm(
+            &q[b * q_len * hidden + col..],
+            hidden,
+            q_len,
+            head_dim,
+            &key_t,
+            Some(&bias_row),
+            Epilogue::Bias,
+            &mut scores,
+            k8,
+        );
         for row in scores.chunks_exact_mut(k8) {
             simd::softmax_rows(&mut row[..k_len], k_len);
         }

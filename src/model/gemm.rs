@@ -117,11 +117,20 @@ pub fn gemm(
             }
             for r in i..i1 {
                 // SAFETY: as above, for one row.
-                unsafe { tile_1x8(&a[r * lda..r * lda + k], panel, bias, epilogue, c.as_mut_ptr().add((r - i0) * ldc + p * NR)) };
+                unsafe {
+                    tile_1x8(
+                        &a[r * lda..r * lda + k],
+                        panel,
+                        bias,
+                        epilogue,
+                        c.as_mut_ptr().add((r - i0) * ldc + p * NR),
+                    )
+                };
             }
         }
     };
-    let blocks: Vec<_> = c.chunks_mut(MC * ldc).enumerate().map(|(j, c)| (j * MC, c)).take_while(|(i0, _)| *i0 < m).collect();
+    let blocks: Vec<_> =
+        c.chunks_mut(MC * ldc).enumerate().map(|(j, c)| (j * MC, c)).take_while(|(i0, _)| *i0 < m).collect();
     if blocks.len() > 1 {
         map_tasks(blocks, |(i0, c)| block(i0, c));
     } else {

@@ -6,28 +6,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 
+pub use super::adapter::AdapterReport;
 use burn::tensor::Device;
 use burn::tensor::wgpu::{WgpuBackend, wgpu};
 use js_sys::{Promise, Reflect};
-use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
-
-/// What the adapter is and allows, as the browser reports it. Shown to callers
-/// (`reranker.info.adapter`) so that limits are read, never assumed.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AdapterReport {
-    pub vendor: String,
-    pub architecture: String,
-    pub description: String,
-    pub is_fallback_adapter: bool,
-    pub max_storage_buffer_binding_size: f64,
-    pub max_buffer_size: f64,
-    pub shader_f16: bool,
-    /// Largest |logit| difference from the CPU in the start-up self-check.
-    pub self_check_max_abs_diff: f32,
-}
 
 pub struct Gpu {
     pub device: Device,

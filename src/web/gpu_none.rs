@@ -5,21 +5,9 @@
 use std::rc::Rc;
 
 use burn::tensor::Device;
-use serde::Serialize;
 
-/// As in `gpu.rs`; never constructed here.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AdapterReport {
-    pub vendor: String,
-    pub architecture: String,
-    pub description: String,
-    pub is_fallback_adapter: bool,
-    pub max_storage_buffer_binding_size: f64,
-    pub max_buffer_size: f64,
-    pub shader_f16: bool,
-    pub self_check_max_abs_diff: f32,
-}
+/// Never constructed here.
+pub use super::adapter::AdapterReport;
 
 pub struct Gpu {
     pub device: Device,
@@ -37,7 +25,8 @@ impl Gpu {
 }
 
 pub async fn webgpu() -> Result<Rc<Gpu>, String> {
-    Err("this build of ja-rerank has no WebGPU backend (the threaded CPU build); use the default package for WebGPU".into())
+    Err("this build of ja-rerank has no WebGPU backend (the threaded CPU build); use the default package for WebGPU"
+        .into())
 }
 
 pub fn forget_lost_device() {}

@@ -2,6 +2,7 @@
 //! and watching the compute backend (`gpu`), and the `#[wasm_bindgen]` API with typed JS errors
 //! (`api`). No tensor math here; that is `crate::Reranker`'s.
 
+mod adapter;
 mod api;
 mod error;
 #[cfg_attr(not(feature = "webgpu"), path = "gpu_none.rs")]
