@@ -61,16 +61,10 @@ pub fn attention(
         return None;
     }
     let project = |linear: &Linear, x: &[f32], rows: usize| -> Option<Vec<f32>> {
-        let w = linear.weight.val();
-        if w.dtype() != DType::F32 || w.dims() != [hidden, hidden] {
+        if linear.weight.dims() != [hidden, hidden] {
             return None;
         }
-        let w = w.try_into_data().ok()?;
-        let b = match &linear.bias {
-            Some(b) => Some(b.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
-            None => None,
-        };
-        Some(gemm::matmul_bias(x, w.as_slice::<f32>().ok()?, b.as_deref(), Epilogue::Bias, rows, hidden, hidden))
+        apply(linear, x, rows, Epilogue::Bias)
     };
     let xq = queries.clone().try_into_data().ok()?;
     let xkv = keys_values.clone().try_into_data().ok()?;
@@ -113,9 +107,9 @@ pub fn attention(
         out
     };
     let tasks: Vec<(usize, usize)> = (0..batch).flat_map(|b| (0..num_heads).map(move |h| (b, h))).collect();
-    let blocks: Vec<Vec<f32>> = gemm::map_tasks(tasks, head);
+    let blocks: Vec<Vec<f32>> = gemm::map_tasks(tasks.clone(), head);
     let mut context = vec![0.0f32; batch * q_len * hidden];
-    for ((b, h), block) in (0..batch).flat_map(|b| (0..num_heads).map(move |h| (b, h))).zip(&blocks) {
+    for (&(b, h), block) in tasks.iter().zip(&blocks) {
         for (i, row) in block.chunks_exact(head_dim).enumerate() {
             let at = (b * q_len + i) * hidden + h * head_dim;
             context[at..at + head_dim].copy_from_slice(row);
@@ -158,25 +152,31 @@ fn is_cpu(device: &Device) -> bool {
 }
 
 fn fast(linear: &Linear, x: Tensor<3>, epilogue: Epilogue) -> Option<Tensor<3>> {
-    let weight = linear.weight.val();
-    let [d_in, d_out] = weight.dims();
     let [batch, seq, _] = x.dims();
-    if !gemm::supported(d_out) || x.dtype() != DType::F32 || weight.dtype() != DType::F32 {
+    let [_, d_out] = linear.weight.dims();
+    // Checked before converting x, so a fallback costs nothing.
+    if !gemm::supported(d_out) || x.dtype() != DType::F32 {
         return None;
     }
     let device = x.device();
     let x = x.try_into_data().ok()?;
+    let y = apply(linear, x.as_slice::<f32>().ok()?, batch * seq, epilogue)?;
+    Some(Tensor::<3>::from_data(TensorData::new(y, [batch, seq, d_out]), &device))
+}
+
+/// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`); `None` unless W and b
+/// are f32 and `d_out` is a width the kernel takes.
+fn apply(linear: &Linear, x: &[f32], rows: usize, epilogue: Epilogue) -> Option<Vec<f32>> {
+    let weight = linear.weight.val();
+    let [d_in, d_out] = weight.dims();
+    if !gemm::supported(d_out) || weight.dtype() != DType::F32 || x.len() != rows * d_in {
+        return None;
+    }
     let w = weight.try_into_data().ok()?;
     let b = match &linear.bias {
-        Some(b) if b.val().dtype() == DType::F32 => Some(b.val().try_into_data().ok()?),
+        Some(b) if b.val().dtype() == DType::F32 => Some(b.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
         Some(_) => return None,
         None => None,
     };
-    let b = match &b {
-        Some(b) => Some(b.as_slice::<f32>().ok()?),
-        None => None,
-    };
-    let y =
-        gemm::matmul_bias(x.as_slice::<f32>().ok()?, w.as_slice::<f32>().ok()?, b, epilogue, batch * seq, d_in, d_out);
-    Some(Tensor::<3>::from_data(TensorData::new(y, [batch, seq, d_out]), &device))
+    Some(gemm::matmul_bias(x, w.as_slice::<f32>().ok()?, b.as_deref(), epilogue, rows, d_in, d_out))
 }
