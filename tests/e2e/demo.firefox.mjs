@@ -16,20 +16,13 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDist } from "../../tools/build-dist.mjs";
 import { startServer } from "../../tools/serve.mjs";
+import { checks } from "./checks.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = join(ROOT, "target/e2e");
 const GECKODRIVER = process.env.GECKODRIVER || "geckodriver";
 const QUERY = "ファイルシステムをマウントする";
-const started = Date.now();
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = "") {
-  if (ok) passed++;
-  else failures.push(`${name}${detail ? `: ${detail}` : ""}`);
-  console.log(`  ${ok ? "ok  " : "FAIL"}  ${name}${detail ? ` (${detail})` : ""}`);
-  return ok;
-}
+const { check, fail, finish } = checks("demo e2e in Firefox");
 
 const freePort = () =>
   new Promise((res) => {
@@ -150,7 +143,7 @@ async function main() {
   const base = `http://127.0.0.1:${server.address().port}`;
   const port = await freePort();
   const driver = spawn(GECKODRIVER, ["--port", String(port), "--host", "127.0.0.1"], { stdio: ["ignore", "ignore", "pipe"] });
-  driver.on("error", (e) => failures.push(`cannot run geckodriver (${GECKODRIVER}): ${e.message}`));
+  driver.on("error", (e) => fail(`cannot run geckodriver (${GECKODRIVER}): ${e.message}`));
   await new Promise((r) => setTimeout(r, 800));
   let s;
   try {
@@ -212,14 +205,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  failures.push(e.message);
-  console.log(`  FAIL  ${e.stack ?? e.message}`);
-}
-console.log(`\ndemo e2e in Firefox (${((Date.now() - started) / 1000).toFixed(1)} s): ${passed} passed, ${failures.length} failed`);
-if (failures.length) {
-  for (const f of failures) console.log(`  - ${f}`);
-  process.exitCode = 1;
-}
+await finish(main);

@@ -23,26 +23,15 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../tools/serve.mjs";
 import { buildDist } from "../../tools/build-dist.mjs";
+import { checks } from "./checks.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const OUT = join(ROOT, "target/e2e");
 const DIST = join(OUT, "dist");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const QUERY = "ファイルシステムをマウントする";
-const started = Date.now();
 
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = "") {
-  if (ok) {
-    passed++;
-    console.log(`  ok    ${name}${detail ? ` (${detail})` : ""}`);
-  } else {
-    failures.push(`${name}${detail ? `: ${detail}` : ""}`);
-    console.log(`  FAIL  ${name}${detail ? `: ${detail}` : ""}`);
-  }
-  return ok;
-}
+const { check, finish } = checks("demo e2e");
 const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
 /** Waits for body[data-KEY=VALUE]; fails with what the page shows instead. */
@@ -322,14 +311,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (e) {
-  failures.push(e.message);
-  console.log(`  FAIL  ${e.stack ?? e.message}`);
-}
-console.log(`\ndemo e2e (${secs(started)}): ${passed} passed, ${failures.length} failed`);
-if (failures.length) {
-  for (const f of failures) console.log(`  - ${f}`);
-  process.exitCode = 1;
-}
+await finish(main);

@@ -14,15 +14,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../tools/serve.mjs";
+import { checks } from "./checks.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const TOLERANCE = 1e-4;
-let passed = 0;
-const failures = [];
-function check(name, ok, detail = "") {
-  (ok ? (passed++, console.log) : (failures.push(name), console.log))(`  ${ok ? "ok  " : "FAIL"}  ${name}${detail ? ` (${detail})` : ""}`);
-}
+const { check, finish } = checks("threads");
 for (const p of ["pkg-threads/client.js", "pkg/client.js"]) {
   if (!existsSync(join(ROOT, p))) {
     console.error(`tests/e2e/threads.test.mjs: ${p} is missing (scripts/build-threads.sh, scripts/build-package.sh)`);
@@ -32,78 +29,78 @@ for (const p of ["pkg-threads/client.js", "pkg/client.js"]) {
 const reference = JSON.parse(readFileSync(join(ROOT, "fixtures/reference.json"), "utf8"));
 const cases = reference.cases.filter((c) => c.max_length === 512);
 
-const page0 = mkdtempSync(join(tmpdir(), "ja-rerank-threads-"));
-writeFileSync(join(page0, "index.html"), "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>threads</title>");
-const server = await startServer({
-  port: 0,
-  hub: true,
-  mounts: [["/pkg-threads/", join(ROOT, "pkg-threads")], ["/pkg/", join(ROOT, "pkg")], ["/", page0]].sort((a, b) => b[0].length - a[0].length),
-});
-const origin = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-try {
-  const page = await browser.newPage();
-  const consoleErrors = [];
-  page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
-  page.on("pageerror", (e) => consoleErrors.push(e.message));
-  await page.goto(`${origin}/index.html`);
-  check("page is cross-origin isolated", await page.evaluate(() => self.crossOriginIsolated));
-  const pairs = cases.map((c) => [c.query, c.passage]);
+await finish(async () => {
+  const page0 = mkdtempSync(join(tmpdir(), "ja-rerank-threads-"));
+  writeFileSync(join(page0, "index.html"), "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>threads</title>");
+  const server = await startServer({
+    port: 0,
+    hub: true,
+    mounts: [["/pkg-threads/", join(ROOT, "pkg-threads")], ["/pkg/", join(ROOT, "pkg")], ["/", page0]].sort((a, b) => b[0].length - a[0].length),
+  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+  try {
+    const page = await browser.newPage();
+    const consoleErrors = [];
+    page.on("console", (m) => m.type() === "error" && consoleErrors.push(m.text()));
+    page.on("pageerror", (e) => consoleErrors.push(e.message));
+    await page.goto(`${origin}/index.html`);
+    check("page is cross-origin isolated", await page.evaluate(() => self.crossOriginIsolated));
+    const pairs = cases.map((c) => [c.query, c.passage]);
 
-  for (const model of ["tiny", "odd"]) {
-    const r = await page.evaluate(
-      async ({ hubUrl, model, pairs }) => {
-        const { RerankerWorker } = await import("/pkg-threads/client.js");
-        const reranker = await RerankerWorker.load({ hubUrl, model: `stand-in/${model}`, backend: "cpu", threads: 2, batchSize: 7, cache: false });
-        const scores = await reranker.score(pairs);
-        const info = reranker.info;
-        reranker.dispose();
-        return { scores, backend: info.backend };
-      },
-      { hubUrl: `${origin}/hub`, model, pairs },
-    );
-    const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - cases[i].scores[model])));
-    check(`a. ${model}: ${pairs.length} pairs with 2 threads equal PyTorch`, worst <= TOLERANCE && r.backend === "cpu", `max |Δscore| ${worst.toExponential(2)}, backend ${r.backend}`);
-  }
-
-  const main = await page.evaluate(
-    async ({ hubUrl, pairs }) => {
-      const wasm = await import("/pkg-threads/ja_rerank.js");
-      await wasm.default();
-      await wasm.initThreads(2);
-      const reranker = await wasm.Reranker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", batchSize: 7, cache: false });
-      const scores = await reranker.score(pairs);
-      let gpuError = null;
-      try {
-        await wasm.Reranker.load({ hubUrl, model: "stand-in/tiny", backend: "webgpu", cache: false });
-      } catch (e) {
-        gpuError = { code: e.code, message: e.message };
-      }
-      const after = await reranker.score(pairs.slice(0, 3));
-      return { scores, gpuError, after };
-    },
-    { hubUrl: `${origin}/hub`, pairs },
-  );
-  const worstMain = Math.max(...main.scores.map((s, i) => Math.abs(s - cases[i].scores.tiny)));
-  check("b. on the main thread after initThreads(2): scores equal PyTorch", worstMain <= TOLERANCE, `max |Δscore| ${worstMain.toExponential(2)}`);
-  check("c. backend \"webgpu\" on the CPU-only build is a BACKEND error", main.gpuError?.code === "BACKEND", JSON.stringify(main.gpuError));
-  check("c. … and the reranker still scores afterwards", main.after.length === 3 && main.after.every((s, i) => s === main.scores[i]));
-
-  const single = await page.evaluate(async (hubUrl) => {
-    const { RerankerWorker } = await import("/pkg/client.js");
-    try {
-      await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", threads: 2, cache: false });
-      return null;
-    } catch (e) {
-      return { code: e.code, message: e.message };
+    for (const model of ["tiny", "odd"]) {
+      const r = await page.evaluate(
+        async ({ hubUrl, model, pairs }) => {
+          const { RerankerWorker } = await import("/pkg-threads/client.js");
+          const reranker = await RerankerWorker.load({ hubUrl, model: `stand-in/${model}`, backend: "cpu", threads: 2, batchSize: 7, cache: false });
+          const scores = await reranker.score(pairs);
+          const info = reranker.info;
+          reranker.dispose();
+          return { scores, backend: info.backend };
+        },
+        { hubUrl: `${origin}/hub`, model, pairs },
+      );
+      const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - cases[i].scores[model])));
+      check(`a. ${model}: ${pairs.length} pairs with 2 threads equal PyTorch`, worst <= TOLERANCE && r.backend === "cpu", `max |Δscore| ${worst.toExponential(2)}, backend ${r.backend}`);
     }
-  }, `${origin}/hub`);
-  check("d. threads: 2 on the single-threaded package is INVALID_INPUT", single?.code === "INVALID_INPUT", JSON.stringify(single));
-  check("no console errors", consoleErrors.length === 0, consoleErrors.slice(0, 3).join(" | "));
-} finally {
-  await browser.close();
-  server.close();
-  rmSync(page0, { recursive: true, force: true });
-}
-console.log(`threads: ${passed} passed, ${failures.length} failed`);
-process.exit(failures.length ? 1 : 0);
+
+    const main = await page.evaluate(
+      async ({ hubUrl, pairs }) => {
+        const wasm = await import("/pkg-threads/ja_rerank.js");
+        await wasm.default();
+        await wasm.initThreads(2);
+        const reranker = await wasm.Reranker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", batchSize: 7, cache: false });
+        const scores = await reranker.score(pairs);
+        let gpuError = null;
+        try {
+          await wasm.Reranker.load({ hubUrl, model: "stand-in/tiny", backend: "webgpu", cache: false });
+        } catch (e) {
+          gpuError = { code: e.code, message: e.message };
+        }
+        const after = await reranker.score(pairs.slice(0, 3));
+        return { scores, gpuError, after };
+      },
+      { hubUrl: `${origin}/hub`, pairs },
+    );
+    const worstMain = Math.max(...main.scores.map((s, i) => Math.abs(s - cases[i].scores.tiny)));
+    check("b. on the main thread after initThreads(2): scores equal PyTorch", worstMain <= TOLERANCE, `max |Δscore| ${worstMain.toExponential(2)}`);
+    check("c. backend \"webgpu\" on the CPU-only build is a BACKEND error", main.gpuError?.code === "BACKEND", JSON.stringify(main.gpuError));
+    check("c. … and the reranker still scores afterwards", main.after.length === 3 && main.after.every((s, i) => s === main.scores[i]));
+
+    const single = await page.evaluate(async (hubUrl) => {
+      const { RerankerWorker } = await import("/pkg/client.js");
+      try {
+        await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", threads: 2, cache: false });
+        return null;
+      } catch (e) {
+        return { code: e.code, message: e.message };
+      }
+    }, `${origin}/hub`);
+    check("d. threads: 2 on the single-threaded package is INVALID_INPUT", single?.code === "INVALID_INPUT", JSON.stringify(single));
+    check("no console errors", consoleErrors.length === 0, consoleErrors.slice(0, 3).join(" | "));
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(page0, { recursive: true, force: true });
+  }
+});
