@@ -15,6 +15,7 @@ pub mod eval;
 
 pub mod load;
 pub mod model;
+pub mod parallel;
 pub mod reranker;
 pub mod tokenize;
 

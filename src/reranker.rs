@@ -200,7 +200,14 @@ impl Reranker {
             })
             .collect::<Result<Vec<_>>>()?;
         let lengths: Vec<usize> = ids.iter().map(Vec::len).collect();
-        let batches = plan_batches(&lengths, self.limits);
+        let mut limits = self.limits;
+        // With a thread pool, at least one batch per thread where there are enough pairs (5
+        // pairs on 2 threads: 3 + 2, not 4 + 1), so whole batches can run side by side.
+        let threads = crate::parallel::threads();
+        if threads > 1 {
+            limits.max_pairs = limits.max_pairs.min(pairs.len().div_ceil(threads)).max(1);
+        }
+        let batches = plan_batches(&lengths, limits);
         Ok(ScorePlan { ids, batches })
     }
 
@@ -218,10 +225,16 @@ impl Reranker {
 
     /// Runs every batch of a plan made by [`Self::plan`]; scores in input order.
     pub fn score_plan(&self, plan: &ScorePlan) -> Result<Vec<Score>> {
-        let logits = (0..plan.num_batches())
-            .map(|b| read_logits(self.forward_batch(plan, b).try_into_data()))
-            .collect::<Result<Vec<_>>>()?;
-        plan.into_scores(logits)
+        plan.into_scores(self.run_batches(plan, 0..plan.num_batches())?)
+    }
+
+    /// Logits of batches `range` of `plan`, in batch order: one after another on this thread,
+    /// or side by side on the thread pool where there is one (see [`crate::parallel`]). Reads
+    /// the results back blocking, so not for WebGPU in a browser.
+    pub fn run_batches(&self, plan: &ScorePlan, range: std::ops::Range<usize>) -> Result<Vec<Vec<f32>>> {
+        crate::parallel::map_tasks(range.collect(), |b| read_logits(self.forward_batch(plan, b).try_into_data()))
+            .into_iter()
+            .collect()
     }
 
     /// [`Self::score`] for targets that cannot block on the device (WebGPU in a browser).

@@ -107,7 +107,7 @@ pub fn attention(
         out
     };
     let tasks: Vec<(usize, usize)> = (0..batch).flat_map(|b| (0..num_heads).map(move |h| (b, h))).collect();
-    let blocks: Vec<Vec<f32>> = gemm::map_tasks(tasks.clone(), head);
+    let blocks: Vec<Vec<f32>> = crate::parallel::map_tasks(tasks.clone(), head);
     let mut context = vec![0.0f32; batch * q_len * hidden];
     for (&(b, h), block) in tasks.iter().zip(&blocks) {
         for (i, row) in block.chunks_exact(head_dim).enumerate() {

@@ -131,22 +131,7 @@ pub fn gemm(
     };
     let blocks: Vec<_> =
         c.chunks_mut(MC * ldc).enumerate().map(|(j, c)| (j * MC, c)).take_while(|(i0, _)| *i0 < m).collect();
-    if blocks.len() > 1 {
-        map_tasks(blocks, |(i0, c)| block(i0, c));
-    } else {
-        blocks.into_iter().for_each(|(i0, c)| block(i0, c));
-    }
-}
-
-/// `tasks.map(f)`, on the thread pool when the threaded build has one usable from here (and
-/// not from inside a pool task: the outer split already keeps every thread busy).
-pub fn map_tasks<T: Send, R: Send>(tasks: Vec<T>, f: impl Fn(T) -> R + Sync + Send) -> Vec<R> {
-    #[cfg(all(feature = "threads", target_arch = "wasm32"))]
-    if crate::web::threads::usable() && rayon::current_thread_index().is_none() {
-        use rayon::prelude::*;
-        return tasks.into_par_iter().map(f).collect();
-    }
-    tasks.into_iter().map(f).collect()
+    crate::parallel::map_tasks(blocks, |(i0, c)| block(i0, c));
 }
 
 /// Four rows of A (`lda` apart, k floats each) times one panel, plus bias.

@@ -505,6 +505,19 @@ async fn score_on(
     aborted(signal)?;
     let plan = active.core.plan(pairs)?;
     let mut logits = Vec::with_capacity(plan.num_batches());
+    let threads = crate::parallel::threads();
+    if active.gpu.is_none() && threads > 1 {
+        // Threaded CPU build in a Worker: whole batches side by side, `threads` at a time.
+        for first in (0..plan.num_batches()).step_by(threads) {
+            let last = (first + threads).min(plan.num_batches());
+            logits.extend(active.core.run_batches(&plan, first..last)?);
+            if signal.is_some() {
+                yield_now().await;
+                aborted(signal)?;
+            }
+        }
+        return Ok(plan.into_scores(logits)?);
+    }
     for b in 0..plan.num_batches() {
         let tensor = active.core.forward_batch(&plan, b);
         logits.push(crate::reranker::read_logits(tensor.into_data_async().await)?);
