@@ -98,12 +98,14 @@ pub fn attention(
             &mut scores,
             k8,
         );
-        for row in scores.chunks_exact_mut(k8) {
-            simd::softmax_rows(&mut row[..k_len], k_len);
-        }
+        // Softmax with the division moved past ·V: head_dim multiplies per row instead of k_len.
+        let scales: Vec<f32> = scores.chunks_exact_mut(k8).map(|row| simd::exp_shifted(&mut row[..k_len])).collect();
         let value = gemm::pack(k_len, head_dim, |j, d| v[(b * k_len + j) * hidden + col + d]);
         let mut out = vec![0.0f32; q_len * head_dim];
         gemm::gemm(&scores, k8, q_len, k_len, &value, None, Epilogue::Bias, &mut out, head_dim);
+        for (row, &scale) in out.chunks_exact_mut(head_dim).zip(&scales) {
+            simd::scale_row(row, scale);
+        }
         out
     };
     let tasks: Vec<(usize, usize)> = (0..batch).flat_map(|b| (0..num_heads).map(move |h| (b, h))).collect();

@@ -63,11 +63,22 @@ mod v4 {
         pub fn round(self) -> Self {
             V4(f32x4_nearest(self.0))
         }
-        /// 2^n for integral n in [-126, 127], built from the exponent bits.
+        /// 2^n for integral n in [-126, 127], built from the exponent bits. Adding 1.5·2^23
+        /// puts n in the low mantissa bits (bits 0x4B40_0000 + n): two instructions, where
+        /// `i32x4.trunc_sat_f32x4` is a long saturating sequence in V8 on x64.
         #[inline(always)]
         pub fn pow2(self) -> Self {
-            let n = i32x4_trunc_sat_f32x4(self.0);
-            V4(i32x4_shl(i32x4_add(n, i32x4_splat(127)), 23))
+            let bits = f32x4_add(self.0, f32x4_splat(12_582_912.0));
+            V4(i32x4_shl(i32x4_add(bits, i32x4_splat(127 - 0x4B40_0000)), 23))
+        }
+        /// Lane-wise `if self < b { b } else { self }` (`f32x4.pmax`: one instruction, no NaN rules).
+        #[inline(always)]
+        pub fn max(self, b: Self) -> Self {
+            V4(f32x4_pmax(self.0, b.0))
+        }
+        #[inline(always)]
+        pub fn lanes(self) -> [f32; 4] {
+            [f32x4_extract_lane::<0>(self.0), f32x4_extract_lane::<1>(self.0), f32x4_extract_lane::<2>(self.0), f32x4_extract_lane::<3>(self.0)]
         }
     }
 }
@@ -119,6 +130,12 @@ mod v4 {
         }
         pub fn pow2(self) -> Self {
             V4(self.0.map(|n| f32::from_bits(((n as i32 + 127) as u32) << 23)))
+        }
+        pub fn max(self, b: Self) -> Self {
+            V4(std::array::from_fn(|i| if self.0[i] < b.0[i] { b.0[i] } else { self.0[i] }))
+        }
+        pub fn lanes(self) -> [f32; 4] {
+            self.0
         }
     }
 }
@@ -180,31 +197,54 @@ pub fn exp(x: V4) -> V4 {
 /// Softmax over each row of `rows` (`row_len` values each), in place: `e^(x − max) / Σ`.
 pub fn softmax_rows(rows: &mut [f32], row_len: usize) {
     assert!(row_len > 0 && rows.len().is_multiple_of(row_len));
-    let mut tail = [0.0f32; 4];
     for row in rows.chunks_exact_mut(row_len) {
-        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let max = V4::constant(max);
-        let mut sum = 0.0f32;
-        let mut chunks = row.chunks_exact_mut(4);
-        for chunk in &mut chunks {
-            // SAFETY: `chunk` has 4 floats.
-            unsafe {
-                let e = exp(V4::load(chunk.as_ptr()).sub(max));
-                e.store(chunk.as_mut_ptr());
-            }
-            sum += chunk.iter().sum::<f32>();
-        }
-        let rest = chunks.into_remainder();
-        if !rest.is_empty() {
-            tail[..rest.len()].copy_from_slice(rest);
-            // SAFETY: `tail` has 4 floats.
-            unsafe { exp(V4::load(tail.as_ptr()).sub(max)).store(tail.as_mut_ptr()) };
-            rest.copy_from_slice(&tail[..rest.len()]);
-            sum += rest.iter().sum::<f32>();
-        }
-        let scale = 1.0 / sum;
-        row.iter_mut().for_each(|v| *v *= scale);
+        let scale = exp_shifted(row);
+        scale_row(row, scale);
     }
+}
+
+/// The unnormalised half of a softmax: `row ← e^(row − max(row))`; returns `1 / Σ row`, so the
+/// caller can normalise later, e.g. the 32 outputs of `P·V` rather than the whole row of P.
+/// Max and sum run in four lanes (a scalar `f32::max` fold is a NaN-handling sequence per
+/// element in V8, and a scalar sum a serial chain); the last `len % 4` values go one by one.
+pub fn exp_shifted(row: &mut [f32]) -> f32 {
+    assert!(!row.is_empty());
+    let (body, rest) = row.split_at_mut(row.len() / 4 * 4);
+    let mut lanes = V4::constant(f32::NEG_INFINITY);
+    for chunk in body.chunks_exact(4) {
+        // SAFETY: `chunk` has 4 floats.
+        lanes = lanes.max(unsafe { V4::load(chunk.as_ptr()) });
+    }
+    let max = lanes.lanes().into_iter().chain(rest.iter().copied()).fold(f32::NEG_INFINITY, f32::max);
+    let max = V4::constant(max);
+    let mut sums = V4::zero();
+    for chunk in body.chunks_exact_mut(4) {
+        // SAFETY: `chunk` has 4 floats.
+        unsafe {
+            let e = exp(V4::load(chunk.as_ptr()).sub(max));
+            e.store(chunk.as_mut_ptr());
+            sums = sums.add(e);
+        }
+    }
+    if !rest.is_empty() {
+        let mut tail = [0.0f32; 4];
+        tail[..rest.len()].copy_from_slice(rest);
+        // SAFETY: `tail` has 4 floats.
+        unsafe { exp(V4::load(tail.as_ptr()).sub(max)).store(tail.as_mut_ptr()) };
+        rest.copy_from_slice(&tail[..rest.len()]);
+    }
+    1.0 / (sums.lanes().iter().sum::<f32>() + rest.iter().sum::<f32>())
+}
+
+/// `row ← row · scale`.
+pub fn scale_row(row: &mut [f32], scale: f32) {
+    let (body, rest) = row.split_at_mut(row.len() / 4 * 4);
+    let factor = V4::constant(scale);
+    for chunk in body.chunks_exact_mut(4) {
+        // SAFETY: `chunk` has 4 floats.
+        unsafe { V4::load(chunk.as_ptr()).mul(factor).store(chunk.as_mut_ptr()) };
+    }
+    rest.iter_mut().for_each(|v| *v *= scale);
 }
 
 #[cfg(test)]
