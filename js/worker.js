@@ -30,7 +30,17 @@ self.onmessage = async ({ data }) => {
     return;
   }
   try {
-    ready ??= init(data.wasm ? { module_or_path: data.wasm } : undefined);
+    ready ??= init(data.wasm ? { module_or_path: data.wasm } : undefined).catch((e) => {
+      if (!(e instanceof WebAssembly.CompileError)) throw e;
+      // The threaded build uses wasm threads and relaxed SIMD (scripts/build-threads.sh).
+      const error = new Error(
+        `this browser cannot compile this build of ja-rerank (${e.message}); the threaded build needs ` +
+          "WebAssembly threads and relaxed SIMD (Chrome/Edge 114+, Firefox 153 ESR): use the single-threaded package here",
+      );
+      error.name = "RerankerError";
+      error.code = "BACKEND";
+      throw error;
+    });
     await ready;
     let result = null;
     if (type === "load") {

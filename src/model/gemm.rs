@@ -140,7 +140,8 @@ pub fn gemm(
 /// `a` is valid for four rows of `k` floats `lda` apart, `panel` holds `k × 8` floats, `bias`
 /// 8, and `c`'s four rows (`ldc` apart) have 8 writable floats each.
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[cfg_attr(not(feature = "relaxed-simd"), inline(always))]
+#[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
 unsafe fn tile_4x8(
     a0: *const f32,
     lda: usize,
@@ -185,7 +186,8 @@ unsafe fn tile_4x8(
 ///
 /// # Safety
 /// `panel` holds `a.len() × 8` floats, `bias` 8, and `c` has 8 writable floats.
-#[inline(always)]
+#[cfg_attr(not(feature = "relaxed-simd"), inline(always))]
+#[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
 unsafe fn tile_1x8(a: &[f32], panel: &[f32], bias: &[f32], epilogue: Epilogue, c: *mut f32) {
     debug_assert!(panel.len() == a.len() * NR && bias.len() == NR);
     let b = panel.as_ptr();

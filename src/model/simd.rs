@@ -29,10 +29,19 @@ mod v4 {
         pub unsafe fn store(self, p: *mut f32) {
             unsafe { v128_store(p as *mut v128, self.0) }
         }
-        /// `self + a·b`, rounded twice (wasm simd128 has no fused multiply-add).
+        /// `self + a·b`, rounded twice (simd128 has no fused multiply-add).
+        #[cfg(not(feature = "relaxed-simd"))]
         #[inline(always)]
         pub fn mul_add(self, a: Self, b: Self) -> Self {
             V4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+        }
+        /// `self + a·b`, fused where the engine has FMA (relaxed SIMD lets it choose; both
+        /// roundings are within the scores' tolerance). Only for callers compiled with the
+        /// `relaxed-simd` target feature (the gemm tiles): elsewhere the intrinsic is not inlined.
+        #[cfg(feature = "relaxed-simd")]
+        #[inline(always)]
+        pub fn mul_add(self, a: Self, b: Self) -> Self {
+            V4(f32x4_relaxed_madd(a.0, b.0, self.0))
         }
         #[inline(always)]
         pub fn add(self, b: Self) -> Self {
@@ -184,13 +193,14 @@ pub fn exp(x: V4) -> V4 {
     let n = x.mul(c(std::f32::consts::LOG2_E)).round();
     let r = x.sub(n.mul(c(0.693_359_4))).sub(n.mul(c(-2.121_944_4e-4)));
     let z = r.mul(r);
+    // Horner steps as multiply-adds: fused in the relaxed-simd build, as Cephes intends.
     let y = c(1.987_569_1e-4);
-    let y = y.mul(r).add(c(1.398_199_9e-3));
-    let y = y.mul(r).add(c(8.333_452e-3));
-    let y = y.mul(r).add(c(4.166_579_6e-2));
-    let y = y.mul(r).add(c(1.666_666_5e-1));
-    let y = y.mul(r).add(c(5.000_000_1e-1));
-    let y = y.mul(z).add(r).add(c(1.0));
+    let y = c(1.398_199_9e-3).mul_add(y, r);
+    let y = c(8.333_452e-3).mul_add(y, r);
+    let y = c(4.166_579_6e-2).mul_add(y, r);
+    let y = c(1.666_666_5e-1).mul_add(y, r);
+    let y = c(5.000_000_1e-1).mul_add(y, r);
+    let y = r.mul_add(y, z).add(c(1.0));
     y.mul(n.pow2())
 }
 
@@ -207,6 +217,7 @@ pub fn softmax_rows(rows: &mut [f32], row_len: usize) {
 /// caller can normalise later, e.g. the 32 outputs of `P·V` rather than the whole row of P.
 /// Max and sum run in four lanes (a scalar `f32::max` fold is a NaN-handling sequence per
 /// element in V8, and a scalar sum a serial chain); the last `len % 4` values go one by one.
+#[cfg_attr(feature = "relaxed-simd", target_feature(enable = "relaxed-simd"))]
 pub fn exp_shifted(row: &mut [f32]) -> f32 {
     assert!(!row.is_empty());
     let (body, rest) = row.split_at_mut(row.len() / 4 * 4);

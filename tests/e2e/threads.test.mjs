@@ -101,6 +101,23 @@ await finish(async () => {
       }
     }, `${origin}/hub`);
     check("d. threads: 2 on the single-threaded package is INVALID_INPUT", single?.code === "INVALID_INPUT", JSON.stringify(single));
+    // An engine without relaxed SIMD (Safari) cannot compile pkg-threads/; no browser here lacks
+    // it, so a module V8 refuses to compile stands in: the worker must say so with a typed error.
+    const uncompilable = await page.evaluate(async (hubUrl) => {
+      const { RerankerWorker } = await import("/pkg-threads/client.js");
+      const wasm = URL.createObjectURL(new Blob([new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1])], { type: "application/wasm" }));
+      try {
+        await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", threads: 2, wasm, cache: false });
+        return null;
+      } catch (e) {
+        return { code: e.code, message: e.message };
+      }
+    }, `${origin}/hub`);
+    check(
+      "e. a wasm the browser cannot compile is a BACKEND error that names the requirement",
+      uncompilable?.code === "BACKEND" && /cannot compile/.test(uncompilable.message) && /relaxed SIMD/.test(uncompilable.message),
+      JSON.stringify(uncompilable),
+    );
     check("no console errors", consoleErrors.length === 0, consoleErrors.slice(0, 3).join(" | "));
   } finally {
     await browser.close();
