@@ -70,7 +70,9 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   p("## Browser: pairs per second", "");
   p("Median of the timed runs after a warm-up; each run is one `score(pairs)` call over the whole workload (tokenizing included),",
     "on the page's main thread (the threaded ja-rerank row: in a Worker, through `RerankerWorker`, as wasm threads must). Workloads: 1 query × 32 passages at ~128 and ~256 tokens per pair (`fixtures/bench/`), and a",
-    "JaCWIR-like one, 1 query × 100 short passages at 60–100 tokens (`bench/data/pairs-jacwir.jsonl`). Higher is better.", "");
+    "JaCWIR-like one, 1 query × 100 short passages at 60–100 tokens (`bench/data/pairs-jacwir.jsonl`). Higher is better.",
+    "The threaded ja-rerank build (`scripts/build-threads.sh` → `pkg-threads/`) runs whole batches of 4 pairs side by side, one per",
+    "thread, and multiplies-adds with relaxed SIMD's `f32x4.relaxed_madd` (FMA); the single-threaded package is plain simd128.", "");
   const head = ["runtime", "threads", ...W.map((w) => `${w.label} (${w.pairs} pairs)`), "load (weights from)", "wasm memory"];
   const rows = [];
   for (const c of configs) {
