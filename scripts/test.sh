@@ -47,6 +47,6 @@ step "threaded CPU build (pinned nightly, build-std) and its test in Chromium"
 scripts/build-threads.sh
 node tests/e2e/threads.test.mjs
 
-step "demo page end to end in Firefox (geckodriver WebDriver; WebGPU on lavapipe)"
+step "demo page end to end in Firefox (geckodriver WebDriver; WebGPU on lavapipe; the threaded build)"
 node tests/e2e/demo.firefox.mjs
 echo "screenshots: target/e2e/*.png"

@@ -2,15 +2,19 @@
 // The demo page in headless Firefox, driven through geckodriver's WebDriver API directly
 // (playwright-core can only drive its own patched Firefox, which cannot be downloaded here).
 //
-//   node tests/e2e/demo.firefox.mjs      (after scripts/build-package.sh; needs firefox-esr, geckodriver)
+//   node tests/e2e/demo.firefox.mjs      (after scripts/build-package.sh and scripts/build-threads.sh;
+//                                         needs firefox-esr, geckodriver)
 //
 // Checks the same paths as demo.test.mjs does in Chromium, with fewer details: the unreachable-Hub
 // notice and the stand-in button; the stand-in on the CPU (progress 100 %, backend reported,
 // results with scores best first, the page painting while the worker scores); a screenshot; and
 // the switch to WebGPU (lavapipe, Firefox's software adapter here) giving the CPU's scores
-// within 1e-4. Exits non-zero on any failure.
+// within 1e-4; then the threaded build (pkg-threads/: wasm threads + relaxed SIMD) with 2 threads
+// on a cross-origin-isolated page, scoring the tiny stand-in equal to PyTorch (after
+// scripts/build-threads.sh). Exits non-zero on any failure.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -137,6 +141,8 @@ function checkResults(label, r) {
 }
 
 async function main() {
+  let threadsServer = null;
+  let page0 = null;
   mkdirSync(OUT, { recursive: true });
   const dist = buildDist(join(OUT, "dist-firefox"));
   const server = await startServer({ port: 0, mounts: [["/", dist.out]] });
@@ -198,10 +204,34 @@ async function main() {
         check("WebGPU scores equal the CPU's within 1e-4", gpu.hits.length === cpu.hits.length && diff <= 1e-4, `max |Δ| ${diff.toExponential(2)}`);
       }
     }
+
+    if (!existsSync(join(ROOT, "pkg-threads/client.js"))) throw new Error("pkg-threads/ is missing (scripts/build-threads.sh)");
+    console.log("e. the threaded build (relaxed SIMD, 2 threads in a Worker) on a cross-origin-isolated page");
+    page0 = mkdtempSync(join(tmpdir(), "ja-rerank-ff-threads-"));
+    writeFileSync(join(page0, "index.html"), "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>threads</title>");
+    threadsServer = await startServer({ port: 0, hub: true, mounts: [["/pkg-threads/", join(ROOT, "pkg-threads")], ["/", page0]] });
+    const threadsBase = `http://127.0.0.1:${threadsServer.address().port}`;
+    await s.go(`${threadsBase}/index.html`);
+    const cases = JSON.parse(readFileSync(join(ROOT, "fixtures/reference.json"), "utf8")).cases.filter((c) => c.max_length === 512);
+    const t = await s.run(
+      async (hubUrl, pairs) => {
+        const { RerankerWorker } = await import("/pkg-threads/client.js");
+        const r = await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", threads: 2, batchSize: 7, cache: false });
+        const scores = await r.score(pairs);
+        r.dispose();
+        return { isolated: self.crossOriginIsolated, scores };
+      },
+      `${threadsBase}/hub`,
+      cases.map((c) => [c.query, c.passage]),
+    );
+    const worst = Math.max(...t.scores.map((x, i) => Math.abs(x - cases[i].scores.tiny)));
+    check("threaded build: 2 threads score the tiny stand-in equal to PyTorch", t.isolated && t.scores.length === cases.length && worst <= 1e-4, `max |Δscore| ${worst.toExponential(2)}, crossOriginIsolated ${t.isolated}`);
   } finally {
     await s?.close();
     driver.kill();
     server.close();
+    threadsServer?.close();
+    if (page0) rmSync(page0, { recursive: true, force: true });
   }
 }
 

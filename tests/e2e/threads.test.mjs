@@ -2,11 +2,14 @@
 // The threaded CPU build (pkg-threads/, scripts/build-threads.sh) in Debian's Chromium on a
 // cross-origin-isolated page, stand-in models served in Hub layout:
 //   a. RerankerWorker.load({ threads: 2 }) scores the tiny and odd stand-ins equal to PyTorch
-//      (fixtures/reference.json, every case, ≤ 1e-4), batched over the thread pool;
+//      (fixtures/reference.json, every case, ≤ 1e-4), whole batches side by side, and 1 and 3
+//      pairs (fewer batches than threads: the matmuls split instead);
 //   b. the same module used on the page's main thread after initThreads(2) — where blocking is
 //      not allowed — still scores (the pool is skipped there, not fatal), with the same scores;
 //   c. backend "webgpu" on this CPU-only build is a BACKEND error, and the reranker still works;
-//   d. threads: 2 on the single-threaded package (pkg/) is an INVALID_INPUT error.
+//   d. threads: 2 on the single-threaded package (pkg/) is an INVALID_INPUT error;
+//   e. a wasm the browser cannot compile (as Safari cannot compile this relaxed-SIMD build) is a
+//      BACKEND error that names the requirement.
 // Exits non-zero on any failure. Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
