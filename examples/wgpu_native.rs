@@ -51,18 +51,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let check = pollster::block_on(ja_rerank::backend::self_check(&device))?;
     println!("self-check: max |Δlogit| vs CPU {:.2e}", check.max_abs_diff);
 
-    // As the browser path does (src/web/api.rs): batches and the embedding table within the
-    // adapter's largest storage binding.
-    let binding = setup.device.limits().max_storage_buffer_binding_size as u64;
+    // As the browser path does (src/web/api.rs, wordEmbeddings "auto"): batches and the
+    // embedding table within the adapter's largest storage binding.
+    let limits = setup.device.limits();
+    let binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
     let config = ja_rerank::ModelConfig::from_json(&std::fs::read(format!("{model}/config.json"))?)?;
-    let host_word_embeddings = (config.vocab_size * config.hidden_size * 4) as u64 > binding;
+    let host_word_embeddings = config.word_embedding_bytes() > binding;
     println!("largest storage binding {} MiB; word embeddings on the {}", binding >> 20, if host_word_embeddings { "host" } else { "GPU" });
     let start = Instant::now();
     let options = RerankerOptions {
         device: Some(device),
         batch_size: batch,
         host_word_embeddings,
-        max_activation_bytes: Some(binding),
+        max_activation_bytes: Some(RerankerOptions::gpu_activation_bytes(binding)),
         ..Default::default()
     };
     let reranker = Reranker::from_dir(model, options)?;

@@ -52,6 +52,12 @@ fn required(value: Option<usize>, field: &str) -> Result<usize> {
 }
 
 impl ModelConfig {
+    /// Bytes of the f32 word-embedding table (`vocab_size × hidden_size`): whether it fits in a
+    /// GPU's largest storage binding decides where the lookup runs.
+    pub fn word_embedding_bytes(&self) -> u64 {
+        (self.vocab_size * self.hidden_size * 4) as u64
+    }
+
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let raw: RawConfig =
             serde_json::from_slice(bytes).map_err(|e| Error::config("(file)", format!("not a valid config: {e}")))?;

@@ -30,6 +30,14 @@ pub struct RerankerOptions {
     pub max_activation_bytes: Option<u64>,
 }
 
+impl RerankerOptions {
+    /// The activation budget on a GPU whose largest storage binding is `max_binding_bytes`: the
+    /// default, or less where one binding cannot hold it.
+    pub fn gpu_activation_bytes(max_binding_bytes: u64) -> u64 {
+        max_binding_bytes.min(DEFAULT_MAX_ACTIVATION_BYTES)
+    }
+}
+
 impl Default for RerankerOptions {
     fn default() -> Self {
         // Small batches are fastest on the CPU: length-sorted pairs already pad little, and a

@@ -22,8 +22,6 @@ const DEFAULT_REVISION: &str = "main";
 /// backend"); a GPU needs larger ones to fill.
 const CPU_BATCH: usize = 4;
 const GPU_BATCH: usize = 16;
-/// Activations a GPU batch may create, at most (and never over the adapter's binding limit).
-const GPU_ACTIVATION_BYTES: u64 = 256 << 20;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
@@ -438,7 +436,7 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
         Some(g) => g.device.clone(),
         None => crate::cpu_device(),
     };
-    let table_bytes = (config.vocab_size * config.hidden_size * 4) as u64;
+    let table_bytes = config.word_embedding_bytes();
     let host_word_embeddings = match (settings.word_embeddings, &gpu) {
         (WordEmbeddings::Host, _) => true,
         (WordEmbeddings::Device, _) | (WordEmbeddings::Auto, None) => false,
@@ -460,7 +458,7 @@ async fn load_active(settings: &Settings, choice: Choice, info: &mut Info) -> We
         batch_size: settings.batch_size.unwrap_or(if gpu.is_some() { GPU_BATCH } else { CPU_BATCH }),
         device: Some(device),
         host_word_embeddings,
-        max_activation_bytes: gpu.as_ref().map(|g| g.max_binding_bytes().min(GPU_ACTIVATION_BYTES)),
+        max_activation_bytes: gpu.as_ref().map(|g| RerankerOptions::gpu_activation_bytes(g.max_binding_bytes())),
     };
     // `weights` moves in and is freed once the tensors are built: one extra copy at most.
     let core = Core::from_bytes(config_json, tokenizer_json, weights, options)?;
