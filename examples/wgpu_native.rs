@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 use burn::tensor::wgpu::WgpuBackend;
-use ja_rerank::{Reranker, RerankerOptions};
+use ja_rerank::{Reranker, RerankerOptions, WordEmbeddings};
 
 type Pairs = Vec<(String, String)>;
 
@@ -51,21 +51,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let check = pollster::block_on(ja_rerank::backend::self_check(&device))?;
     println!("self-check: max |Δlogit| vs CPU {:.2e}", check.max_abs_diff);
 
-    // As the browser path does (src/web/api.rs, wordEmbeddings "auto"): batches and the
-    // embedding table within the adapter's largest storage binding.
+    // The load policy the browser path uses (wordEmbeddings "auto"): batches and the embedding
+    // table within the adapter's largest storage binding.
     let limits = setup.device.limits();
     let binding = limits.max_storage_buffer_binding_size.min(limits.max_buffer_size);
     let config = ja_rerank::ModelConfig::from_json(&std::fs::read(format!("{model}/config.json"))?)?;
-    let host_word_embeddings = config.word_embedding_bytes() > binding;
-    println!("largest storage binding {} MiB; word embeddings on the {}", binding >> 20, if host_word_embeddings { "host" } else { "GPU" });
-    let start = Instant::now();
     let options = RerankerOptions {
-        device: Some(device),
         batch_size: batch,
-        host_word_embeddings,
-        max_activation_bytes: Some(RerankerOptions::gpu_activation_bytes(binding)),
-        ..Default::default()
+        ..RerankerOptions::for_device(&config, device, Some(binding), WordEmbeddings::Auto)?
     };
+    let place = if options.host_word_embeddings { "host" } else { "GPU" };
+    println!("largest storage binding {} MiB; word embeddings on the {place}", binding >> 20);
+    let start = Instant::now();
     let reranker = Reranker::from_dir(model, options)?;
     println!("loaded {model} in {:.2} s (batch {batch})", start.elapsed().as_secs_f64());
 

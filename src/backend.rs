@@ -1,6 +1,7 @@
-//! Which burn device computes. The one place that knows the backends compiled in.
+//! Which burn device computes, and whether it computes right. The one place that knows the
+//! backends compiled in.
 
-use burn::tensor::Device;
+use burn::tensor::{Device, TensorData};
 
 #[cfg(not(any(feature = "ndarray", feature = "flex")))]
 compile_error!("enable a CPU backend: feature \"ndarray\" or \"flex\"");
@@ -62,6 +63,18 @@ pub fn cpu_device() -> Device {
     CpuBackend::default_compiled().device().expect("the default backend is compiled in")
 }
 
+/// Whether `device` is one of the CPU backends compiled in (else a GPU).
+pub fn is_cpu(device: &Device) -> bool {
+    CpuBackend::compiled().iter().any(|b| b.device().as_ref() == Some(device))
+}
+
+/// Logits read back from a device.
+pub fn read_logits<E: std::fmt::Display>(data: std::result::Result<TensorData, E>) -> crate::Result<Vec<f32>> {
+    data.map_err(|e| crate::Error::Backend(format!("reading results: {e}")))?
+        .try_into_vec::<f32>()
+        .map_err(|e| crate::Error::Backend(format!("reading results: {e:?}")))
+}
+
 /// The outcome of [`self_check`].
 #[derive(Debug, Clone, Copy)]
 pub struct SelfCheck {
@@ -76,10 +89,10 @@ pub struct SelfCheck {
 pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
     use burn::module::Module;
 
-    use crate::model::XlmRobertaForSequenceClassification;
-    use crate::reranker::{model_input, read_logits};
+    use crate::model::xlm_roberta::{XlmRoberta, XlmRobertaConfig, XlmRobertaForSequenceClassification};
+    use crate::model::{BuildOptions, CrossEncoder, Kernels};
 
-    let config = crate::ModelConfig {
+    let config = XlmRobertaConfig {
         vocab_size: 64,
         hidden_size: 16,
         num_hidden_layers: 2,
@@ -92,15 +105,16 @@ pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
     };
     let rows: [&[u32]; 3] = [&[0, 5, 9, 2, 2, 7, 33, 2], &[0, 3, 2, 2, 11, 2], &[0, 60, 61, 62, 2, 2, 40, 41, 42, 2]];
     let cpu = cpu_device();
-    let run = |model: &XlmRobertaForSequenceClassification, device: &Device| {
-        model.forward(model_input(rows.iter().copied(), config.pad_token_id, None, device))
+    let build = |module, device: &Device| {
+        let options = BuildOptions { device: device.clone(), host_word_embeddings: false, kernels: Kernels::Burn };
+        XlmRoberta::from_module(module, None, &config, &options)
     };
-    let reference_model = XlmRobertaForSequenceClassification::new(&config, &cpu);
-    // Reading on the CPU materialises the lazily initialised parameters, so the copy below
-    // carries the same values to the device.
-    let expected = read_logits(run(&reference_model, &cpu).into_data_async().await)?;
-    let device_model = reference_model.clone().to_device(device);
-    let got = read_logits(run(&device_model, device).into_data_async().await)?;
+    let reference_module = XlmRobertaForSequenceClassification::new(&config, &cpu);
+    // The clone shares the lazily initialised parameters: reading on the CPU first materialises
+    // them, so moving the clone to the device afterwards carries the same values.
+    let device_module = reference_module.clone();
+    let expected = read_logits(build(reference_module, &cpu).forward(&rows).into_data_async().await)?;
+    let got = read_logits(build(device_module.to_device(device), device).forward(&rows).into_data_async().await)?;
 
     let max_abs_diff = expected.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     let scale = expected.iter().fold(1.0f32, |m, x| m.max(x.abs()));

@@ -1,150 +1,98 @@
-//! `config.json` → [`ModelConfig`]. Reads the fields of a Hugging Face `XLMRobertaConfig` that
-//! change the computation, and refuses — naming the field — anything this crate cannot run
-//! exactly, rather than scoring with a silently different model.
+//! `config.json`, read the way every family reads it: the file as a JSON object, which family it
+//! names (`model_type`, `architectures`), the cross-encoder rules all families share (one logit,
+//! an encoder), and typed fields whose refusals name the field. Each family's own fields are read
+//! by its `model/<family>/config.rs` through [`ConfigJson`]; `model::ModelConfig` picks the family.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-/// The architecture of an XLM-R cross-encoder, as `config.json` states it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModelConfig {
-    pub vocab_size: usize,
-    pub hidden_size: usize,
-    pub num_hidden_layers: usize,
-    pub num_attention_heads: usize,
-    pub intermediate_size: usize,
-    pub max_position_embeddings: usize,
-    pub type_vocab_size: usize,
-    pub layer_norm_eps: f64,
-    pub pad_token_id: u32,
+/// The name of the file, as the Hub lays a model out.
+pub const CONFIG_FILE: &str = "config.json";
+
+/// A parsed `config.json`.
+pub struct ConfigJson {
+    fields: Map<String, Value>,
 }
 
-/// The file as written; optional where HF has a default.
-#[derive(Deserialize)]
-struct RawConfig {
-    model_type: Option<String>,
-    vocab_size: Option<usize>,
-    hidden_size: Option<usize>,
-    num_hidden_layers: Option<usize>,
-    num_attention_heads: Option<usize>,
-    intermediate_size: Option<usize>,
-    hidden_act: Option<String>,
-    max_position_embeddings: Option<usize>,
-    type_vocab_size: Option<usize>,
-    layer_norm_eps: Option<f64>,
-    pad_token_id: Option<u32>,
-    position_embedding_type: Option<String>,
-    num_labels: Option<usize>,
-    id2label: Option<BTreeMap<String, String>>,
-    is_decoder: Option<bool>,
-    add_cross_attention: Option<bool>,
-}
-
-fn required(value: Option<usize>, field: &str) -> Result<usize> {
-    match value {
-        Some(0) => Err(Error::config(field, "must be greater than 0")),
-        Some(v) => Ok(v),
-        None => Err(Error::config(field, "missing")),
-    }
-}
-
-impl ModelConfig {
-    /// Bytes of the f32 word-embedding table (`vocab_size × hidden_size`): whether it fits in a
-    /// GPU's largest storage binding decides where the lookup runs.
-    pub fn word_embedding_bytes(&self) -> u64 {
-        (self.vocab_size * self.hidden_size * 4) as u64
-    }
-
-    pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        let raw: RawConfig =
-            serde_json::from_slice(bytes).map_err(|e| Error::config("(file)", format!("not a valid config: {e}")))?;
-
-        match raw.model_type.as_deref() {
-            Some("xlm-roberta") => {}
-            Some(other) => {
-                return Err(Error::config(
-                    "model_type",
-                    format!("\"{other}\" is not supported (expected \"xlm-roberta\")"),
-                ));
-            }
-            None => return Err(Error::config("model_type", "missing")),
+impl ConfigJson {
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(fields)) => Ok(Self { fields }),
+            Ok(_) => Err(Error::config("(file)", "not a valid config: expected a JSON object")),
+            Err(e) => Err(Error::config("(file)", format!("not a valid config: {e}"))),
         }
-        if let Some(kind) = raw.position_embedding_type.as_deref()
-            && kind != "absolute"
+    }
+
+    /// A field as `T`, `None` when absent or null; a field of the wrong type is refused by name.
+    pub fn get<T: DeserializeOwned>(&self, field: &str) -> Result<Option<T>> {
+        match self.fields.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => T::deserialize(v).map(Some).map_err(|e| Error::config(field, format!("{e}"))),
+        }
+    }
+
+    /// A size that must be present and positive.
+    pub fn count(&self, field: &str) -> Result<usize> {
+        self.size(field, None)
+    }
+
+    /// A size that must be positive when present; `default` (HF's) when absent.
+    pub fn count_or(&self, field: &str, default: usize) -> Result<usize> {
+        self.size(field, Some(default))
+    }
+
+    fn size(&self, field: &str, default: Option<usize>) -> Result<usize> {
+        match (self.get::<usize>(field)?, default) {
+            (Some(0), _) => Err(Error::config(field, "must be greater than 0")),
+            (Some(v), _) | (None, Some(v)) => Ok(v),
+            (None, None) => Err(Error::config(field, "missing")),
+        }
+    }
+
+    /// A string field that, when present, must be `expected` (HF's default when absent).
+    pub fn expect(&self, field: &str, expected: &str) -> Result<()> {
+        match self.get::<String>(field)? {
+            Some(v) if v != expected => {
+                Err(Error::config(field, format!("\"{v}\" is not supported (expected \"{expected}\")")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// `model_type`, which picks the family.
+    pub fn model_type(&self) -> Result<String> {
+        self.get::<String>("model_type")?.ok_or_else(|| Error::config("model_type", "missing"))
+    }
+
+    /// The rules every cross-encoder shares: `architectures`, when listed, names `architecture`
+    /// (the family's sequence-classification class); one label (HF's precedence: an explicit
+    /// `num_labels`, then `id2label`, then its default of 2); an encoder, not a decoder.
+    pub fn check_cross_encoder(&self, architecture: &str) -> Result<()> {
+        if let Some(listed) = self.get::<Vec<String>>("architectures")?
+            && !listed.iter().any(|a| a == architecture)
         {
             return Err(Error::config(
-                "position_embedding_type",
-                format!("\"{kind}\" is not supported (expected \"absolute\")"),
+                "architectures",
+                format!("{listed:?} has no \"{architecture}\": not a cross-encoder this crate can run"),
             ));
         }
-        // HF's GELU for BERT-family "gelu" is the exact (erf) one; the tanh approximations differ
-        // by up to 1e-3 per activation, far above our tolerance, so we refuse them.
-        if let Some(act) = raw.hidden_act.as_deref()
-            && act != "gelu"
-        {
-            return Err(Error::config("hidden_act", format!("\"{act}\" is not supported (expected \"gelu\")")));
-        }
-        // As in `PretrainedConfig`: an explicit num_labels wins, then id2label, then HF's default 2.
-        let num_labels = raw.num_labels.or(raw.id2label.as_ref().map(|m| m.len())).unwrap_or(2);
+        let labels = self.get::<Map<String, Value>>("id2label")?.map(|m| m.len());
+        let num_labels = self.get::<usize>("num_labels")?.or(labels).unwrap_or(2);
         if num_labels != 1 {
             return Err(Error::config(
                 "num_labels",
                 format!("{num_labels} labels: only single-logit cross-encoders (num_labels = 1) are supported"),
             ));
         }
-        if raw.is_decoder == Some(true) {
+        if self.get::<bool>("is_decoder")? == Some(true) {
             return Err(Error::config("is_decoder", "decoder models are not supported"));
         }
-        if raw.add_cross_attention == Some(true) {
+        if self.get::<bool>("add_cross_attention")? == Some(true) {
             return Err(Error::config("add_cross_attention", "cross-attention is not supported"));
         }
-
-        let config = ModelConfig {
-            vocab_size: required(raw.vocab_size, "vocab_size")?,
-            hidden_size: required(raw.hidden_size, "hidden_size")?,
-            num_hidden_layers: required(raw.num_hidden_layers, "num_hidden_layers")?,
-            num_attention_heads: required(raw.num_attention_heads, "num_attention_heads")?,
-            intermediate_size: required(raw.intermediate_size, "intermediate_size")?,
-            max_position_embeddings: required(raw.max_position_embeddings, "max_position_embeddings")?,
-            type_vocab_size: required(raw.type_vocab_size.or(Some(1)), "type_vocab_size")?,
-            layer_norm_eps: raw.layer_norm_eps.unwrap_or(1e-5),
-            pad_token_id: raw.pad_token_id.unwrap_or(1),
-        };
-        if config.hidden_size % config.num_attention_heads != 0 {
-            return Err(Error::config(
-                "hidden_size",
-                format!(
-                    "{} is not divisible by num_attention_heads = {}",
-                    config.hidden_size, config.num_attention_heads
-                ),
-            ));
-        }
-        if !(config.layer_norm_eps.is_finite() && config.layer_norm_eps > 0.0) {
-            return Err(Error::config("layer_norm_eps", "must be a positive number"));
-        }
-        if config.pad_token_id as usize >= config.vocab_size {
-            return Err(Error::config("pad_token_id", "is not below vocab_size"));
-        }
-        if config.max_position_embeddings <= config.pad_token_id as usize + 2 {
-            return Err(Error::config(
-                "max_position_embeddings",
-                "leaves no room for tokens after RoBERTa's position offset (pad_token_id + 1)",
-            ));
-        }
-        Ok(config)
-    }
-
-    pub fn head_dim(&self) -> usize {
-        self.hidden_size / self.num_attention_heads
-    }
-
-    /// The longest pair, special tokens included, that the position table can hold: RoBERTa
-    /// numbers real tokens from `pad_token_id + 1`, so 514 positions hold 512 tokens.
-    pub fn max_tokens(&self) -> usize {
-        self.max_position_embeddings - self.pad_token_id as usize - 1
+        Ok(())
     }
 }
 
@@ -152,53 +100,38 @@ impl ModelConfig {
 mod tests {
     use super::*;
 
-    fn base() -> serde_json::Value {
-        serde_json::json!({
-            "model_type": "xlm-roberta", "vocab_size": 100, "hidden_size": 32,
-            "num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 64,
-            "hidden_act": "gelu", "max_position_embeddings": 514, "type_vocab_size": 1,
-            "layer_norm_eps": 1e-5, "pad_token_id": 1, "position_embedding_type": "absolute",
-            "id2label": {"0": "LABEL_0"}
-        })
-    }
-
-    fn field_of(v: serde_json::Value) -> String {
-        match ModelConfig::from_json(v.to_string().as_bytes()) {
+    fn field_of(result: Result<impl std::fmt::Debug>) -> String {
+        match result {
             Err(Error::Config { field, .. }) => field,
             other => panic!("expected a config error, got {other:?}"),
         }
     }
 
     #[test]
-    fn reads_a_cross_encoder_config() {
-        let c = ModelConfig::from_json(base().to_string().as_bytes()).unwrap();
-        assert_eq!(c.head_dim(), 8);
-        assert_eq!(c.max_tokens(), 512);
+    fn typed_fields_and_refusals_name_the_field() {
+        let c = ConfigJson::parse(br#"{"a": 3, "b": "x", "z": 0, "n": null, "s": "3"}"#).unwrap();
+        assert_eq!(c.count("a").unwrap(), 3);
+        assert_eq!((c.count_or("a", 7).unwrap(), c.count_or("absent", 7).unwrap()), (3, 7));
+        assert_eq!(field_of(c.count_or("z", 7)), "z");
+        assert_eq!(field_of(c.count("z")), "z");
+        assert_eq!(field_of(c.count("n")), "n", "null is missing");
+        assert_eq!(field_of(c.count("s")), "s", "a string is not a size");
+        assert!(c.expect("b", "x").is_ok() && c.expect("absent", "x").is_ok());
+        assert_eq!(field_of(c.expect("b", "y")), "b");
+        assert_eq!(field_of(c.model_type()), "model_type");
+        assert_eq!(field_of(ConfigJson::parse(b"[1, 2]").map(|_| ())), "(file)");
+        assert_eq!(field_of(ConfigJson::parse(b"{ not json").map(|_| ())), "(file)");
     }
 
     #[test]
-    fn refusals_name_the_field() {
-        let cases: &[(&str, serde_json::Value)] = &[
-            ("model_type", serde_json::json!("bert")),
-            ("position_embedding_type", serde_json::json!("relative_key")),
-            ("hidden_act", serde_json::json!("gelu_new")),
-            ("hidden_size", serde_json::json!(30)),
-            ("vocab_size", serde_json::json!(0)),
-        ];
-        for (field, value) in cases {
-            let mut v = base();
-            v[*field] = value.clone();
-            assert_eq!(field_of(v), *field);
-        }
-        let mut two_labels = base();
-        two_labels["id2label"] = serde_json::json!({"0": "a", "1": "b"});
-        assert_eq!(field_of(two_labels), "num_labels");
-        let mut no_labels = base();
-        no_labels.as_object_mut().unwrap().remove("id2label");
-        assert_eq!(field_of(no_labels), "num_labels", "HF defaults to 2 labels");
-        let mut missing = base();
-        missing.as_object_mut().unwrap().remove("num_hidden_layers");
-        assert_eq!(field_of(missing), "num_hidden_layers");
-        assert_eq!(field_of(serde_json::json!([1, 2])), "(file)");
+    fn cross_encoder_rules() {
+        let check = |json: &str| ConfigJson::parse(json.as_bytes()).unwrap().check_cross_encoder("XForSeq");
+        assert!(check(r#"{"num_labels": 1}"#).is_ok());
+        assert!(check(r#"{"id2label": {"0": "LABEL_0"}, "architectures": ["XForSeq"]}"#).is_ok());
+        assert_eq!(field_of(check(r#"{"num_labels": 1, "architectures": ["XForMaskedLM"]}"#)), "architectures");
+        assert_eq!(field_of(check(r#"{"id2label": {"0": "a", "1": "b"}}"#)), "num_labels");
+        assert_eq!(field_of(check("{}")), "num_labels", "HF defaults to 2 labels");
+        assert_eq!(field_of(check(r#"{"num_labels": 1, "is_decoder": true}"#)), "is_decoder");
+        assert_eq!(field_of(check(r#"{"num_labels": 1, "add_cross_attention": true}"#)), "add_cross_attention");
     }
 }

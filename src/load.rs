@@ -1,5 +1,6 @@
-//! `model.safetensors` bytes → the weights of [`XlmRobertaForSequenceClassification`]. No
-//! filesystem here: the browser hands us bytes from `fetch`.
+//! `model.safetensors` bytes → a family's burn module, mechanically: tensors are matched by name
+//! (the module's fields are named like the checkpoint's tensors; [`Naming`] holds a family's few
+//! renames). No filesystem here: the browser hands us bytes from `fetch`.
 //!
 //! The file is parsed with the `safetensors` crate and each tensor handed to burn-store's
 //! `apply` as a zero-copy view of the one file buffer (with the PyTorch adapter: Linear weights
@@ -9,36 +10,43 @@
 //! [`WeightBytes`], allocated with burn's maximum alignment, because burn copies a plain
 //! `Vec<u8>` into an aligned one first.
 
+use burn::module::Module;
 use burn::store::burn_pack::{Bytes, Tensor as PackTensor};
 use burn::store::{FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurnAdapter};
 use burn::tensor::{DType, TensorData};
 use safetensors::{Dtype, SafeTensors};
 
 use crate::error::{Error, Result};
-use crate::model::XlmRobertaForSequenceClassification;
 
-/// Name prefixes of tensors the classifier reads. A tensor under one of these that the model does
-/// not expect means the file and `config.json` disagree (e.g. more layers than configured), so it
-/// is an error; anything else in the file (an LM head, a pooler, position-id buffers) is ignored.
-const CLASSIFIER_PREFIXES: [&str; 3] = ["roberta.embeddings.", "roberta.encoder.", "classifier."];
+/// The name of the file, as the Hub lays a model out.
+pub const WEIGHTS_FILE: &str = "model.safetensors";
 
-/// Non-parameter buffers some exports persist; never weights.
-const BUFFERS: [&str; 2] = ["position_ids", "token_type_ids"];
-
-const WORD_EMBEDDINGS: &str = "roberta.embeddings.word_embeddings.weight";
-
-/// The word-embedding table kept in host memory, row-major `[vocab, hidden]`. On WebGPU the
-/// table (384 MB for small-v1) can exceed the adapter's largest storage binding, so the lookup
-/// happens here and only the looked-up rows travel to the device.
-pub struct HostEmbeddings {
-    pub table: Vec<f32>,
-    pub hidden: usize,
+/// How a family's module paths relate to its checkpoint's tensor names.
+pub struct Naming {
+    /// Name prefixes of the tensors the module reads. A tensor under one of these that the module
+    /// does not expect means the file and `config.json` disagree (more layers than configured,
+    /// say), so it is an error; anything else in the file (an LM head, a pooler) is ignored.
+    pub prefixes: &'static [&'static str],
+    /// Name endings of non-parameter buffers some exports persist (`position_ids`); never weights.
+    pub buffers: &'static [&'static str],
+    /// `(file, module)` name fragments that differ, where Rust forbids the file's name
+    /// (`.attention.self.` is `.attention.self_.`: `self` is a keyword).
+    pub renames: &'static [(&'static str, &'static str)],
 }
 
-impl HostEmbeddings {
-    /// Appends the row of `id` to `out`.
-    pub fn push_row(&self, id: usize, out: &mut Vec<f32>) {
-        out.extend_from_slice(&self.table[id * self.hidden..(id + 1) * self.hidden]);
+impl Naming {
+    fn reads(&self, name: &str) -> bool {
+        self.prefixes.iter().any(|p| name.starts_with(p)) && !self.buffers.iter().any(|b| name.ends_with(b))
+    }
+
+    fn to_module(&self, name: &str) -> String {
+        self.renames.iter().fold(name.to_string(), |n, (file, module)| n.replace(file, module))
+    }
+
+    /// Our module path → the tensor's name in the file, so messages name what users can grep for.
+    fn to_file(&self, path: &str) -> String {
+        let name = path.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias");
+        self.renames.iter().fold(name, |n, (file, module)| n.replace(module, file))
     }
 }
 
@@ -136,114 +144,96 @@ fn burn_dtype(dtype: Dtype) -> Option<DType> {
     })
 }
 
-fn is_classifier_weight(name: &str) -> bool {
-    CLASSIFIER_PREFIXES.iter().any(|p| name.starts_with(p)) && !BUFFERS.iter().any(|b| name.ends_with(b))
+type TensorInfo = (String, Dtype, Vec<usize>, (usize, usize));
+
+/// The tensors of a weights file as zero-copy views, named as the family's module names them.
+pub struct Tensors {
+    tensors: Vec<PackTensor>,
 }
 
-/// The file's tensors as zero-copy views, named as our module names them (HF `attention.self`
-/// is `attention.self_` here, `self` being a Rust keyword).
-fn read_tensors(file: WeightBytes) -> Result<Vec<PackTensor>> {
-    let unreadable = |e: &dyn std::fmt::Display| Error::Weights(format!("cannot read the file: {e}"));
-    // Full validation first: header, offsets, and that the buffer holds every byte they promise.
-    SafeTensors::deserialize(file.as_bytes()).map_err(|e| unreadable(&e))?;
-    let (header_len, metadata) = SafeTensors::read_metadata(file.as_bytes()).map_err(|e| unreadable(&e))?;
-    let data_start = 8 + header_len;
-    let infos: Vec<(String, Dtype, Vec<usize>, (usize, usize))> = metadata
-        .tensors()
-        .into_iter()
-        .map(|(name, info)| (name, info.dtype, info.shape.clone(), info.data_offsets))
-        .collect();
+impl Tensors {
+    /// Validates the whole file (header, offsets, and that the buffer holds every byte they
+    /// promise), then views each tensor the module could read.
+    pub fn read(file: WeightBytes, naming: &Naming) -> Result<Self> {
+        let unreadable = |e: &dyn std::fmt::Display| Error::Weights(format!("cannot read the file: {e}"));
+        SafeTensors::deserialize(file.as_bytes()).map_err(|e| unreadable(&e))?;
+        let (header_len, metadata) = SafeTensors::read_metadata(file.as_bytes()).map_err(|e| unreadable(&e))?;
+        let data_start = 8 + header_len;
+        // Owned, because the buffer moves into burn's `Bytes` below: name, dtype, shape, offsets.
+        let infos: Vec<TensorInfo> = metadata
+            .tensors()
+            .into_iter()
+            .map(|(name, info)| (name, info.dtype, info.shape.clone(), info.data_offsets))
+            .collect();
 
-    // u128 elements carry burn's maximum alignment: no realigning copy.
-    let file = Bytes::from_elems(file.words).shared();
-    let mut tensors = Vec::with_capacity(infos.len());
-    for (name, dtype, shape, (start, end)) in infos {
-        let Some(dtype) = burn_dtype(dtype) else {
-            if is_classifier_weight(&name) {
-                return Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {dtype:?}")));
-            }
-            continue; // not ours to read
-        };
-        let view = file.view(data_start + start, data_start + end).map_err(|e| unreadable(&format!("{e:?}")))?;
-        let name = name.replace(".attention.self.", ".attention.self_.");
-        tensors.push(PackTensor::new(name, dtype, shape, None, view));
+        // u128 elements carry burn's maximum alignment: no realigning copy.
+        let file = Bytes::from_elems(file.words).shared();
+        let mut tensors = Vec::with_capacity(infos.len());
+        for (name, dtype, shape, (start, end)) in infos {
+            let Some(dtype) = burn_dtype(dtype) else {
+                if naming.reads(&name) {
+                    return Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {dtype:?}")));
+                }
+                continue; // not ours to read
+            };
+            let view = file.view(data_start + start, data_start + end).map_err(|e| unreadable(&format!("{e:?}")))?;
+            tensors.push(PackTensor::new(naming.to_module(&name), dtype, shape, None, view));
+        }
+        Ok(Self { tensors })
     }
-    Ok(tensors)
-}
 
-/// Fill `model` from the bytes of an HF `model.safetensors`. Consumes the bytes: the model's
-/// tensors are views of them (CPU) or copies on the device, never a second host copy.
-///
-/// With `host_word_embeddings`, the word-embedding table is returned instead of being put on
-/// the model's device (the module's parameter stays unallocated).
-pub fn load_weights(
-    model: &mut XlmRobertaForSequenceClassification,
-    safetensors: WeightBytes,
-    host_word_embeddings: bool,
-) -> Result<Option<HostEmbeddings>> {
-    let mut tensors = read_tensors(safetensors)?;
-    let host_table = if host_word_embeddings {
-        let i = tensors
+    /// Takes tensor `name` (module naming) out as f32 values of shape `shape`, e.g. a table the
+    /// family keeps in host memory instead of on its device.
+    pub fn take_f32(&mut self, name: &str, shape: &[usize]) -> Result<Vec<f32>> {
+        let i = self
+            .tensors
             .iter()
-            .position(|t| t.name == WORD_EMBEDDINGS)
-            .ok_or_else(|| Error::Weights(format!("missing tensor '{WORD_EMBEDDINGS}'")))?;
-        Some(tensors.swap_remove(i))
-    } else {
-        None
-    };
-
-    let adapter = PyTorchToBurnAdapter.chain(FloatCastAdapter::to(DType::F32));
-    let result = model.apply(tensors, None, Some(Box::new(adapter)), false);
-    // In host mode the table was taken out on purpose; its parameter stays unallocated.
-    let missing: Vec<&String> = result
-        .missing
-        .iter()
-        .map(|(path, _)| path)
-        .filter(|p| !(host_word_embeddings && *p == WORD_EMBEDDINGS))
-        .collect();
-
-    if let Some(err) = result.errors.first() {
-        let more = plural_more(result.errors.len() - 1);
-        return Err(Error::Weights(format!("{}{more}", hf_name(&err.to_string()))));
-    }
-    if let Some(path) = missing.first() {
-        let more = plural_more(missing.len() - 1);
-        return Err(Error::Weights(format!("missing tensor '{}'{more}", hf_name(path))));
-    }
-    let unexpected: Vec<&String> = result.unused.iter().filter(|name| is_classifier_weight(name)).collect();
-    if let Some(name) = unexpected.first() {
-        let more = plural_more(unexpected.len() - 1);
-        return Err(Error::Weights(format!(
-            "unexpected tensor '{}'{more}: the file does not match config.json",
-            hf_name(name)
-        )));
+            .position(|t| t.name == name)
+            .ok_or_else(|| Error::Weights(format!("missing tensor '{name}'")))?;
+        let tensor = self.tensors.swap_remove(i);
+        if tensor.shape.as_slice() != shape {
+            return Err(Error::Weights(format!(
+                "Shape mismatch for '{name}': expected {shape:?}, found {:?}",
+                tensor.shape.as_slice()
+            )));
+        }
+        let dtype = tensor.dtype;
+        let tensor_shape = tensor.shape.clone();
+        let bytes = tensor.into_bytes().map_err(|e| Error::Weights(format!("{name}: {e}")))?;
+        TensorData::from_bytes(bytes, tensor_shape, dtype)
+            .convert_dtype(DType::F32)
+            .try_into_vec::<f32>()
+            .map_err(|e| Error::Weights(format!("{name}: {e:?}")))
     }
 
-    let Some(tensor) = host_table else { return Ok(None) };
-    // lazy_shape: reading the shape must not allocate the (unloaded) parameter on the device.
-    let [vocab, hidden] = model.roberta.embeddings.word_embeddings.weight.lazy_shape().dims();
-    if tensor.shape.as_slice() != [vocab, hidden] {
-        return Err(Error::Weights(format!(
-            "Shape mismatch for '{WORD_EMBEDDINGS}': expected [{vocab}, {hidden}], found {:?}",
-            tensor.shape.as_slice()
-        )));
+    /// Fills `module` (PyTorch adapter; every float as f32), refusing missing, mis-shaped and
+    /// unexpected tensors by their name in the file. `left_out`: parameters the caller took out
+    /// on purpose (they stay unallocated).
+    pub fn apply_to<M: Module + ModuleSnapshot>(self, module: &mut M, naming: &Naming, left_out: &[&str]) -> Result<()> {
+        let adapter = PyTorchToBurnAdapter.chain(FloatCastAdapter::to(DType::F32));
+        let result = module.apply(self.tensors, None, Some(Box::new(adapter)), false);
+        let missing: Vec<&String> =
+            result.missing.iter().map(|(path, _)| path).filter(|p| !left_out.contains(&p.as_str())).collect();
+        if let Some(err) = result.errors.first() {
+            let more = plural_more(result.errors.len() - 1);
+            return Err(Error::Weights(format!("{}{more}", naming.to_file(&err.to_string()))));
+        }
+        if let Some(path) = missing.first() {
+            let more = plural_more(missing.len() - 1);
+            return Err(Error::Weights(format!("missing tensor '{}'{more}", naming.to_file(path))));
+        }
+        let unexpected: Vec<&String> = result.unused.iter().filter(|name| naming.reads(&naming.to_file(name))).collect();
+        if let Some(name) = unexpected.first() {
+            let more = plural_more(unexpected.len() - 1);
+            return Err(Error::Weights(format!(
+                "unexpected tensor '{}'{more}: the file does not match config.json",
+                naming.to_file(name)
+            )));
+        }
+        Ok(())
     }
-    let dtype = tensor.dtype;
-    let bytes = tensor.into_bytes().map_err(|e| Error::Weights(format!("{WORD_EMBEDDINGS}: {e}")))?;
-    let table = TensorData::from_bytes(bytes, [vocab, hidden], dtype)
-        .convert_dtype(DType::F32)
-        .try_into_vec::<f32>()
-        .map_err(|e| Error::Weights(format!("{WORD_EMBEDDINGS}: {e:?}")))?;
-    Ok(Some(HostEmbeddings { table, hidden }))
 }
 
 fn plural_more(n: usize) -> String {
     if n == 0 { String::new() } else { format!(" (and {n} more)") }
-}
-
-/// Our module path → the tensor's name in the file, so messages name what users can grep for.
-fn hf_name(path: &str) -> String {
-    path.replace(".self_.", ".self.")
-        .replace("LayerNorm.gamma", "LayerNorm.weight")
-        .replace("LayerNorm.beta", "LayerNorm.bias")
 }

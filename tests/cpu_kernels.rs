@@ -1,12 +1,22 @@
-//! The wasm CPU fast paths (src/model/fast.rs: the 4×8 matmul with fused GELU, the vectorised
-//! softmax) run natively here against the PyTorch reference, so a mistake in them fails
-//! `cargo test` and not only the browser suite. Its own test binary: the switch is process-wide.
-#![cfg(not(target_arch = "wasm32"))] // in wasm they are always on; tests/web_api.rs covers that
+//! The wasm CPU kernels (src/kernels: the 4×8 matmul with fused GELU, the vectorised softmax and
+//! attention, chosen per instance with `kernels: Some(Kernels::Tiled)`) run natively here against
+//! the PyTorch reference, so a mistake in them fails `cargo test` and not only the browser suite.
+#![cfg(not(target_arch = "wasm32"))] // in wasm they are the CPU default; tests/web_api.rs covers that
 
 mod common;
 
 use common::{MODELS, TOLERANCE, fixtures, model_dir, reference};
-use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
+use ja_rerank::{CpuBackend, Kernels, Reranker, RerankerOptions};
+
+fn tiled(batch_size: usize, max_length: Option<usize>) -> RerankerOptions {
+    RerankerOptions {
+        batch_size,
+        max_length,
+        device: CpuBackend::default_compiled().device(),
+        kernels: Some(Kernels::Tiled),
+        ..Default::default()
+    }
+}
 
 fn worst_delta(
     dir: &std::path::Path,
@@ -15,21 +25,14 @@ fn worst_delta(
     batch: usize,
 ) -> f32 {
     let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
-    let options = RerankerOptions {
-        batch_size: batch,
-        max_length: Some(cases[0].max_length),
-        device: CpuBackend::default_compiled().device(),
-        ..Default::default()
-    };
-    let scores = Reranker::from_dir(dir, options).unwrap().score(&pairs).unwrap();
+    let reranker = Reranker::from_dir(dir, tiled(batch, Some(cases[0].max_length))).unwrap();
+    assert_eq!(reranker.kernels(), Kernels::Tiled);
+    let scores = reranker.score(&pairs).unwrap();
     cases.iter().zip(&scores).map(|(c, s)| (s.score - want(c)).abs()).fold(0.0, f32::max)
 }
 
-/// One test: the switch is a process-wide global, and tests in one binary run in parallel.
 #[test]
 fn fast_cpu_paths_match_pytorch() {
-    fast_and_burn_paths_differ_only_by_rounding();
-    ja_rerank::model::set_cpu_kernels(true);
     let all = reference("reference.json").cases;
     for model in MODELS {
         for max_length in [512, 64] {
@@ -42,6 +45,10 @@ fn fast_cpu_paths_match_pytorch() {
             }
         }
     }
+}
+
+#[test]
+fn fast_cpu_paths_match_pytorch_full_size() {
     let full = fixtures().join("full");
     if full.join("model.safetensors").exists() {
         let cases = reference("full-reference.json").cases;
@@ -56,17 +63,19 @@ fn fast_cpu_paths_match_pytorch() {
     }
 }
 
-/// The switch really changes the computation (else the parity above would be vacuous), and
-/// both paths agree.
+/// The choice really changes the computation (else the parity above would be vacuous), and
+/// both paths agree. Two instances side by side in one process: the choice is per instance.
+#[test]
 fn fast_and_burn_paths_differ_only_by_rounding() {
     let cases: Vec<_> = reference("reference.json").cases.into_iter().filter(|c| c.max_length == 64).collect();
     let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
-    let score = |on: bool| {
-        ja_rerank::model::set_cpu_kernels(on);
-        let r = Reranker::from_dir(model_dir("tiny"), RerankerOptions { batch_size: 4, ..Default::default() }).unwrap();
+    let score = |kernels| {
+        let options = RerankerOptions { batch_size: 4, kernels: Some(kernels), ..Default::default() };
+        let r = Reranker::from_dir(model_dir("tiny"), options).unwrap();
+        assert_eq!(r.kernels(), kernels);
         r.score(&pairs).unwrap().into_iter().map(|s| s.logit).collect::<Vec<_>>()
     };
-    let (fast, burn) = (score(true), score(false));
+    let (fast, burn) = (score(Kernels::Tiled), score(Kernels::Burn));
     let diff = fast.iter().zip(&burn).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
     assert!(diff > 0.0, "identical logits: the fast paths did not run");
     assert!(diff < 1e-4, "fast vs burn logits differ by {diff}");

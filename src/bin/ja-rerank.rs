@@ -63,7 +63,7 @@ struct ModelArgs {
     #[arg(long)]
     max_length: Option<usize>,
     /// Pairs per forward pass.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = ja_rerank::reranker::CPU_BATCH_SIZE)]
     batch_size: usize,
     /// CPU backend: ndarray or flex (whichever are compiled in).
     #[arg(long)]

@@ -1,82 +1,107 @@
-//! `XLMRobertaForSequenceClassification` as a burn [`Module`]. Field paths mirror the Hugging
-//! Face tensor names (`roberta.encoder.layer.3.attention.output.LayerNorm.weight`) so loading is
-//! a name-for-name copy. One exception, forced by Rust: HF's `attention.self` is `attention.self_`
-//! here (`self` cannot be a field name); `load.rs` renames it on the way in.
+//! Model families behind one interface. A family is one folder named after it
+//! (`xlm_roberta/`), holding its config, its modules (fields named like the checkpoint's tensors,
+//! so loading is a name-for-name copy), its input rule (position ids, token types, masks: beside
+//! the embeddings that read them) and its head. The reranker drives any family through
+//! [`CrossEncoder`] — token-id rows in, one logit per row out — picked from `config.json` by
+//! [`ModelConfig`]. Adding a family: a folder, a [`ModelConfig`] variant, two match arms here.
 //!
-//! The spec of record is `transformers/models/xlm_roberta/modeling_xlm_roberta.py` at inference:
-//! no dropout, no cross-attention, no cache.
+//! Shared by the families: [`ops`] (each op on burn or on `crate::kernels`, as the instance was
+//! built) and [`HostEmbeddings`] (a word-embedding table kept off the device).
 
-mod embeddings;
-mod fast;
-mod gemm;
-mod head;
-mod layer;
-mod simd;
+mod host_embeddings;
+pub mod ops;
+pub mod xlm_roberta;
 
-pub use embeddings::{Embeddings, Words};
-#[doc(hidden)]
-pub use fast::set_cpu_kernels;
-pub use head::ClassificationHead;
-pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
+use burn::tensor::{Device, Tensor};
 
-use burn::module::Module;
-use burn::tensor::{Device, Int, Tensor};
+use crate::config::ConfigJson;
+use crate::error::{Error, Result};
+use crate::load::WeightBytes;
+pub use host_embeddings::HostEmbeddings;
+pub use ops::Kernels;
+pub use xlm_roberta::XlmRobertaConfig;
 
-use crate::config::ModelConfig;
-
-#[derive(Module, Debug)]
-pub struct Encoder {
-    pub layer: Vec<Layer>,
+/// A cross-encoder ready to score, whatever its family.
+pub trait CrossEncoder: Send + Sync {
+    /// One logit per row, still on the device. Each row is one pair's token ids as the tokenizer
+    /// made them (special tokens included, unpadded); the family pads the batch and builds its
+    /// own position ids, token types and masks.
+    fn forward(&self, rows: &[&[u32]]) -> Tensor<1>;
 }
 
-#[derive(Module, Debug)]
-pub struct XlmRobertaModel {
-    pub embeddings: Embeddings,
-    pub encoder: Encoder,
+/// How to build a model instance; chosen once, kept by the instance.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub device: Device,
+    /// Keep the word-embedding table in host memory and send only the looked-up rows to the
+    /// device (for GPUs whose largest storage binding cannot hold the table). Same scores.
+    pub host_word_embeddings: bool,
+    pub kernels: Kernels,
 }
 
-#[derive(Module, Debug)]
-pub struct XlmRobertaForSequenceClassification {
-    pub roberta: XlmRobertaModel,
-    pub classifier: ClassificationHead,
+/// The sizes every family has, for the reranker's policies (token limit, memory fit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dims {
+    pub vocab_size: usize,
+    pub hidden_size: usize,
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward layer, the widest activation per token.
+    pub intermediate_size: usize,
+    /// The longest pair the model reads, special tokens included.
+    pub max_tokens: usize,
 }
 
-/// One padded batch on its way into the model.
-pub struct ModelInput {
-    /// Token ids `[batch, seq]` right-padded with `pad_token_id`, or their embedding rows.
-    pub words: Words,
-    /// `[batch, seq]` RoBERTa position ids: real tokens `pad+1 ..`, pads `pad`.
-    pub position_ids: Tensor<2, Int>,
-    /// `[batch, 1, 1, seq]` additive mask: 0 for real tokens, a huge negative for pads.
-    pub attention_bias: Tensor<4>,
+/// `config.json`: which family, and its typed config.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelConfig {
+    XlmRoberta(XlmRobertaConfig),
 }
 
-impl XlmRobertaForSequenceClassification {
-    /// A model of the configured shape with uninitialised (lazy) parameters, to be filled by
-    /// `load::load_weights`; burn allocates nothing until a parameter is read or replaced.
-    pub fn new(config: &ModelConfig, device: &Device) -> Self {
-        Self {
-            roberta: XlmRobertaModel {
-                embeddings: Embeddings::new(config, device),
-                encoder: Encoder { layer: (0..config.num_hidden_layers).map(|_| Layer::new(config, device)).collect() },
-            },
-            classifier: ClassificationHead::new(config, device),
+impl ModelConfig {
+    /// Reads `config.json` and picks the family by `model_type`; refuses, naming the field,
+    /// anything this crate cannot run exactly.
+    pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        let json = ConfigJson::parse(bytes)?;
+        match json.model_type()?.as_str() {
+            "xlm-roberta" => Ok(Self::XlmRoberta(XlmRobertaConfig::from_json(&json)?)),
+            other => Err(Error::config(
+                "model_type",
+                format!("\"{other}\" is not supported (supported: \"xlm-roberta\")"),
+            )),
         }
     }
 
-    /// `[batch]` logits (num_labels = 1) for a padded batch.
-    pub fn forward(&self, input: ModelInput) -> Tensor<1> {
-        let mut hidden = self.roberta.embeddings.forward(input.words, input.position_ids);
-        let last = self.roberta.encoder.layer.len().saturating_sub(1);
-        for (i, layer) in self.roberta.encoder.layer.iter().enumerate() {
-            hidden = if i == last {
-                // The head reads only the first token: the last layer computes that row alone
-                // (its keys and values still see every token).
-                layer.forward_first_token(hidden, input.attention_bias.clone())
-            } else {
-                layer.forward(hidden, input.attention_bias.clone())
-            };
+    /// The family's `model_type`.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Self::XlmRoberta(_) => "xlm-roberta",
         }
-        self.classifier.forward(hidden)
+    }
+
+    pub fn dims(&self) -> Dims {
+        match self {
+            Self::XlmRoberta(c) => c.dims(),
+        }
+    }
+
+    /// The longest pair, special tokens included, that the model reads.
+    pub fn max_tokens(&self) -> usize {
+        self.dims().max_tokens
+    }
+
+    /// Bytes of the f32 word-embedding table (`vocab_size × hidden_size`): whether it fits in a
+    /// GPU's largest storage binding decides where the lookup runs.
+    pub fn word_embedding_bytes(&self) -> u64 {
+        let d = self.dims();
+        (d.vocab_size * d.hidden_size * 4) as u64
+    }
+
+    /// The family's model, its weights read from the bytes of `model.safetensors`. Consumes the
+    /// bytes: on the CPU the model's tensors are views of them, on a GPU they are freed once
+    /// uploaded.
+    pub fn build(&self, weights: WeightBytes, options: &BuildOptions) -> Result<Box<dyn CrossEncoder>> {
+        match self {
+            Self::XlmRoberta(c) => Ok(Box::new(xlm_roberta::XlmRoberta::load(c, weights, options)?)),
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! The CPU matmul of every `Linear` in wasm: `x · W + b` with a 4×8 register-tiled simd128 kernel.
 //!
 //! Why not burn-flex's own (the `gemm` crate): in V8 its 12×4 simd128 micro-kernel keeps 16
-//! vectors live and reaches ~20 GFLOP/s on this model's shapes, while this 4×8 tile (8
-//! accumulators, 2 B vectors, 1 broadcast A) reaches ~25–27 in the same run
-//! (`bench/profile.mjs` attributes 70 % of the CPU time to the matmul). Natively the `gemm`
-//! crate's AVX kernels are faster, so only wasm32 takes this path (`super::linear`); the
-//! algorithm is written over a 4-lane vector type ([`super::simd::V4`]) so native tests check it too.
+//! vectors live, while this 4×8 tile (8 accumulators, 2 B vectors, 1 broadcast A) is faster on
+//! this model's shapes (measured in BENCHMARKS.md; `bench/profile.mjs` attributes most of the CPU
+//! time to the matmul). Natively the `gemm` crate's AVX kernels are faster, so only wasm32 picks
+//! this path by default; the algorithm is written over a 4-lane vector type ([`super::simd::V4`])
+//! so native tests check it too.
 //!
 //! Layout: A `[m, k]` row-major, W `[k, n]` row-major (burn's `Linear` weight), packed per call
 //! into panels of 8 columns (k × 8 contiguous floats) so the kernel reads B sequentially.

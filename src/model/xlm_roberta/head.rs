@@ -2,7 +2,7 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use crate::config::ModelConfig;
+use super::XlmRobertaConfig;
 
 /// `classifier.*`: `XLMRobertaClassificationHead` — dense → tanh → out_proj on the first token.
 #[derive(Module, Debug)]
@@ -12,7 +12,7 @@ pub struct ClassificationHead {
 }
 
 impl ClassificationHead {
-    pub fn new(c: &ModelConfig, device: &Device) -> Self {
+    pub fn new(c: &XlmRobertaConfig, device: &Device) -> Self {
         Self {
             dense: LinearConfig::new(c.hidden_size, c.hidden_size).init(device),
             out_proj: LinearConfig::new(c.hidden_size, 1).init(device),

@@ -7,8 +7,8 @@ use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::fast;
-use crate::config::ModelConfig;
+use super::XlmRobertaConfig;
+use crate::model::Kernels;
 
 #[derive(Module, Debug)]
 pub struct Layer {
@@ -53,12 +53,12 @@ fn linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
     LinearConfig::new(d_in, d_out).init(device)
 }
 
-fn layer_norm(c: &ModelConfig, device: &Device) -> LayerNorm {
+fn layer_norm(c: &XlmRobertaConfig, device: &Device) -> LayerNorm {
     LayerNormConfig::new(c.hidden_size).with_epsilon(c.layer_norm_eps).init(device)
 }
 
 impl Layer {
-    pub fn new(c: &ModelConfig, device: &Device) -> Self {
+    pub fn new(c: &XlmRobertaConfig, device: &Device) -> Self {
         let h = c.hidden_size;
         Self {
             attention: Attention {
@@ -76,33 +76,33 @@ impl Layer {
     }
 
     /// `[batch, seq, hidden]` → `[batch, seq, hidden]`.
-    pub fn forward(&self, x: Tensor<3>, attention_bias: Tensor<4>) -> Tensor<3> {
-        let context = self.attention.self_.forward(x.clone(), x.clone(), attention_bias);
-        self.feed_forward(context, x)
+    pub fn forward(&self, x: Tensor<3>, attention_bias: Tensor<4>, k: Kernels) -> Tensor<3> {
+        let context = self.attention.self_.forward(x.clone(), x.clone(), attention_bias, k);
+        self.feed_forward(context, x, k)
     }
 
     /// Like [`forward`](Self::forward) but computes only the first token's output row:
     /// `[batch, seq, hidden]` → `[batch, 1, hidden]`. Exact, because every row of a layer depends
     /// on the other rows only through keys and values.
-    pub fn forward_first_token(&self, x: Tensor<3>, attention_bias: Tensor<4>) -> Tensor<3> {
+    pub fn forward_first_token(&self, x: Tensor<3>, attention_bias: Tensor<4>, k: Kernels) -> Tensor<3> {
         let first = x.clone().narrow(1, 0, 1);
-        let context = self.attention.self_.forward(first.clone(), x, attention_bias);
-        self.feed_forward(context, first)
+        let context = self.attention.self_.forward(first.clone(), x, attention_bias, k);
+        self.feed_forward(context, first, k)
     }
 
-    fn feed_forward(&self, context: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
-        let attention_output = self.attention.output.forward(context, residual);
-        let intermediate = fast::linear_gelu(&self.intermediate.dense, attention_output.clone());
-        self.output.forward(intermediate, attention_output)
+    fn feed_forward(&self, context: Tensor<3>, residual: Tensor<3>, k: Kernels) -> Tensor<3> {
+        let attention_output = self.attention.output.forward(context, residual, k);
+        let intermediate = k.linear_gelu(&self.intermediate.dense, attention_output.clone());
+        self.output.forward(intermediate, attention_output, k)
     }
 }
 
 impl SelfAttention {
     /// Scaled dot-product attention of `queries` `[b, q, h]` over `keys_values` `[b, k, h]`,
     /// with `attention_bias` `[b, 1, 1, k]` added to the scores. Returns `[b, q, h]`.
-    pub fn forward(&self, queries: Tensor<3>, keys_values: Tensor<3>, attention_bias: Tensor<4>) -> Tensor<3> {
+    pub fn forward(&self, queries: Tensor<3>, keys_values: Tensor<3>, attention_bias: Tensor<4>, k: Kernels) -> Tensor<3> {
         let projections = [&self.query, &self.key, &self.value];
-        if let Some(context) = fast::attention(projections, self.num_heads, &queries, &keys_values, &attention_bias) {
+        if let Some(context) = k.attention(projections, self.num_heads, &queries, &keys_values, &attention_bias) {
             return context;
         }
         let [batch, q_len, hidden] = queries.dims();
@@ -113,24 +113,24 @@ impl SelfAttention {
 
         // Scaling q before the product costs q·h multiplies instead of q·k per head.
         let scale = 1.0 / (head_dim as f64).sqrt();
-        let q = split(fast::linear(&self.query, queries) * scale, q_len);
-        let k = split(fast::linear(&self.key, keys_values.clone()), k_len);
-        let v = split(fast::linear(&self.value, keys_values), k_len);
+        let q = split(k.linear(&self.query, queries) * scale, q_len);
+        let key = split(k.linear(&self.key, keys_values.clone()), k_len);
+        let value = split(k.linear(&self.value, keys_values), k_len);
 
-        let scores = q.matmul(k.swap_dims(2, 3)) + attention_bias;
-        let probs = fast::softmax(scores);
-        probs.matmul(v).swap_dims(1, 2).reshape([batch, q_len, hidden])
+        let scores = q.matmul(key.swap_dims(2, 3)) + attention_bias;
+        let probs = k.softmax(scores);
+        probs.matmul(value).swap_dims(1, 2).reshape([batch, q_len, hidden])
     }
 }
 
 impl SelfOutput {
-    fn forward(&self, context: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
-        self.LayerNorm.forward(fast::linear(&self.dense, context) + residual)
+    fn forward(&self, context: Tensor<3>, residual: Tensor<3>, k: Kernels) -> Tensor<3> {
+        self.LayerNorm.forward(k.linear(&self.dense, context) + residual)
     }
 }
 
 impl Output {
-    fn forward(&self, intermediate: Tensor<3>, residual: Tensor<3>) -> Tensor<3> {
-        self.LayerNorm.forward(fast::linear(&self.dense, intermediate) + residual)
+    fn forward(&self, intermediate: Tensor<3>, residual: Tensor<3>, k: Kernels) -> Tensor<3> {
+        self.LayerNorm.forward(k.linear(&self.dense, intermediate) + residual)
     }
 }

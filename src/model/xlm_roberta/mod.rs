@@ -1,0 +1,132 @@
+//! XLM-R cross-encoders (`XLMRobertaForSequenceClassification`, e.g.
+//! `hotchpotch/japanese-reranker-cross-encoder-small-v1`). Field paths mirror the Hugging Face
+//! tensor names (`roberta.encoder.layer.3.attention.output.LayerNorm.weight`) so loading is a
+//! name-for-name copy. One exception, forced by Rust: HF's `attention.self` is `attention.self_`
+//! here (`self` cannot be a field name); [`NAMING`] renames it on the way in.
+//!
+//! The spec of record is `transformers/models/xlm_roberta/modeling_xlm_roberta.py` at inference:
+//! no dropout, no cross-attention, no cache.
+
+mod config;
+mod embeddings;
+mod head;
+mod layer;
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+
+pub use config::{ARCHITECTURE, XlmRobertaConfig};
+pub use embeddings::{Embeddings, ModelInput, Words, create_position_ids_from_input_ids};
+pub use head::ClassificationHead;
+pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
+
+use crate::error::Result;
+use crate::load::{Naming, Tensors, WeightBytes};
+use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Kernels};
+
+/// How this family's module paths relate to the checkpoint's tensor names.
+pub const NAMING: Naming = Naming {
+    prefixes: &["roberta.embeddings.", "roberta.encoder.", "classifier."],
+    buffers: &["position_ids", "token_type_ids"],
+    renames: &[(".attention.self.", ".attention.self_.")],
+};
+
+const WORD_EMBEDDINGS: &str = "roberta.embeddings.word_embeddings.weight";
+
+#[derive(Module, Debug)]
+pub struct Encoder {
+    pub layer: Vec<Layer>,
+}
+
+#[derive(Module, Debug)]
+pub struct XlmRobertaModel {
+    pub embeddings: Embeddings,
+    pub encoder: Encoder,
+}
+
+#[derive(Module, Debug)]
+pub struct XlmRobertaForSequenceClassification {
+    pub roberta: XlmRobertaModel,
+    pub classifier: ClassificationHead,
+}
+
+impl XlmRobertaForSequenceClassification {
+    /// A model of the configured shape with uninitialised (lazy) parameters, to be filled from a
+    /// checkpoint; burn allocates nothing until a parameter is read or replaced.
+    pub fn new(config: &XlmRobertaConfig, device: &Device) -> Self {
+        Self {
+            roberta: XlmRobertaModel {
+                embeddings: Embeddings::new(config, device),
+                encoder: Encoder { layer: (0..config.num_hidden_layers).map(|_| Layer::new(config, device)).collect() },
+            },
+            classifier: ClassificationHead::new(config, device),
+        }
+    }
+
+    /// `[batch]` logits (num_labels = 1) for a padded batch.
+    pub fn forward(&self, input: ModelInput, kernels: Kernels) -> Tensor<1> {
+        let mut hidden = self.roberta.embeddings.forward(input.words, input.position_ids);
+        let last = self.roberta.encoder.layer.len().saturating_sub(1);
+        for (i, layer) in self.roberta.encoder.layer.iter().enumerate() {
+            hidden = if i == last {
+                // The head reads only the first token: the last layer computes that row alone
+                // (its keys and values still see every token).
+                layer.forward_first_token(hidden, input.attention_bias.clone(), kernels)
+            } else {
+                layer.forward(hidden, input.attention_bias.clone(), kernels)
+            };
+        }
+        self.classifier.forward(hidden)
+    }
+}
+
+/// An XLM-R cross-encoder ready to score: the checkpoint's module and how this instance runs it.
+pub struct XlmRoberta {
+    model: XlmRobertaForSequenceClassification,
+    /// The word-embedding table when it lives in host memory (then the module's parameter is
+    /// left unallocated).
+    host_embeddings: Option<HostEmbeddings>,
+    pad_token_id: u32,
+    device: Device,
+    kernels: Kernels,
+}
+
+impl XlmRoberta {
+    /// Reads the weights of `model.safetensors` into a model built as `options` say.
+    pub fn load(config: &XlmRobertaConfig, weights: WeightBytes, options: &BuildOptions) -> Result<Self> {
+        let mut model = XlmRobertaForSequenceClassification::new(config, &options.device);
+        let mut tensors = Tensors::read(weights, &NAMING)?;
+        let (host_embeddings, left_out) = if options.host_word_embeddings {
+            let table = tensors.take_f32(WORD_EMBEDDINGS, &[config.vocab_size, config.hidden_size])?;
+            (Some(HostEmbeddings::new(table, config.hidden_size)), &[WORD_EMBEDDINGS][..])
+        } else {
+            (None, &[][..])
+        };
+        tensors.apply_to(&mut model, &NAMING, left_out)?;
+        Ok(Self::from_module(model, host_embeddings, config, options))
+    }
+
+    /// A model from a module already filled (or randomly initialised, as the backend
+    /// self-check's is).
+    pub fn from_module(
+        model: XlmRobertaForSequenceClassification,
+        host_embeddings: Option<HostEmbeddings>,
+        config: &XlmRobertaConfig,
+        options: &BuildOptions,
+    ) -> Self {
+        Self {
+            model,
+            host_embeddings,
+            pad_token_id: config.pad_token_id,
+            device: options.device.clone(),
+            kernels: options.kernels,
+        }
+    }
+}
+
+impl CrossEncoder for XlmRoberta {
+    fn forward(&self, rows: &[&[u32]]) -> Tensor<1> {
+        let input = ModelInput::new(rows, self.pad_token_id, self.host_embeddings.as_ref(), &self.device);
+        self.model.forward(input, self.kernels)
+    }
+}

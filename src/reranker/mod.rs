@@ -1,0 +1,296 @@
+//! [`Reranker`]: config + tokenizer + weights → scores, for any model family. Plain Rust,
+//! identical on every target; the backend is whatever burn [`Device`] it is given. One scoring
+//! loop ([`Reranker::score_plan_with`]) serves the CLI, the native API and the browser, which
+//! passes a [`ScoreHook`] to stop, yield or notice a lost device between batches.
+
+mod options;
+mod plan;
+
+use std::future::Future;
+
+use burn::tensor::{Device, Tensor};
+
+pub use options::{CPU_BATCH_SIZE, GPU_BATCH_SIZE, RerankerOptions, WordEmbeddings};
+pub use plan::{BatchLimits, ScorePlan, plan_batches};
+
+use crate::backend::{cpu_device, is_cpu, read_logits};
+use crate::error::{Error, Result};
+use crate::load::WeightBytes;
+use crate::model::{BuildOptions, CrossEncoder, Kernels, ModelConfig};
+use crate::tokenize::PairTokenizer;
+
+/// The score of one (query, passage) pair.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Score {
+    /// `sigmoid(logit)`, in 0..1: the model card's relevance score.
+    pub score: f32,
+    /// The raw classifier output; ranks identically but does not saturate.
+    pub logit: f32,
+    /// Tokens the model saw, special tokens included, after truncation.
+    pub n_tokens: usize,
+}
+
+/// A document's place in a ranking.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ranked {
+    /// Position in the input list.
+    pub index: usize,
+    pub score: f32,
+    pub logit: f32,
+}
+
+/// What the scoring loop asks of its caller between batches: the place to stop (an abort), to
+/// let an event loop run, or to notice that the device failed.
+pub trait ScoreHook {
+    /// The caller's error type; the loop's own errors convert into it.
+    type Error: From<Error>;
+    /// Called after each step of the loop: `done` of `total` batches have run.
+    fn after_batches(&mut self, done: usize, total: usize) -> impl Future<Output = Result<(), Self::Error>>;
+}
+
+/// No hook: run every batch.
+impl ScoreHook for () {
+    type Error = Error;
+    async fn after_batches(&mut self, _done: usize, _total: usize) -> Result<()> {
+        Ok(())
+    }
+}
+
+pub struct Reranker {
+    model: Box<dyn CrossEncoder>,
+    tokenizer: PairTokenizer,
+    config: ModelConfig,
+    device: Device,
+    on_cpu: bool,
+    kernels: Kernels,
+    limits: BatchLimits,
+}
+
+impl Reranker {
+    /// Builds a reranker from the three Hub files. `safetensors` is consumed: on the CPU the
+    /// model's tensors are views of it; on a GPU it is freed once they are uploaded. Pass a
+    /// [`WeightBytes`] filled as the file arrives to avoid a copy; a `Vec<u8>` is copied once.
+    pub fn from_bytes(
+        config_json: &[u8],
+        tokenizer_json: &[u8],
+        safetensors: impl Into<WeightBytes>,
+        options: RerankerOptions,
+    ) -> Result<Self> {
+        Self::from_config(ModelConfig::from_json(config_json)?, tokenizer_json, safetensors, options)
+    }
+
+    /// [`Self::from_bytes`] with `config.json` already read (the load policy reads it first).
+    pub fn from_config(
+        config: ModelConfig,
+        tokenizer_json: &[u8],
+        safetensors: impl Into<WeightBytes>,
+        options: RerankerOptions,
+    ) -> Result<Self> {
+        let dims = config.dims();
+        let max_length = match options.max_length {
+            None => dims.max_tokens,
+            Some(n) if n > dims.max_tokens => {
+                let limit = dims.max_tokens;
+                return Err(Error::InvalidInput(format!("max_length {n} exceeds the model's limit of {limit} tokens")));
+            }
+            Some(n) => n,
+        };
+        if options.batch_size == 0 {
+            return Err(Error::InvalidInput("batch_size must be at least 1".into()));
+        }
+        let tokenizer = PairTokenizer::from_json(tokenizer_json, max_length)?;
+        // An id past the embedding table would read out of bounds on the GPU (garbage) or abort
+        // on the CPU, so a tokenizer that can produce one is refused up front.
+        if tokenizer.vocab_size() > dims.vocab_size {
+            return Err(Error::Tokenizer(format!(
+                "{} token ids but the model's vocab_size is {}: tokenizer and model do not match",
+                tokenizer.vocab_size(),
+                dims.vocab_size
+            )));
+        }
+        let device = options.device.clone().unwrap_or_else(cpu_device);
+        let on_cpu = is_cpu(&device);
+        let kernels = options.kernels_for(on_cpu)?;
+        let build = BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels };
+        let model = config.build(safetensors.into(), &build)?;
+        let bytes = options.activation_bytes() as usize;
+        let limits = BatchLimits {
+            max_pairs: options.batch_size,
+            max_cells: bytes / (4 * dims.num_attention_heads),
+            max_tokens: bytes / (4 * dims.intermediate_size.max(dims.hidden_size)),
+        };
+        Ok(Self { model, tokenizer, config, device, on_cpu, kernels, limits })
+    }
+
+    /// Reads `config.json`, `tokenizer.json` and `model.safetensors` from a folder in Hub layout.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn from_dir(dir: impl AsRef<std::path::Path>, options: RerankerOptions) -> Result<Self> {
+        let dir = dir.as_ref();
+        let read = |name: &str, kind: fn(String) -> Error| {
+            std::fs::read(dir.join(name)).map_err(|e| kind(format!("cannot read {}: {e}", dir.join(name).display())))
+        };
+        let config = read(crate::config::CONFIG_FILE, |m| Error::config("(file)", m))?;
+        let tokenizer = read(crate::tokenize::TOKENIZER_FILE, Error::Tokenizer)?;
+        let path = dir.join(crate::load::WEIGHTS_FILE);
+        let weights =
+            WeightBytes::read(&path).map_err(|e| Error::Weights(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_bytes(&config, &tokenizer, weights, options)
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn max_length(&self) -> usize {
+        self.tokenizer.max_length()
+    }
+
+    pub fn batch_size(&self) -> usize {
+        self.limits.max_pairs
+    }
+
+    /// The kernels this instance computes with.
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
+    }
+
+    /// Batches run side by side: the thread pool's size on the CPU where there is one (the
+    /// threaded wasm build, in a Worker; see [`crate::parallel`]), else 1.
+    fn threads(&self) -> usize {
+        if self.on_cpu { crate::parallel::threads() } else { 1 }
+    }
+
+    /// Tokenizes and batches `pairs`. An empty query is refused: it carries no information and is
+    /// almost always a caller's bug. Empty passages are scored.
+    pub fn plan<Q: AsRef<str>, P: AsRef<str>>(&self, pairs: &[(Q, P)]) -> Result<ScorePlan> {
+        let ids = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (q, p))| {
+                if q.as_ref().trim().is_empty() {
+                    return Err(Error::InvalidInput(format!("pair {i}: the query is empty")));
+                }
+                self.tokenizer.encode(q.as_ref(), p.as_ref())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let lengths: Vec<usize> = ids.iter().map(Vec::len).collect();
+        let mut limits = self.limits;
+        // With a thread pool, at least one batch per thread where there are enough pairs (5
+        // pairs on 2 threads: 3 + 2, not 4 + 1), so whole batches can run side by side.
+        let threads = self.threads();
+        if threads > 1 {
+            limits.max_pairs = limits.max_pairs.min(pairs.len().div_ceil(threads)).max(1);
+        }
+        let batches = plan_batches(&lengths, limits);
+        Ok(ScorePlan { ids, batches })
+    }
+
+    /// Runs batch `b` of `plan`: `[pairs in batch]` logits, still on the device.
+    pub fn forward_batch(&self, plan: &ScorePlan, b: usize) -> Tensor<1> {
+        self.model.forward(&plan.batch_rows(b))
+    }
+
+    /// The scoring loop: every batch of `plan`, calling `hook` after each step; scores in input
+    /// order. A step is one batch, or on a CPU with a thread pool as many whole batches as there
+    /// are threads, run side by side (no synchronisation inside a forward pass). Results are read
+    /// back asynchronously, so this also drives WebGPU in a browser.
+    pub async fn score_plan_with<H: ScoreHook>(&self, plan: &ScorePlan, hook: &mut H) -> Result<Vec<Score>, H::Error> {
+        let total = plan.num_batches();
+        let step = self.threads();
+        let mut logits = Vec::with_capacity(total);
+        let mut done = 0;
+        while done < total {
+            let end = (done + step).min(total);
+            if end - done > 1 {
+                // CPU tensors read back at once, so the tasks block on nothing.
+                let group = crate::parallel::map_tasks((done..end).collect(), |b| {
+                    read_logits(self.forward_batch(plan, b).try_into_data())
+                });
+                for batch in group {
+                    logits.push(batch?);
+                }
+            } else {
+                logits.push(read_logits(self.forward_batch(plan, done).into_data_async().await)?);
+            }
+            done = end;
+            hook.after_batches(done, total).await?;
+        }
+        Ok(plan.into_scores(logits)?)
+    }
+
+    /// Scores pairs in input order. Blocks until done; where the device cannot be read
+    /// synchronously (WebGPU in a browser) use [`Self::score_async`].
+    pub fn score<Q: AsRef<str>, P: AsRef<str>>(&self, pairs: &[(Q, P)]) -> Result<Vec<Score>> {
+        self.score_plan(&self.plan(pairs)?)
+    }
+
+    /// Runs every batch of a plan made by [`Self::plan`]; scores in input order. Blocking.
+    pub fn score_plan(&self, plan: &ScorePlan) -> Result<Vec<Score>> {
+        burn::tensor::try_read_sync(self.score_plan_with(plan, &mut ())).unwrap_or_else(|| {
+            Err(Error::Backend("this device cannot be read synchronously here: use score_async".into()))
+        })
+    }
+
+    /// [`Self::score`] for targets that cannot block on the device (WebGPU in a browser).
+    pub async fn score_async<Q: AsRef<str>, P: AsRef<str>>(&self, pairs: &[(Q, P)]) -> Result<Vec<Score>> {
+        self.score_plan_with(&self.plan(pairs)?, &mut ()).await
+    }
+
+    /// Documents by relevance to `query`, best first; equal scores keep input order. `top_k`
+    /// keeps the best k (`None` = all; larger than the list = all).
+    pub fn rerank<D: AsRef<str>>(&self, query: &str, documents: &[D], top_k: Option<usize>) -> Result<Vec<Ranked>> {
+        rank(self.score(&query_pairs(query, documents))?, top_k)
+    }
+
+    /// [`Self::rerank`] for targets that cannot block on the device.
+    pub async fn rerank_async<D: AsRef<str>>(
+        &self,
+        query: &str,
+        documents: &[D],
+        top_k: Option<usize>,
+    ) -> Result<Vec<Ranked>> {
+        rank(self.score_async(&query_pairs(query, documents)).await?, top_k)
+    }
+}
+
+fn query_pairs<'a, D: AsRef<str>>(query: &'a str, documents: &'a [D]) -> Vec<(&'a str, &'a str)> {
+    documents.iter().map(|d| (query, d.as_ref())).collect()
+}
+
+/// Sorts by logit (the score saturates at 1.0 in f32; the logit does not), ties by index.
+pub fn rank(scores: Vec<Score>, top_k: Option<usize>) -> Result<Vec<Ranked>> {
+    if top_k == Some(0) {
+        return Err(Error::InvalidInput("top_k must be at least 1".into()));
+    }
+    let mut ranked: Vec<Ranked> =
+        scores.into_iter().enumerate().map(|(index, s)| Ranked { index, score: s.score, logit: s.logit }).collect();
+    ranked.sort_by(|a, b| b.logit.total_cmp(&a.logit).then(a.index.cmp(&b.index)));
+    ranked.truncate(top_k.unwrap_or(usize::MAX));
+    Ok(ranked)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plan::sigmoid;
+    use super::*;
+
+    fn s(logit: f32) -> Score {
+        Score { score: sigmoid(logit), logit, n_tokens: 3 }
+    }
+
+    #[test]
+    fn rank_sorts_by_logit_then_index() {
+        // 30 and 40 both give score 1.0 in f32; the logit still orders them.
+        let ranked = rank(vec![s(0.5), s(30.0), s(-2.0), s(40.0), s(0.5)], None).unwrap();
+        let order: Vec<usize> = ranked.iter().map(|r| r.index).collect();
+        assert_eq!(order, vec![3, 1, 0, 4, 2]);
+        assert_eq!(ranked[0].score, 1.0);
+        assert_eq!(rank(vec![s(1.0), s(2.0)], Some(1)).unwrap().len(), 1);
+        assert_eq!(rank(vec![s(1.0), s(2.0)], Some(10)).unwrap().len(), 2);
+        assert!(matches!(rank(vec![s(1.0)], Some(0)), Err(Error::InvalidInput(_))));
+    }
+}

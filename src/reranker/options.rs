@@ -1,0 +1,164 @@
+//! How a reranker is built, and the load policy: per-device defaults (batch size, activation
+//! budget), where the word-embedding table lives given the device's limits, which kernels the
+//! CPU runs. The CLI, the web surface and the examples all take their defaults from here.
+
+use burn::tensor::Device;
+
+use crate::error::{Error, Result};
+use crate::model::{Kernels, ModelConfig};
+
+/// Pairs per forward pass on the CPU: small batches are fastest there (length-sorted pairs
+/// already pad little, and a batch's attention scores stay in cache; README, "CPU backend").
+pub const CPU_BATCH_SIZE: usize = 4;
+/// Pairs per forward pass on a GPU, which needs larger batches to fill.
+pub const GPU_BATCH_SIZE: usize = 16;
+/// Default bound on the largest activation of a batch (the attention scores, `pairs × heads ×
+/// seq² × 4` bytes): long inputs get smaller batches instead of exhausting wasm's 4 GiB.
+const DEFAULT_MAX_ACTIVATION_BYTES: u64 = 256 << 20;
+
+#[derive(Debug, Clone)]
+pub struct RerankerOptions {
+    /// Tokens per pair, special tokens included; `None` = the model's maximum (512 for XLM-R).
+    pub max_length: Option<usize>,
+    /// Pairs per forward pass (fewer when pairs are long).
+    pub batch_size: usize,
+    /// Where to compute; `None` = the default CPU backend.
+    pub device: Option<Device>,
+    /// Look word embeddings up in host memory instead of on the device (for GPUs whose largest
+    /// storage binding cannot hold the table). Same scores either way.
+    pub host_word_embeddings: bool,
+    /// Largest activation tensor a batch may create, in bytes (a GPU's largest storage binding,
+    /// say); `None` = 256 MiB. Batches shrink to fit; a single pair always runs.
+    pub max_activation_bytes: Option<u64>,
+    /// Which kernels compute on the CPU; `None` = ja-rerank's tiled kernels in wasm (faster
+    /// there than burn-flex), burn's natively. [`Kernels::Tiled`] runs on CPU devices only.
+    pub kernels: Option<Kernels>,
+}
+
+impl Default for RerankerOptions {
+    fn default() -> Self {
+        Self {
+            max_length: None,
+            batch_size: CPU_BATCH_SIZE,
+            device: None,
+            host_word_embeddings: false,
+            max_activation_bytes: None,
+            kernels: None,
+        }
+    }
+}
+
+/// Where the word-embedding table lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum WordEmbeddings {
+    /// On the device, unless it exceeds a GPU's largest storage binding: then on the host.
+    #[default]
+    Auto,
+    Device,
+    Host,
+}
+
+impl RerankerOptions {
+    /// The load policy: options for `model` on `device`, whose largest storage binding is
+    /// `max_binding_bytes` (`None` for the CPU, which has no such limit). The batch size is the
+    /// device's default, the activation budget fits one binding, and `word_embeddings` decides
+    /// where the table lives; a table forced onto a device that cannot bind it is refused here,
+    /// before any download of weights.
+    pub fn for_device(
+        model: &ModelConfig,
+        device: Device,
+        max_binding_bytes: Option<u64>,
+        word_embeddings: WordEmbeddings,
+    ) -> Result<Self> {
+        let table_bytes = model.word_embedding_bytes();
+        let host_word_embeddings = match (word_embeddings, max_binding_bytes) {
+            (WordEmbeddings::Host, _) => true,
+            (WordEmbeddings::Device, _) | (WordEmbeddings::Auto, None) => false,
+            (WordEmbeddings::Auto, Some(binding)) => table_bytes > binding,
+        };
+        if let Some(binding) = max_binding_bytes
+            && !host_word_embeddings
+            && table_bytes > binding
+        {
+            return Err(Error::Backend(format!(
+                "the word-embedding table ({table_bytes} bytes) exceeds this GPU's largest binding ({binding} bytes); \
+                 keep it on the host (word embeddings \"auto\" or \"host\")"
+            )));
+        }
+        Ok(Self {
+            max_length: None,
+            batch_size: if max_binding_bytes.is_some() { GPU_BATCH_SIZE } else { CPU_BATCH_SIZE },
+            device: Some(device),
+            host_word_embeddings,
+            max_activation_bytes: max_binding_bytes.map(Self::gpu_activation_bytes),
+            kernels: None,
+        })
+    }
+
+    /// The activation budget on a GPU whose largest storage binding is `max_binding_bytes`: the
+    /// default, or less where one binding cannot hold it.
+    pub fn gpu_activation_bytes(max_binding_bytes: u64) -> u64 {
+        max_binding_bytes.min(DEFAULT_MAX_ACTIVATION_BYTES)
+    }
+
+    /// The activation budget these options allow.
+    pub(super) fn activation_bytes(&self) -> u64 {
+        self.max_activation_bytes.unwrap_or(DEFAULT_MAX_ACTIVATION_BYTES)
+    }
+
+    /// The kernels a model instance on a device runs: the choice made, or the default for it.
+    pub(super) fn kernels_for(&self, on_cpu: bool) -> Result<Kernels> {
+        match self.kernels {
+            None if on_cpu && cfg!(target_arch = "wasm32") => Ok(Kernels::Tiled),
+            None => Ok(Kernels::Burn),
+            Some(Kernels::Tiled) if !on_cpu => {
+                Err(Error::InvalidInput("kernels \"tiled\" run on the CPU only; this device is a GPU".into()))
+            }
+            Some(kernels) => Ok(kernels),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu_device;
+
+    fn model(vocab: usize, hidden: usize) -> ModelConfig {
+        let json = serde_json::json!({
+            "model_type": "xlm-roberta", "vocab_size": vocab, "hidden_size": hidden,
+            "num_hidden_layers": 1, "num_attention_heads": 4, "intermediate_size": 64,
+            "max_position_embeddings": 514, "num_labels": 1
+        });
+        ModelConfig::from_json(json.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_policy_places_the_table_and_picks_defaults() {
+        let m = model(1000, 32); // 128,000-byte table
+        let cpu = RerankerOptions::for_device(&m, cpu_device(), None, WordEmbeddings::Auto).unwrap();
+        assert_eq!((cpu.batch_size, cpu.host_word_embeddings, cpu.max_activation_bytes), (CPU_BATCH_SIZE, false, None));
+        let roomy = RerankerOptions::for_device(&m, cpu_device(), Some(1 << 30), WordEmbeddings::Auto).unwrap();
+        assert_eq!(roomy.batch_size, GPU_BATCH_SIZE);
+        assert!(!roomy.host_word_embeddings);
+        assert_eq!(roomy.max_activation_bytes, Some(DEFAULT_MAX_ACTIVATION_BYTES));
+        let tight = RerankerOptions::for_device(&m, cpu_device(), Some(100_000), WordEmbeddings::Auto).unwrap();
+        assert!(tight.host_word_embeddings, "a table over the binding limit is looked up on the host");
+        assert_eq!(tight.max_activation_bytes, Some(100_000));
+        let forced = RerankerOptions::for_device(&m, cpu_device(), Some(100_000), WordEmbeddings::Device);
+        assert!(matches!(forced, Err(Error::Backend(_))), "{forced:?}");
+        let host = RerankerOptions::for_device(&m, cpu_device(), None, WordEmbeddings::Host).unwrap();
+        assert!(host.host_word_embeddings);
+    }
+
+    #[test]
+    fn kernels_default_per_target_and_tiled_needs_a_cpu() {
+        let default = RerankerOptions::default();
+        let expected = if cfg!(target_arch = "wasm32") { Kernels::Tiled } else { Kernels::Burn };
+        assert_eq!(default.kernels_for(true).unwrap(), expected);
+        assert_eq!(default.kernels_for(false).unwrap(), Kernels::Burn);
+        let tiled = RerankerOptions { kernels: Some(Kernels::Tiled), ..Default::default() };
+        assert_eq!(tiled.kernels_for(true).unwrap(), Kernels::Tiled);
+        assert!(matches!(tiled.kernels_for(false), Err(Error::InvalidInput(_))));
+    }
+}
