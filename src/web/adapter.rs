@@ -1,6 +1,21 @@
 //! What a WebGPU adapter reports, shared by `gpu.rs` and `gpu_none.rs`.
 
 use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ADAPTER: &'static str = r#"
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  shaderF16: boolean;
+  selfCheckMaxAbsDiff: number;
+}
+"#;
 
 /// What the adapter is and allows, as the browser reports it. Shown to callers
 /// (`reranker.info.adapter`) so that limits are read, never assumed.

@@ -1,6 +1,17 @@
-//! JS errors with a stable `code`, so callers can branch without parsing messages.
+//! JS errors with a stable `code`, so callers can branch without parsing messages, and the
+//! panic hook that says in the console why an instance died (nothing should panic).
 
-use wasm_bindgen::{JsCast, JsValue};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR: &'static str = r#"
+export type RerankerErrorCode = "INVALID_INPUT" | "MODEL_LOAD" | "NETWORK" | "BACKEND" | "DISPOSED" | "ABORTED";
+
+/** A thrown `Error` whose `name` is "RerankerError" carries one of these codes. */
+export interface RerankerError extends Error { code: RerankerErrorCode }
+"#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
@@ -75,4 +86,25 @@ impl From<WebError> for JsValue {
     fn from(e: WebError) -> Self {
         e.into_js()
     }
+}
+
+static PANICS: AtomicU32 = AtomicU32::new(0);
+
+/// Panics seen so far. A panic in a callback (a GPU error handler, say) traps that callback but
+/// not the caller, so tests check this stays 0.
+#[doc(hidden)]
+pub fn panic_count() -> u32 {
+    PANICS.load(Ordering::Relaxed)
+}
+
+pub fn install_panic_hook() {
+    use std::sync::Once;
+    static ONCE: Once = Once::new();
+    // Panics abort the instance; at least say why in the console.
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            PANICS.fetch_add(1, Ordering::Relaxed);
+            web_sys::console::error_1(&format!("ja-rerank: internal error (please report): {info}").into());
+        }))
+    });
 }

@@ -1,8 +1,8 @@
 //! Hub files over HTTP: `{hub_url}/{model}/resolve/{revision}/{file}`, streamed with progress,
 //! kept in the browser's Cache Storage so a reload or a second visit reads them from disk (and
-//! works offline). Works in a window and in a worker.
+//! works offline). Works in a window and in a worker. Files are asked for by name ([`Hub::fetch`]).
 
-use js_sys::{Promise, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, ReadableStreamReadResult, Response};
@@ -32,9 +32,63 @@ impl HubSource {
 }
 
 /// A file's bytes (aligned so weights can be used in place) and where they came from.
-pub struct Fetched {
+struct Fetched {
     pub bytes: WeightBytes,
     pub from_cache: bool,
+}
+
+/// The progress event `onProgress` receives.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Progress<'a> {
+    file: &'a str,
+    loaded: f64,
+    total: Option<f64>,
+    from_cache: bool,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const TS_PROGRESS: &'static str = r#"
+export interface ProgressEvent {
+  /** "config.json" | "tokenizer.json" | "model.safetensors" */
+  file: string;
+  loaded: number;
+  /** Bytes expected, or null when the server does not say. */
+  total: number | null;
+  fromCache: boolean;
+}
+"#;
+
+/// One model's files, fetched by name, with the bytes each way counted.
+pub struct Hub<'a> {
+    source: &'a HubSource,
+    cache: bool,
+    on_progress: Option<&'a Function>,
+    pub bytes_downloaded: f64,
+    pub bytes_from_cache: f64,
+}
+
+impl<'a> Hub<'a> {
+    pub fn new(source: &'a HubSource, cache: bool, on_progress: Option<&'a Function>) -> Self {
+        Self { source, cache, on_progress, bytes_downloaded: 0.0, bytes_from_cache: 0.0 }
+    }
+
+    /// The bytes of `file` (Cache Storage first when caching), reporting progress.
+    pub async fn fetch(&mut self, file: &str) -> WebResult<WeightBytes> {
+        let report = |loaded: u64, total: Option<u64>, from_cache: bool| {
+            let event = Progress { file, loaded: loaded as f64, total: total.map(|t| t as f64), from_cache };
+            if let Some(f) = self.on_progress
+                && let Ok(value) = serde_wasm_bindgen::to_value(&event)
+            {
+                // A throwing callback is the caller's bug; it must not break loading.
+                let _ = f.call1(&JsValue::NULL, &value);
+            }
+        };
+        let fetched = fetch_file(&self.source.url(file), self.cache, &report).await?;
+        let counter = if fetched.from_cache { &mut self.bytes_from_cache } else { &mut self.bytes_downloaded };
+        *counter += fetched.bytes.len() as f64;
+        Ok(fetched.bytes)
+    }
 }
 
 /// What `fetch`, `caches` and `setTimeout` hang off: a window or a worker's global scope.
@@ -68,24 +122,6 @@ impl Global {
             Global::Worker(w) => w.caches(),
         }
     }
-}
-
-/// Lets the event loop run (so a worker can receive an abort message between batches).
-pub async fn yield_now() {
-    let promise = Promise::new(&mut |resolve, _| {
-        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
-            .ok()
-            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-        match set_timeout {
-            Some(f) => {
-                let _ = f.call2(&JsValue::NULL, &resolve, &0.into());
-            }
-            None => {
-                let _ = resolve.call0(&JsValue::NULL);
-            }
-        }
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 fn warn(message: &str) {
@@ -123,7 +159,7 @@ fn expected_length(response: &Response) -> Option<u64> {
 }
 
 /// Progress callback: `(loaded, total, from_cache)`.
-pub type OnProgress<'a> = &'a dyn Fn(u64, Option<u64>, bool);
+type OnProgress<'a> = &'a dyn Fn(u64, Option<u64>, bool);
 
 /// Reads a response body into one buffer, sized up front when the length is known, reporting
 /// progress.
@@ -169,7 +205,7 @@ async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgres
 
 /// One Hub file: from Cache Storage when `use_cache` and present, else from the network (then
 /// stored, unless the body was short of its Content-Length).
-pub async fn fetch_file(url: &str, use_cache: bool, on_progress: OnProgress<'_>) -> WebResult<Fetched> {
+async fn fetch_file(url: &str, use_cache: bool, on_progress: OnProgress<'_>) -> WebResult<Fetched> {
     let g = global()?;
     let cache = if use_cache { open_cache(&g).await } else { None };
 

@@ -1,13 +1,19 @@
-//! The browser surface (wasm32 only). Thin: fetching and caching the Hub files (`hub`), choosing
-//! and watching the compute backend (`gpu`), and the `#[wasm_bindgen]` API with typed JS errors
-//! (`api`). No tensor math here; that is `crate::Reranker`'s.
+//! The browser surface (wasm32 only), translation between JS and the core: `options` (JS
+//! options and arguments → checked Rust values, with their TypeScript declarations), `session`
+//! (load through the core's policy, score through the core's loop, the move to the CPU, info),
+//! `default_model` (the module-level `rerank()`'s model), `hub` (fetch, progress, Cache
+//! Storage), `gpu` (WebGPU probe, self-check, limits), `error` (typed JS errors), `threads`
+//! (`initThreads`), and `api`, the `#[wasm_bindgen]` class. No tensor math here.
 
 mod adapter;
 mod api;
+mod default_model;
 mod error;
 #[cfg_attr(not(feature = "webgpu"), path = "gpu_none.rs")]
 mod gpu;
 mod hub;
+mod options;
+mod session;
 #[cfg(feature = "threads")]
 pub mod threads;
 

@@ -1,0 +1,348 @@
+//! JS arguments → checked Rust values: the load options (→ [`Settings`], core types where the
+//! core has them), the per-call options, and the query / documents / pairs arguments. Each
+//! option list is written once, as a serde struct: unknown keys are refused by reading the
+//! struct's own field list ([`fields_of`]), and its TypeScript declaration sits beside it.
+
+use js_sys::{Array, Function, Object};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+use wasm_bindgen::prelude::*;
+
+use super::error::{WebError, WebResult};
+use super::hub::HubSource;
+use crate::WordEmbeddings;
+
+const DEFAULT_HUB: &str = "https://huggingface.co";
+const DEFAULT_MODEL: &str = "hotchpotch/japanese-reranker-cross-encoder-small-v1";
+const DEFAULT_REVISION: &str = "main";
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_OPTIONS: &'static str = r#"
+/** Where to compute. "auto": WebGPU when an adapter exists and passes a self-check against the CPU, else the CPU. */
+export type BackendChoice = "auto" | "webgpu" | "cpu";
+
+export interface LoadOptions {
+  /** Hub repository; default "hotchpotch/japanese-reranker-cross-encoder-small-v1". */
+  model?: string;
+  /** Branch, tag or commit; default "main". Pin a commit for reproducible results. */
+  revision?: string;
+  /** Base URL of a Hub-layout server: `${hubUrl}/${model}/resolve/${revision}/${file}`; default "https://huggingface.co". */
+  hubUrl?: string;
+  backend?: BackendChoice;
+  /** Tokens per pair, special tokens included; default and maximum 512. */
+  maxLength?: number;
+  /** Pairs per forward pass; default 4 on the CPU, 16 on WebGPU. */
+  batchSize?: number;
+  /** Keep downloaded files in Cache Storage; default true. */
+  cache?: boolean;
+  /** Word-embedding lookup: "auto" (on the host when the table exceeds the GPU's largest binding), "device" or "host". */
+  wordEmbeddings?: "auto" | "device" | "host";
+  onProgress?: (event: ProgressEvent) => void;
+  /** Called when the reranker moves backend (the GPU device was lost). */
+  onBackendChange?: (event: BackendChangeEvent) => void;
+}
+
+export interface RerankOptions {
+  /** Keep the best k (default: all); must be a positive integer; larger than the list = all. */
+  topK?: number;
+  /** Include each document's text in the results; default false. */
+  returnDocuments?: boolean;
+  /** Stops between batches; the promise rejects with code "ABORTED". */
+  signal?: AbortSignal;
+}
+
+export interface ScoreOptions { signal?: AbortSignal }
+"#;
+
+// Typed option parameters: as trailing `Option<_>`s they become optional in the declarations.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(typescript_type = "LoadOptions")]
+    pub type LoadOptionsArg;
+    #[wasm_bindgen(typescript_type = "RerankOptions")]
+    pub type RerankOptionsArg;
+    #[wasm_bindgen(typescript_type = "ScoreOptions")]
+    pub type ScoreOptionsArg;
+    #[wasm_bindgen(typescript_type = "LoadOptions & RerankOptions")]
+    pub type DefaultRerankOptionsArg;
+}
+
+/// An optional typed parameter as the plain JS value it is.
+pub fn arg(value: Option<impl Into<JsValue>>) -> JsValue {
+    value.map(Into::into).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `LoadOptions` as written.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct LoadOptions {
+    model: Option<String>,
+    revision: Option<String>,
+    hub_url: Option<String>,
+    backend: Option<String>,
+    max_length: Option<f64>,
+    batch_size: Option<f64>,
+    cache: Option<bool>,
+    word_embeddings: Option<String>,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    on_progress: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    on_backend_change: JsValue,
+}
+
+/// `RerankOptions` as written.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RerankOptions {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    top_k: JsValue,
+    return_documents: Option<bool>,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
+}
+
+/// `ScoreOptions` as written.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ScoreOptions {
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    signal: JsValue,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum BackendChoice {
+    Auto,
+    WebGpu,
+    Cpu,
+}
+
+/// Load options, checked.
+pub struct Settings {
+    pub source: HubSource,
+    pub backend: BackendChoice,
+    pub max_length: Option<usize>,
+    pub batch_size: Option<usize>,
+    pub cache: bool,
+    pub word_embeddings: WordEmbeddings,
+    pub on_progress: Option<Function>,
+    pub on_backend_change: Option<Function>,
+}
+
+/// Per-call options, checked.
+pub struct Call {
+    pub top_k: Option<usize>,
+    pub return_documents: bool,
+    pub signal: Option<web_sys::AbortSignal>,
+}
+
+/// The field names serde reads for `T` (after renaming): the one list of a struct's options.
+fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Fields<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields read"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
+fn is_absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// Reads an options object, refusing keys it does not know: a typo (`topk`, `hubURL`) would
+/// otherwise be silently ignored. (serde-wasm-bindgen only looks up the known fields, so
+/// `deny_unknown_fields` cannot catch them.)
+fn parse<T: for<'de> Deserialize<'de> + Default>(value: &JsValue) -> WebResult<T> {
+    if is_absent(value) {
+        return Ok(T::default());
+    }
+    if !value.is_object() || Array::is_array(value) {
+        return Err(WebError::invalid("options must be an object"));
+    }
+    let known = fields_of::<T>();
+    for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key.as_str()) {
+            return Err(WebError::invalid(format!("options: unknown option \"{key}\" (known: {})", known.join(", "))));
+        }
+    }
+    serde_wasm_bindgen::from_value(value.clone()).map_err(|e| WebError::invalid(format!("options: {e}")))
+}
+
+/// A whole number in `1..=max`, or `None` when absent.
+fn count(value: Option<f64>, name: &str, max: usize) -> WebResult<Option<usize>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_finite() && v.fract() == 0.0 && v >= 1.0 && v <= max as f64 => Ok(Some(v as usize)),
+        Some(v) => Err(WebError::invalid(format!("{name} must be a whole number from 1 to {max}, got {v}"))),
+    }
+}
+
+fn function(value: JsValue, name: &str) -> WebResult<Option<Function>> {
+    if is_absent(&value) {
+        return Ok(None);
+    }
+    value.dyn_into::<Function>().map(Some).map_err(|_| WebError::invalid(format!("{name} must be a function")))
+}
+
+fn non_empty(value: Option<String>, name: &str, default: &str) -> WebResult<String> {
+    match value {
+        None => Ok(default.to_string()),
+        Some(s) if s.trim().is_empty() => Err(WebError::invalid(format!("{name} must not be empty"))),
+        Some(s) => Ok(s),
+    }
+}
+
+/// One of `choices` (`(JS name, value)`), or the first when absent.
+fn one_of<T: Copy>(value: Option<String>, name: &str, choices: &[(&str, T)]) -> WebResult<T> {
+    let Some(value) = value else { return Ok(choices[0].1) };
+    choices.iter().find(|(n, _)| *n == value).map(|(_, v)| *v).ok_or_else(|| {
+        let names: Vec<String> = choices.iter().map(|(n, _)| format!("\"{n}\"")).collect();
+        WebError::invalid(format!("{name} must be one of {}, got \"{value}\"", names.join(", ")))
+    })
+}
+
+impl Settings {
+    pub fn from_js(value: &JsValue) -> WebResult<Self> {
+        let o: LoadOptions = parse(value)?;
+        let backends = [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::WebGpu), ("cpu", BackendChoice::Cpu)];
+        let placements =
+            [("auto", WordEmbeddings::Auto), ("device", WordEmbeddings::Device), ("host", WordEmbeddings::Host)];
+        Ok(Self {
+            source: HubSource {
+                hub_url: non_empty(o.hub_url, "hubUrl", DEFAULT_HUB)?,
+                model: non_empty(o.model, "model", DEFAULT_MODEL)?,
+                revision: non_empty(o.revision, "revision", DEFAULT_REVISION)?,
+            },
+            backend: one_of(o.backend, "backend", &backends)?,
+            max_length: count(o.max_length, "maxLength", 1 << 20)?,
+            batch_size: count(o.batch_size, "batchSize", 1024)?,
+            cache: o.cache.unwrap_or(true),
+            word_embeddings: one_of(o.word_embeddings, "wordEmbeddings", &placements)?,
+            on_progress: function(o.on_progress, "onProgress")?,
+            on_backend_change: function(o.on_backend_change, "onBackendChange")?,
+        })
+    }
+}
+
+impl Call {
+    /// `RerankOptions`.
+    pub fn rerank(value: &JsValue) -> WebResult<Self> {
+        let o: RerankOptions = parse(value)?;
+        Ok(Self { top_k: top_k(&o.top_k)?, return_documents: o.return_documents.unwrap_or(false), signal: signal(o.signal)? })
+    }
+
+    /// `ScoreOptions`.
+    pub fn score(value: &JsValue) -> WebResult<Self> {
+        let o: ScoreOptions = parse(value)?;
+        Ok(Self { top_k: None, return_documents: false, signal: signal(o.signal)? })
+    }
+}
+
+/// The module-level `rerank()`'s options, which hold both `LoadOptions` and `RerankOptions`:
+/// the checked settings, a key that tells whether they describe the model already loaded (the
+/// callbacks left out: a new progress callback should not reload the model), and the call's.
+pub fn split_default(options: &JsValue) -> WebResult<(Settings, String, Call)> {
+    if !is_absent(options) && (!options.is_object() || Array::is_array(options)) {
+        return Err(WebError::invalid("options must be an object"));
+    }
+    let (load, call) = (Object::new(), Object::new());
+    if !is_absent(options) {
+        let call_keys = fields_of::<RerankOptions>();
+        for entry in Object::entries(options.unchecked_ref::<Object>()).iter() {
+            let entry: Array = entry.unchecked_into();
+            let key = entry.get(0).as_string().unwrap_or_default();
+            let target = if call_keys.contains(&key.as_str()) { &call } else { &load };
+            let _ = js_sys::Reflect::set(target, &entry.get(0), &entry.get(1));
+        }
+    }
+    let call = Call::rerank(&call)?;
+    let key = js_sys::JSON::stringify(&load).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    Ok((Settings::from_js(&load)?, key, call))
+}
+
+fn top_k(value: &JsValue) -> WebResult<Option<usize>> {
+    if is_absent(value) {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(k) if k.is_finite() && k.fract() == 0.0 && k >= 1.0 => Ok(Some(k.min(u32::MAX as f64) as usize)),
+        Some(k) => Err(WebError::invalid(format!("topK must be a positive whole number, got {k}"))),
+        None => Err(WebError::invalid(format!("topK must be a number, got {}", type_name(value)))),
+    }
+}
+
+fn signal(value: JsValue) -> WebResult<Option<web_sys::AbortSignal>> {
+    if is_absent(&value) {
+        return Ok(None);
+    }
+    value.dyn_into().map(Some).map_err(|_| WebError::invalid("signal must be an AbortSignal"))
+}
+
+fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".into()
+    } else if Array::is_array(value) {
+        "an array".into()
+    } else {
+        value.js_typeof().as_string().unwrap_or_default()
+    }
+}
+
+fn string(value: &JsValue, name: &str) -> WebResult<String> {
+    value.as_string().ok_or_else(|| WebError::invalid(format!("{name} must be a string, got {}", type_name(value))))
+}
+
+/// A non-blank query string.
+pub fn query(value: &JsValue) -> WebResult<String> {
+    let query = string(value, "query")?;
+    if query.trim().is_empty() {
+        return Err(WebError::invalid("query must not be empty"));
+    }
+    Ok(query)
+}
+
+/// An array of strings.
+pub fn documents(value: &JsValue) -> WebResult<Vec<String>> {
+    if !Array::is_array(value) {
+        return Err(WebError::invalid(format!("documents must be an array of strings, got {}", type_name(value))));
+    }
+    let array: &Array = value.unchecked_ref();
+    (0..array.length()).map(|i| string(&array.get(i), &format!("documents[{i}]"))).collect()
+}
+
+/// An array of `[query, passage]` string pairs.
+pub fn pairs(value: &JsValue) -> WebResult<Vec<(String, String)>> {
+    if !Array::is_array(value) {
+        return Err(WebError::invalid(format!("pairs must be an array of [query, passage], got {}", type_name(value))));
+    }
+    let array: &Array = value.unchecked_ref();
+    (0..array.length())
+        .map(|i| {
+            let pair = array.get(i);
+            if !(Array::is_array(&pair) && pair.unchecked_ref::<Array>().length() == 2) {
+                return Err(WebError::invalid(format!("pairs[{i}] must be [query, passage]")));
+            }
+            let pair: Array = pair.unchecked_into();
+            let query = query(&pair.get(0)).map_err(|e| WebError::invalid(format!("pairs[{i}]: {}", e.message)))?;
+            Ok((query, string(&pair.get(1), &format!("pairs[{i}][1]"))?))
+        })
+        .collect()
+}

@@ -1,0 +1,294 @@
+//! A loaded reranker in the page: loading (backend, then files by name, with the core's load
+//! policy deciding batch size, memory fit and where the word embeddings live), scoring through
+//! the core's loop with a hook for aborts, the event loop and GPU errors, the move to the CPU
+//! when the GPU fails, and what `reranker.info` reports.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
+
+use super::error::{Code, WebError, WebResult};
+use super::gpu::{self, AdapterReport, Gpu};
+use super::hub::Hub;
+use super::options::{BackendChoice, Settings};
+use crate::config::CONFIG_FILE;
+use crate::load::WEIGHTS_FILE;
+use crate::tokenize::TOKENIZER_FILE;
+use crate::{ModelConfig, Reranker, RerankerOptions, Score, ScoreHook};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_INFO: &'static str = r#"
+export interface BackendChangeEvent { from: "webgpu" | "cpu"; to: "webgpu" | "cpu"; reason: string }
+
+export interface RerankerInfo {
+  backend: "webgpu" | "cpu";
+  /** Why "auto" chose the CPU, or why the reranker moved to it. */
+  backendReason: string | null;
+  adapter: AdapterInfo | null;
+  model: string;
+  revision: string;
+  hubUrl: string;
+  maxLength: number;
+  batchSize: number;
+  hostWordEmbeddings: boolean;
+  loadMs: number;
+  /** Of loadMs: bringing the backend up (WebGPU init and self-check), reading the files (network or Cache Storage), and building the model. */
+  backendMs: number;
+  fetchMs: number;
+  buildMs: number;
+  bytesDownloaded: number;
+  bytesFromCache: number;
+  /** Size of the wasm linear memory after loading. */
+  wasmMemoryBytes: number;
+}
+"#;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BackendKind {
+    WebGpu,
+    Cpu,
+}
+
+impl BackendKind {
+    fn name(self) -> &'static str {
+        match self {
+            BackendKind::WebGpu => "webgpu",
+            BackendKind::Cpu => "cpu",
+        }
+    }
+}
+
+/// A loaded model on one backend.
+struct Active {
+    core: Reranker,
+    backend: BackendKind,
+    gpu: Option<Rc<Gpu>>,
+}
+
+#[derive(Clone, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Info {
+    pub backend: &'static str,
+    backend_reason: Option<String>,
+    adapter: Option<AdapterReport>,
+    model: String,
+    revision: String,
+    hub_url: String,
+    max_length: usize,
+    batch_size: usize,
+    host_word_embeddings: bool,
+    load_ms: f64,
+    backend_ms: f64,
+    fetch_ms: f64,
+    build_ms: f64,
+    bytes_downloaded: f64,
+    bytes_from_cache: f64,
+    wasm_memory_bytes: f64,
+}
+
+#[derive(Serialize)]
+struct BackendChange<'a> {
+    from: &'static str,
+    to: &'static str,
+    reason: &'a str,
+}
+
+pub struct Session {
+    settings: Settings,
+    /// `None` once disposed.
+    active: RefCell<Option<Rc<Active>>>,
+    info: RefCell<Info>,
+}
+
+fn wasm_memory_bytes() -> f64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64)
+        .unwrap_or(0.0)
+}
+
+fn emit(callback: &Option<Function>, event: &impl Serialize) {
+    if let Some(f) = callback
+        && let Ok(value) = serde_wasm_bindgen::to_value(event)
+    {
+        // A throwing callback is the caller's bug; it must not break anything of ours.
+        let _ = f.call1(&JsValue::NULL, &value);
+    }
+}
+
+/// Brings the backend up, fetches the files and builds the model on it.
+async fn load_active(settings: &Settings, choice: BackendChoice, info: &mut Info) -> WebResult<Active> {
+    let started = js_sys::Date::now();
+    // Backend first: it is quick, and a refused "webgpu" should fail before a long download.
+    let (gpu, reason): (Option<Rc<Gpu>>, Option<String>) = match choice {
+        BackendChoice::Cpu => (None, None),
+        BackendChoice::WebGpu => (Some(gpu::webgpu().await.map_err(|e| WebError::new(Code::Backend, e))?), None),
+        BackendChoice::Auto => match gpu::webgpu().await {
+            Ok(gpu) => (Some(gpu), None),
+            Err(e) => (None, Some(e)),
+        },
+    };
+    let backend_ready = js_sys::Date::now();
+
+    let mut hub = Hub::new(&settings.source, settings.cache, settings.on_progress.as_ref());
+    // config.json first: the policy needs it, and a model we cannot run fails before the weights.
+    let config = ModelConfig::from_json(hub.fetch(CONFIG_FILE).await?.as_bytes())?;
+    let (device, binding) = match &gpu {
+        Some(g) => (g.device.clone(), Some(g.max_binding_bytes())),
+        None => (crate::cpu_device(), None),
+    };
+    let mut options = RerankerOptions::for_device(&config, device, binding, settings.word_embeddings)?;
+    options.max_length = settings.max_length;
+    options.batch_size = settings.batch_size.unwrap_or(options.batch_size);
+    let tokenizer = hub.fetch(TOKENIZER_FILE).await?;
+    let weights = hub.fetch(WEIGHTS_FILE).await?;
+    let fetched_at = js_sys::Date::now();
+    let host_word_embeddings = options.host_word_embeddings;
+    // `weights` moves in and is freed once the tensors are built: one extra copy at most.
+    let core = Reranker::from_config(config, tokenizer.as_bytes(), weights, options)?;
+
+    let backend = if gpu.is_some() { BackendKind::WebGpu } else { BackendKind::Cpu };
+    *info = Info {
+        backend: backend.name(),
+        backend_reason: reason,
+        adapter: gpu.as_ref().map(|g| g.adapter.clone()),
+        model: settings.source.model.clone(),
+        revision: settings.source.revision.clone(),
+        hub_url: settings.source.hub_url.clone(),
+        max_length: core.max_length(),
+        batch_size: core.batch_size(),
+        host_word_embeddings,
+        load_ms: js_sys::Date::now() - started,
+        backend_ms: backend_ready - started,
+        fetch_ms: fetched_at - backend_ready,
+        build_ms: js_sys::Date::now() - fetched_at,
+        bytes_downloaded: hub.bytes_downloaded,
+        bytes_from_cache: hub.bytes_from_cache,
+        wasm_memory_bytes: wasm_memory_bytes(),
+    };
+    Ok(Active { core, backend, gpu })
+}
+
+fn aborted(signal: Option<&AbortSignal>) -> WebResult<()> {
+    match signal {
+        Some(s) if s.aborted() => Err(WebError::new(Code::Aborted, "aborted")),
+        _ => Ok(()),
+    }
+}
+
+/// Lets the event loop run (so a worker can receive an abort message between batches).
+async fn yield_now() {
+    let promise = Promise::new(&mut |resolve, _| {
+        let set_timeout = js_sys::Reflect::get(&js_sys::global(), &"setTimeout".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok());
+        match set_timeout {
+            Some(f) => {
+                let _ = f.call2(&JsValue::NULL, &resolve, &0.into());
+            }
+            None => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Between batches: a GPU that reported an error since may have produced garbage without failing
+/// the read, so it ends the call; with a signal, the event loop runs and an abort stops the call.
+struct Between<'a> {
+    gpu: Option<&'a Gpu>,
+    signal: Option<&'a AbortSignal>,
+}
+
+impl ScoreHook for Between<'_> {
+    type Error = WebError;
+    async fn after_batches(&mut self, _done: usize, _total: usize) -> WebResult<()> {
+        if let Some(error) = self.gpu.and_then(|g| g.error()) {
+            return Err(WebError::new(Code::Backend, format!("the GPU reported an error: {error}")));
+        }
+        if self.signal.is_some() {
+            yield_now().await;
+            aborted(self.signal)?;
+        }
+        Ok(())
+    }
+}
+
+async fn score_on(active: &Active, pairs: &[(String, String)], signal: Option<&AbortSignal>) -> WebResult<Vec<Score>> {
+    aborted(signal)?;
+    let plan = active.core.plan(pairs)?;
+    active.core.score_plan_with(&plan, &mut Between { gpu: active.gpu.as_deref(), signal }).await
+}
+
+impl Session {
+    pub async fn load(settings: Settings) -> WebResult<Rc<Self>> {
+        super::error::install_panic_hook();
+        let mut info = Info::default();
+        let active = load_active(&settings, settings.backend, &mut info).await?;
+        Ok(Rc::new(Self { settings, active: RefCell::new(Some(Rc::new(active))), info: RefCell::new(info) }))
+    }
+
+    /// What `reranker.info` shows, with the memory read now.
+    pub fn info(&self) -> Info {
+        let mut info = self.info.borrow().clone();
+        info.wasm_memory_bytes = wasm_memory_bytes();
+        info
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.info.borrow().backend
+    }
+
+    /// Frees the model. Later calls fail with "DISPOSED"; calls in flight finish.
+    pub fn dispose(&self) {
+        self.active.borrow_mut().take();
+    }
+
+    /// Fails with "DISPOSED" once disposed.
+    pub fn check_usable(&self) -> WebResult<()> {
+        self.active().map(|_| ())
+    }
+
+    fn active(&self) -> WebResult<Rc<Active>> {
+        self.active
+            .borrow()
+            .clone()
+            .ok_or_else(|| WebError::new(Code::Disposed, "this reranker was disposed; load another"))
+    }
+
+    /// Scores, moving to the CPU (once, for good) if the GPU fails.
+    pub async fn score(&self, pairs: &[(String, String)], signal: Option<&AbortSignal>) -> WebResult<Vec<Score>> {
+        let active = self.active()?;
+        match score_on(&active, pairs, signal).await {
+            Err(e) if e.code == Code::Backend && active.backend == BackendKind::WebGpu => {
+                gpu::forget_lost_device();
+                let reason = format!("WebGPU failed ({}); moved to the CPU", e.message);
+                web_sys::console::warn_1(&format!("ja-rerank: {reason}").into());
+                let cpu = self.reload_on_cpu(&reason).await?;
+                score_on(&cpu, pairs, signal).await
+            }
+            other => other,
+        }
+    }
+
+    async fn reload_on_cpu(&self, reason: &str) -> WebResult<Rc<Active>> {
+        let mut info = self.info.borrow().clone();
+        let adapter = info.adapter.take();
+        let active = Rc::new(load_active(&self.settings, BackendChoice::Cpu, &mut info).await?);
+        info.backend_reason = Some(reason.to_string());
+        info.adapter = adapter;
+        if self.active.borrow().is_none() {
+            return Err(WebError::new(Code::Disposed, "this reranker was disposed; load another"));
+        }
+        *self.active.borrow_mut() = Some(active.clone());
+        *self.info.borrow_mut() = info;
+        emit(&self.settings.on_backend_change, &BackendChange { from: "webgpu", to: "cpu", reason });
+        Ok(active)
+    }
+}
