@@ -6,12 +6,7 @@
 // {type: "abort", target: id}. Worker → client: {id, type: "progress"|"result"|"error", ...}
 // and {type: "backend", event, info} when the reranker moves from WebGPU to the CPU.
 
-function rerankerError(code, message) {
-  const error = new Error(message);
-  error.name = "RerankerError";
-  error.code = code;
-  return error;
-}
+import { rerankerError } from "./errors.js";
 
 export class RerankerWorker {
   #worker;

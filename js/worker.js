@@ -1,5 +1,6 @@
 // The Web Worker entry of ja-rerank: runs the reranker off the main thread so the page keeps
 // painting while it scores. Spoken to by RerankerWorker (client.js); see that file for the protocol.
+import { rerankerError } from "./errors.js";
 import * as wasm from "./ja_rerank.js";
 
 const { default: init, Reranker } = wasm;
@@ -16,13 +17,6 @@ function fail(id, error) {
   });
 }
 
-function disposed() {
-  const error = new Error("this reranker was disposed; load another");
-  error.name = "RerankerError";
-  error.code = "DISPOSED";
-  return error;
-}
-
 self.onmessage = async ({ data }) => {
   const { id, type } = data;
   if (type === "abort") {
@@ -33,13 +27,11 @@ self.onmessage = async ({ data }) => {
     ready ??= init(data.wasm ? { module_or_path: data.wasm } : undefined).catch((e) => {
       if (!(e instanceof WebAssembly.CompileError)) throw e;
       // The threaded build uses wasm threads and relaxed SIMD (scripts/build-threads.sh).
-      const error = new Error(
+      throw rerankerError(
+        "BACKEND",
         `this browser cannot compile this build of ja-rerank (${e.message}); the threaded build needs ` +
           "WebAssembly threads and relaxed SIMD (Chrome/Edge 114+, Firefox 153 ESR): use the single-threaded package here",
       );
-      error.name = "RerankerError";
-      error.code = "BACKEND";
-      throw error;
     });
     await ready;
     let result = null;
@@ -47,10 +39,7 @@ self.onmessage = async ({ data }) => {
       if (data.threads > 1) {
         // Only the threaded build (scripts/build-threads.sh → pkg-threads/) has a pool.
         if (!wasm.initThreads) {
-          const error = new Error("threads: this build of ja-rerank is single-threaded (use the threaded build, pkg-threads/)");
-          error.name = "RerankerError";
-          error.code = "INVALID_INPUT";
-          throw error;
+          throw rerankerError("INVALID_INPUT", "threads: this build of ja-rerank is single-threaded (use the threaded build, pkg-threads/)");
         }
         await wasm.initThreads(data.threads);
       }
@@ -62,7 +51,7 @@ self.onmessage = async ({ data }) => {
         onBackendChange: (event) => self.postMessage({ type: "backend", event, info: reranker?.info }),
       });
     } else if (type === "rerank" || type === "score") {
-      if (!reranker) throw disposed();
+      if (!reranker) throw rerankerError("DISPOSED", "this reranker was disposed; load another");
       const controller = new AbortController();
       controllers.set(id, controller);
       try {

@@ -25,7 +25,7 @@ if [[ "${JA_RERANK_WASM_OPT:-1}" != 0 ]]; then
     pkg/ja_rerank_bg.wasm -o pkg/ja_rerank_bg.opt.wasm
   mv pkg/ja_rerank_bg.opt.wasm pkg/ja_rerank_bg.wasm
 fi
-cp js/worker.js js/client.js js/client.d.ts pkg/
+cp js/worker.js js/client.js js/client.d.ts js/errors.js pkg/
 cp README.md pkg/README.md
 node tools/package-json.mjs pkg
 ls -l pkg/ja_rerank_bg.wasm

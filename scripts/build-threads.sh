@@ -28,5 +28,5 @@ RUSTFLAGS="-C target-feature=+atomics,+bulk-memory,+mutable-globals,+simd128 -C 
 rm -rf pkg-threads
 wasm-bindgen --target web --out-dir pkg-threads --out-name ja_rerank \
   "$target_dir/wasm32-unknown-unknown/release/ja_rerank.wasm"
-cp js/worker.js js/client.js js/client.d.ts pkg-threads/
+cp js/worker.js js/client.js js/client.d.ts js/errors.js pkg-threads/
 ls -l pkg-threads/ja_rerank_bg.wasm

@@ -23,7 +23,7 @@ const pkg = {
     "./ja_rerank_bg.wasm": "./ja_rerank_bg.wasm",
     "./package.json": "./package.json",
   },
-  files: ["ja_rerank.js", "ja_rerank.d.ts", "ja_rerank_bg.wasm", "ja_rerank_bg.wasm.d.ts", "worker.js", "client.js", "client.d.ts", "README.md"],
+  files: ["ja_rerank.js", "ja_rerank.d.ts", "ja_rerank_bg.wasm", "ja_rerank_bg.wasm.d.ts", "worker.js", "client.js", "client.d.ts", "errors.js", "README.md"],
   sideEffects: ["./worker.js"],
 };
 writeFileSync(path, JSON.stringify(pkg, null, 2) + "\n");
