@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
+step "imports point down (tools/check_imports.py; ARCHITECTURE.md, Rules)"
+python3 tools/check_imports.py --self-test
+python3 tools/check_imports.py
+
 step "full-size stand-in (fixtures/full, ~470 MB, numpy only)"
 if [[ ! -f fixtures/full/model.safetensors ]]; then
   tools/fixtures/run make_full.py
