@@ -66,17 +66,7 @@ pub fn attention(mut q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims) -
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Deterministic values in [-1, 1).
-    fn values(len: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (0..len)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
+    use crate::kernels::test_values as values;
 
     /// Softmax(q·kᵀ/√d + mask)·v per head, in f64.
     fn naive(q: &[f32], k: &[f32], v: &[f32], mask: &[f32], d: Dims) -> Vec<f64> {

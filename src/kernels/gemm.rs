@@ -206,6 +206,7 @@ unsafe fn tile_1x8(a: &[f32], panel: &[f32], bias: &[f32], epilogue: Epilogue, c
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kernels::test_values as values;
 
     fn naive(a: &[f32], w: &[f32], bias: Option<&[f32]>, m: usize, k: usize, n: usize) -> Vec<f64> {
         let mut c = vec![0.0f64; m * n];
@@ -219,17 +220,6 @@ mod tests {
             }
         }
         c
-    }
-
-    /// Deterministic values in [-1, 1) without a dependency.
-    fn values(len: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (0..len)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
     }
 
     #[test]
