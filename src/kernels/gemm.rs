@@ -2,7 +2,7 @@
 //!
 //! Why not burn-flex's own (the `gemm` crate): in V8 its 12×4 simd128 micro-kernel keeps 16
 //! vectors live, while this 4×8 tile (8 accumulators, 2 B vectors, 1 broadcast A) is faster on
-//! this model's shapes (measured in BENCHMARKS.md; `bench/profile.mjs` attributes most of the CPU
+//! this model's shapes (README.md, "Speed in the browser"; `bench/profile.mjs` attributes most of the CPU
 //! time to the matmul). Natively the `gemm` crate's AVX kernels are faster, so only wasm32 picks
 //! this path by default; the algorithm is written over a 4-lane vector type ([`super::simd::V4`])
 //! so native tests check it too.

@@ -1,7 +1,7 @@
 //! Numeric kernels on plain slices, with no burn in them: the 4×8 register-tiled matmul with
 //! fused bias / GELU ([`gemm`]) and the four-lane elementwise functions ([`simd`]: erf, exp,
-//! softmax). In wasm they compile to simd128 and beat burn-flex's (BENCHMARKS.md, "What each
-//! optimisation bought"); natively the same algorithms run on 4-lane arrays so that `cargo test`
+//! softmax), and the per-head attention built on them ([`attention`]). In wasm they compile to
+//! simd128 and beat burn-flex's (README.md, "Speed in the browser", from BENCHMARKS.md runs); natively the same algorithms run on 4-lane arrays so that `cargo test`
 //! checks them against PyTorch. Whether a model uses them is decided when it is built
 //! (`model::Kernels`), never here.
 

@@ -1,8 +1,8 @@
 //! The ops of a model instance whose implementation is chosen when the instance is built
 //! ([`Kernels`], kept by the instance like HF's `attn_implementation`): `Linear` (matmul + bias,
 //! GELU fused), the whole self-attention and softmax, either as burn's ops or, on the CPU, as
-//! `crate::kernels`' 4×8 tiles and vectorised exp (faster than burn-flex in V8: BENCHMARKS.md,
-//! "What each optimisation bought"). For other dtypes, or widths the tiles do not take (not a
+//! `crate::kernels`' 4×8 tiles and vectorised exp (faster than burn-flex in V8: README.md,
+//! "Speed in the browser", from BENCHMARKS.md runs). For other dtypes, or widths the tiles do not take (not a
 //! multiple of 8), an op falls back to burn's own.
 
 use burn::nn::Linear;
