@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, CacheStorage, ReadableStreamDefaultReader, ReadableStreamReadResult, Response};
 
+use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
 use crate::WeightBytes;
 
@@ -77,12 +78,7 @@ impl<'a> Hub<'a> {
     pub async fn fetch(&mut self, file: &str) -> WebResult<WeightBytes> {
         let report = |loaded: u64, total: Option<u64>, from_cache: bool| {
             let event = Progress { file, loaded: loaded as f64, total: total.map(|t| t as f64), from_cache };
-            if let Some(f) = self.on_progress
-                && let Ok(value) = serde_wasm_bindgen::to_value(&event)
-            {
-                // A throwing callback is the caller's bug; it must not break loading.
-                let _ = f.call1(&JsValue::NULL, &value);
-            }
+            emit(self.on_progress, &event);
         };
         let fetched = fetch_file(&self.source.url(file), self.cache, &report).await?;
         let counter = if fetched.from_cache { &mut self.bytes_from_cache } else { &mut self.bytes_downloaded };

@@ -2,11 +2,13 @@
 //! options and arguments → checked Rust values, with their TypeScript declarations), `session`
 //! (load through the core's policy, score through the core's loop, the move to the CPU, info),
 //! `default_model` (the module-level `rerank()`'s model), `hub` (fetch, progress, Cache
-//! Storage), `gpu` (WebGPU probe, self-check, limits), `error` (typed JS errors), `threads`
-//! (`initThreads`), and `api`, the `#[wasm_bindgen]` class. No tensor math here.
+//! Storage), `gpu` (WebGPU probe, self-check, limits), `error` (typed JS errors), `callback`
+//! (calling the caller's callbacks), `threads` (`initThreads`), and `api`, the
+//! `#[wasm_bindgen]` class. No tensor math here.
 
 mod adapter;
 mod api;
+mod callback;
 mod default_model;
 mod error;
 #[cfg_attr(not(feature = "webgpu"), path = "gpu_none.rs")]

@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
+use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
 use super::gpu::{self, AdapterReport, Gpu};
 use super::hub::Hub;
@@ -70,7 +71,7 @@ struct Active {
     gpu: Option<Rc<Gpu>>,
 }
 
-#[derive(Clone, Serialize, Default)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Info {
     pub backend: &'static str,
@@ -112,17 +113,8 @@ fn wasm_memory_bytes() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn emit(callback: &Option<Function>, event: &impl Serialize) {
-    if let Some(f) = callback
-        && let Ok(value) = serde_wasm_bindgen::to_value(event)
-    {
-        // A throwing callback is the caller's bug; it must not break anything of ours.
-        let _ = f.call1(&JsValue::NULL, &value);
-    }
-}
-
 /// Brings the backend up, fetches the files and builds the model on it.
-async fn load_active(settings: &Settings, choice: BackendChoice, info: &mut Info) -> WebResult<Active> {
+async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(Active, Info)> {
     let started = js_sys::Date::now();
     // Backend first: it is quick, and a refused "webgpu" should fail before a long download.
     let (gpu, reason): (Option<Rc<Gpu>>, Option<String>) = match choice {
@@ -153,7 +145,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice, info: &mut Info
     let core = Reranker::from_config(config, tokenizer.as_bytes(), weights, options)?;
 
     let backend = if gpu.is_some() { BackendKind::WebGpu } else { BackendKind::Cpu };
-    *info = Info {
+    let info = Info {
         backend: backend.name(),
         backend_reason: reason,
         adapter: gpu.as_ref().map(|g| g.adapter.clone()),
@@ -171,7 +163,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice, info: &mut Info
         bytes_from_cache: hub.bytes_from_cache,
         wasm_memory_bytes: wasm_memory_bytes(),
     };
-    Ok(Active { core, backend, gpu })
+    Ok((Active { core, backend, gpu }, info))
 }
 
 fn aborted(signal: Option<&AbortSignal>) -> WebResult<()> {
@@ -229,8 +221,7 @@ async fn score_on(active: &Active, pairs: &[(String, String)], signal: Option<&A
 impl Session {
     pub async fn load(settings: Settings) -> WebResult<Rc<Self>> {
         super::error::install_panic_hook();
-        let mut info = Info::default();
-        let active = load_active(&settings, settings.backend, &mut info).await?;
+        let (active, info) = load_active(&settings, settings.backend).await?;
         Ok(Rc::new(Self { settings, active: RefCell::new(Some(Rc::new(active))), info: RefCell::new(info) }))
     }
 
@@ -278,17 +269,16 @@ impl Session {
     }
 
     async fn reload_on_cpu(&self, reason: &str) -> WebResult<Rc<Active>> {
-        let mut info = self.info.borrow().clone();
-        let adapter = info.adapter.take();
-        let active = Rc::new(load_active(&self.settings, BackendChoice::Cpu, &mut info).await?);
+        let (active, mut info) = load_active(&self.settings, BackendChoice::Cpu).await?;
+        let active = Rc::new(active);
         info.backend_reason = Some(reason.to_string());
-        info.adapter = adapter;
+        info.adapter = self.info.borrow().adapter.clone();
         if self.active.borrow().is_none() {
             return Err(WebError::new(Code::Disposed, "this reranker was disposed; load another"));
         }
         *self.active.borrow_mut() = Some(active.clone());
         *self.info.borrow_mut() = info;
-        emit(&self.settings.on_backend_change, &BackendChange { from: "webgpu", to: "cpu", reason });
+        emit(self.settings.on_backend_change.as_ref(), &BackendChange { from: "webgpu", to: "cpu", reason });
         Ok(active)
     }
 }
