@@ -113,8 +113,8 @@ pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
     // The clone shares the lazily initialised parameters: reading on the CPU first materialises
     // them, so moving the clone to the device afterwards carries the same values.
     let device_module = reference_module.clone();
-    let expected = read_logits(build(reference_module, &cpu).forward(&rows).into_data_async().await)?;
-    let got = read_logits(build(device_module.to_device(device), device).forward(&rows).into_data_async().await)?;
+    let expected = read_logits(build(reference_module, &cpu).forward(&rows)?.into_data_async().await)?;
+    let got = read_logits(build(device_module.to_device(device), device).forward(&rows)?.into_data_async().await)?;
 
     let max_abs_diff = expected.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     let scale = expected.iter().fold(1.0f32, |m, x| m.max(x.abs()));

@@ -12,11 +12,13 @@ mod host_embeddings;
 pub mod ops;
 pub mod xlm_roberta;
 
+use std::ops::Range;
+
 use burn::tensor::{Device, Tensor};
 
 use crate::config::ConfigJson;
 use crate::error::{Error, Result};
-use crate::load::WeightBytes;
+use crate::load::{Header, Weights};
 pub use host_embeddings::HostEmbeddings;
 pub use ops::Kernels;
 pub use xlm_roberta::XlmRobertaConfig;
@@ -25,8 +27,12 @@ pub use xlm_roberta::XlmRobertaConfig;
 pub trait CrossEncoder: Send + Sync {
     /// One logit per row, still on the device. Each row is one pair's token ids as the tokenizer
     /// made them (special tokens included, unpadded); the family pads the batch and builds its
-    /// own position ids, token types and masks.
-    fn forward(&self, rows: &[&[u32]]) -> Tensor<1>;
+    /// own position ids, token types and masks. Fails only when a word-embedding row the batch
+    /// needs is not held (a table filled on demand).
+    fn forward(&self, rows: &[&[u32]]) -> Result<Tensor<1>>;
+
+    /// The word-embedding table this instance keeps in host memory, if it keeps one there.
+    fn host_embeddings(&self) -> Option<&HostEmbeddings>;
 }
 
 /// How to build a model instance; chosen once, kept by the instance.
@@ -96,10 +102,18 @@ impl ModelConfig {
         (d.vocab_size * d.hidden_size * 4) as u64
     }
 
-    /// The family's model, its weights read from the bytes of `model.safetensors`. Consumes the
-    /// bytes: on the CPU the model's tensors are views of them, on a GPU they are freed once
-    /// uploaded.
-    pub fn build(&self, weights: WeightBytes, options: &BuildOptions) -> Result<Box<dyn CrossEncoder>> {
+    /// The byte ranges of `model.safetensors` to read for a model whose word-embedding rows
+    /// arrive on demand ([`Weights::Parts`]): every tensor the family reads but that table.
+    pub fn eager_ranges(&self, header: &Header) -> Vec<Range<u64>> {
+        match self {
+            Self::XlmRoberta(_) => xlm_roberta::eager_ranges(header),
+        }
+    }
+
+    /// The family's model, its weights read from `model.safetensors` (whole, or in parts with the
+    /// word-embedding rows to come). Consumes the bytes: on the CPU the model's tensors are views
+    /// of them, on a GPU they are freed once uploaded.
+    pub fn build(&self, weights: Weights, options: &BuildOptions) -> Result<Box<dyn CrossEncoder>> {
         match self {
             Self::XlmRoberta(c) => Ok(Box::new(xlm_roberta::XlmRoberta::load(c, weights, options)?)),
         }

@@ -6,16 +6,19 @@
 mod options;
 mod plan;
 
+mod rows;
+
 use std::future::Future;
 
 use burn::tensor::{Device, Tensor};
 
 pub use options::{CPU_BATCH_SIZE, GPU_BATCH_SIZE, RerankerOptions, WordEmbeddings};
 pub use plan::{BatchLimits, ScorePlan, plan_batches};
+pub use rows::{ROW_GAP, RowRequest, row_requests};
 
 use crate::backend::{cpu_device, is_cpu, read_logits};
 use crate::error::{Error, Result};
-use crate::load::WeightBytes;
+use crate::load::{WeightBytes, Weights};
 use crate::model::{BuildOptions, CrossEncoder, Kernels, ModelConfig};
 use crate::tokenize::PairTokenizer;
 
@@ -76,14 +79,17 @@ impl Reranker {
         safetensors: impl Into<WeightBytes>,
         options: RerankerOptions,
     ) -> Result<Self> {
-        Self::from_config(ModelConfig::from_json(config_json)?, tokenizer_json, safetensors, options)
+        let weights = Weights::File(safetensors.into());
+        Self::from_config(ModelConfig::from_json(config_json)?, tokenizer_json, weights, options)
     }
 
-    /// [`Self::from_bytes`] with `config.json` already read (the load policy reads it first).
+    /// [`Self::from_bytes`] with `config.json` already read (the load policy reads it first), and
+    /// the weights whole or in parts ([`Weights::Parts`]: the word-embedding rows are then added
+    /// as calls need them, see [`Self::missing_rows`]).
     pub fn from_config(
         config: ModelConfig,
         tokenizer_json: &[u8],
-        safetensors: impl Into<WeightBytes>,
+        weights: impl Into<Weights>,
         options: RerankerOptions,
     ) -> Result<Self> {
         let dims = config.dims();
@@ -112,7 +118,7 @@ impl Reranker {
         let on_cpu = is_cpu(&device);
         let kernels = options.kernels_for(on_cpu)?;
         let build = BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels };
-        let model = config.build(safetensors.into(), &build)?;
+        let model = config.build(weights.into(), &build)?;
         let bytes = options.activation_bytes() as usize;
         let limits = BatchLimits {
             max_pairs: options.batch_size,
@@ -189,9 +195,45 @@ impl Reranker {
         Ok(ScorePlan { ids, batches })
     }
 
-    /// Runs batch `b` of `plan`: `[pairs in batch]` logits, still on the device.
-    pub fn forward_batch(&self, plan: &ScorePlan, b: usize) -> Tensor<1> {
+    /// Runs batch `b` of `plan`: `[pairs in batch]` logits, still on the device. Fails when a
+    /// word-embedding row the batch needs is not held yet.
+    pub fn forward_batch(&self, plan: &ScorePlan, b: usize) -> Result<Tensor<1>> {
         self.model.forward(&plan.batch_rows(b))
+    }
+
+    /// The token ids of `plan` whose word-embedding rows are not held yet, sorted: empty unless
+    /// the weights came in parts ([`Weights::Parts`]). Fetch them ([`Self::row_requests`]) and
+    /// add them ([`Self::insert_rows`]) before scoring the plan.
+    pub fn missing_rows(&self, plan: &ScorePlan) -> Vec<u32> {
+        match self.model.host_embeddings() {
+            Some(table) if table.row_table().is_some() => table.missing(plan.ids.iter().flatten().copied()),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The single-range reads of `model.safetensors` that bring `missing` rows in: neighbours
+    /// merged across gaps of up to [`ROW_GAP`] rows. Empty when the table is whole.
+    pub fn row_requests(&self, missing: &[u32]) -> Vec<RowRequest> {
+        match self.model.host_embeddings().and_then(|t| t.row_table()) {
+            Some(table) => row_requests(&table, missing, ROW_GAP),
+            None => Vec::new(),
+        }
+    }
+
+    /// Adds rows `first ..` from their bytes in `model.safetensors` (what a [`RowRequest`]
+    /// read). Returns how many were new.
+    pub fn insert_rows(&self, first: u32, bytes: &[u8]) -> Result<usize> {
+        match self.model.host_embeddings() {
+            Some(table) => table.insert(first, bytes),
+            None => Err(Error::InvalidInput("this reranker's word embeddings were loaded whole".into())),
+        }
+    }
+
+    /// Word-embedding rows held in memory, for weights that came in parts; `None` when the table
+    /// was loaded whole.
+    pub fn rows_held(&self) -> Option<usize> {
+        let table = self.model.host_embeddings().filter(|t| t.row_table().is_some())?;
+        Some(table.rows_held())
     }
 
     /// The scoring loop: every batch of `plan`, calling `hook` after each step; scores in input
@@ -199,6 +241,14 @@ impl Reranker {
     /// are threads, run side by side (no synchronisation inside a forward pass). Results are read
     /// back asynchronously, so this also drives WebGPU in a browser.
     pub async fn score_plan_with<H: ScoreHook>(&self, plan: &ScorePlan, hook: &mut H) -> Result<Vec<Score>, H::Error> {
+        let missing = self.missing_rows(plan);
+        if !missing.is_empty() {
+            return Err(Error::InvalidInput(format!(
+                "{} word-embedding rows of these pairs are not loaded yet (missing_rows / insert_rows)",
+                missing.len()
+            ))
+            .into());
+        }
         let total = plan.num_batches();
         let step = self.threads();
         let mut logits = Vec::with_capacity(total);
@@ -208,13 +258,13 @@ impl Reranker {
             if end - done > 1 {
                 // CPU tensors read back at once, so the tasks block on nothing.
                 let group = crate::parallel::map_tasks((done..end).collect(), |b| {
-                    read_logits(self.forward_batch(plan, b).try_into_data())
+                    read_logits(self.forward_batch(plan, b)?.try_into_data())
                 });
                 for batch in group {
                     logits.push(batch?);
                 }
             } else {
-                logits.push(read_logits(self.forward_batch(plan, done).into_data_async().await)?);
+                logits.push(read_logits(self.forward_batch(plan, done)?.into_data_async().await)?);
             }
             done = end;
             hook.after_batches(done, total).await?;

@@ -9,6 +9,7 @@ use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::XlmRobertaConfig;
+use crate::error::Result;
 use crate::model::HostEmbeddings;
 
 /// `roberta.embeddings.*`: word + position + token-type embeddings, then LayerNorm.
@@ -66,8 +67,8 @@ pub struct ModelInput {
 
 impl ModelInput {
     /// Pads `rows` (token ids per pair) to the longest and builds the tensors on `device`,
-    /// looking the words up in `host` when the table lives there.
-    pub fn new(rows: &[&[u32]], pad_token_id: u32, host: Option<&HostEmbeddings>, device: &Device) -> Self {
+    /// looking the words up in `host` when the table lives there (an error if it lacks a row).
+    pub fn new(rows: &[&[u32]], pad_token_id: u32, host: Option<&HostEmbeddings>, device: &Device) -> Result<Self> {
         let batch = rows.len();
         let seq = rows.iter().map(|r| r.len()).max().unwrap_or(0);
         let mut input_ids = Vec::with_capacity(batch * seq);
@@ -86,13 +87,13 @@ impl ModelInput {
                 let ids: Vec<i64> = input_ids.iter().map(|&id| id as i64).collect();
                 Words::Ids(Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, seq]), device))
             }
-            Some(table) => Words::Vectors(table.lookup(&input_ids, [batch, seq], device)),
+            Some(table) => Words::Vectors(table.lookup(&input_ids, [batch, seq], device)?),
         };
-        ModelInput {
+        Ok(ModelInput {
             words,
             position_ids: Tensor::<2, Int>::from_data(TensorData::new(position_ids, [batch, seq]), device),
             attention_bias: Tensor::<4>::from_data(TensorData::new(bias, [batch, 1, 1, seq]), device),
-        }
+        })
     }
 }
 

@@ -12,6 +12,8 @@ mod embeddings;
 mod head;
 mod layer;
 
+use std::ops::Range;
+
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
@@ -21,7 +23,7 @@ pub use head::ClassificationHead;
 pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
 use crate::error::Result;
-use crate::load::{Naming, Tensors, WeightBytes};
+use crate::load::{Header, Naming, Tensors, Weights};
 use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Kernels};
 
 /// How this family's module paths relate to the checkpoint's tensor names.
@@ -32,6 +34,15 @@ pub const NAMING: Naming = Naming {
 };
 
 const WORD_EMBEDDINGS: &str = "roberta.embeddings.word_embeddings.weight";
+
+/// Tensors the family does not read (a buffer, a pooler) are fetched too when they sit between
+/// two it reads and are this small: one request costs more than that many bytes.
+const MAX_GAP_BYTES: u64 = 1 << 20;
+
+/// The byte ranges to read for a model whose word-embedding rows arrive on demand.
+pub fn eager_ranges(header: &Header) -> Vec<Range<u64>> {
+    header.ranges(|name| NAMING.reads(name) && name != WORD_EMBEDDINGS, MAX_GAP_BYTES)
+}
 
 #[derive(Module, Debug)]
 pub struct Encoder {
@@ -92,16 +103,25 @@ pub struct XlmRoberta {
 }
 
 impl XlmRoberta {
-    /// Reads the weights of `model.safetensors` into a model built as `options` say.
-    pub fn load(config: &XlmRobertaConfig, weights: WeightBytes, options: &BuildOptions) -> Result<Self> {
+    /// Reads the weights of `model.safetensors` into a model built as `options` say. From
+    /// [`Weights::Parts`] the word embeddings are a host table filled on demand, whatever
+    /// `options.host_word_embeddings` says.
+    pub fn load(config: &XlmRobertaConfig, weights: Weights, options: &BuildOptions) -> Result<Self> {
         let mut model = XlmRobertaForSequenceClassification::new(config, &options.device);
-        let mut tensors = Tensors::read(weights, &NAMING)?;
-        let (host_embeddings, left_out) = if options.host_word_embeddings {
-            let table = tensors.take_f32(WORD_EMBEDDINGS, &[config.vocab_size, config.hidden_size])?;
-            (Some(HostEmbeddings::new(table, config.hidden_size)), &[WORD_EMBEDDINGS][..])
-        } else {
-            (None, &[][..])
+        let shape = [config.vocab_size, config.hidden_size];
+        let (tensors, host_embeddings) = match weights {
+            Weights::Parts { header, parts } => {
+                let table = header.row_table(WORD_EMBEDDINGS, shape)?;
+                (Tensors::from_parts(&header, parts, &NAMING)?, Some(HostEmbeddings::on_demand(table)))
+            }
+            Weights::File(bytes) if options.host_word_embeddings => {
+                let mut tensors = Tensors::read(bytes, &NAMING)?;
+                let table = tensors.take_f32(WORD_EMBEDDINGS, &shape)?;
+                (tensors, Some(HostEmbeddings::whole(table, config.hidden_size)))
+            }
+            Weights::File(bytes) => (Tensors::read(bytes, &NAMING)?, None),
         };
+        let left_out: &[&str] = if host_embeddings.is_some() { &[WORD_EMBEDDINGS] } else { &[] };
         tensors.apply_to(&mut model, &NAMING, left_out)?;
         Ok(Self::from_module(model, host_embeddings, config, options))
     }
@@ -125,8 +145,12 @@ impl XlmRoberta {
 }
 
 impl CrossEncoder for XlmRoberta {
-    fn forward(&self, rows: &[&[u32]]) -> Tensor<1> {
-        let input = ModelInput::new(rows, self.pad_token_id, self.host_embeddings.as_ref(), &self.device);
-        self.model.forward(input, self.kernels)
+    fn forward(&self, rows: &[&[u32]]) -> Result<Tensor<1>> {
+        let input = ModelInput::new(rows, self.pad_token_id, self.host_embeddings.as_ref(), &self.device)?;
+        Ok(self.model.forward(input, self.kernels))
+    }
+
+    fn host_embeddings(&self) -> Option<&HostEmbeddings> {
+        self.host_embeddings.as_ref()
     }
 }

@@ -1,6 +1,7 @@
 //! `model.safetensors` bytes → a family's burn module, mechanically: tensors are matched by name
 //! (the module's fields are named like the checkpoint's tensors; [`Naming`] holds a family's few
-//! renames). No filesystem here: the browser hands us bytes from `fetch`.
+//! renames). No filesystem here: the browser hands us bytes from `fetch`, the whole file or the
+//! byte ranges of the tensors a model needs now ([`Tensors::from_parts`]).
 //!
 //! The file is parsed with the `safetensors` crate and each tensor handed to burn-store's
 //! `apply` as a zero-copy view of the one file buffer (with the PyTorch adapter: Linear weights
@@ -11,15 +12,13 @@
 //! `Vec<u8>` into an aligned one first.
 
 use burn::module::Module;
-use burn::store::burn_pack::{Bytes, Tensor as PackTensor};
+use burn::store::burn_pack::Tensor as PackTensor;
 use burn::store::{FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurnAdapter};
 use burn::tensor::{DType, TensorData};
 use safetensors::{Dtype, SafeTensors};
 
+use super::{Header, WeightBytes};
 use crate::error::{Error, Result};
-
-/// The name of the file, as the Hub lays a model out.
-pub const WEIGHTS_FILE: &str = "model.safetensors";
 
 /// How a family's module paths relate to its checkpoint's tensor names.
 pub struct Naming {
@@ -35,7 +34,8 @@ pub struct Naming {
 }
 
 impl Naming {
-    fn reads(&self, name: &str) -> bool {
+    /// Whether the module reads tensor `name` (the file's name).
+    pub fn reads(&self, name: &str) -> bool {
         self.prefixes.iter().any(|p| name.starts_with(p)) && !self.buffers.iter().any(|b| name.ends_with(b))
     }
 
@@ -47,84 +47,6 @@ impl Naming {
     fn to_file(&self, path: &str) -> String {
         let name = path.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias");
         self.renames.iter().fold(name, |n, (file, module)| n.replace(module, file))
-    }
-}
-
-/// The bytes of a weights file, in an allocation aligned the way burn wants tensor data, so that
-/// tensors can be zero-copy views of it. Fill it while downloading (or reading) the file.
-#[derive(Default)]
-pub struct WeightBytes {
-    words: Vec<u128>,
-    len: usize,
-}
-
-impl WeightBytes {
-    pub fn with_capacity(bytes: usize) -> Self {
-        Self { words: Vec::with_capacity(bytes.div_ceil(16)), len: 0 }
-    }
-
-    /// Reserves room for `additional` more bytes; `false` if memory is exhausted.
-    pub fn try_reserve(&mut self, additional: usize) -> bool {
-        let words = (self.len + additional).div_ceil(16).saturating_sub(self.words.len());
-        self.words.try_reserve(words).is_ok()
-    }
-
-    pub fn extend_from_slice(&mut self, bytes: &[u8]) {
-        self.extend_zeroed(bytes.len()).copy_from_slice(bytes);
-    }
-
-    /// Grows by `n` zero bytes and returns them to be filled (e.g. by a copy from JS).
-    pub fn extend_zeroed(&mut self, n: usize) -> &mut [u8] {
-        let start = self.len;
-        self.len += n;
-        self.words.resize(self.len.div_ceil(16), 0);
-        &mut bytemuck::cast_slice_mut::<u128, u8>(&mut self.words)[start..self.len]
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        &bytemuck::cast_slice::<u128, u8>(&self.words)[..self.len]
-    }
-
-    /// Truncates to `len` bytes (tests use it to make broken files).
-    pub fn truncate(&mut self, len: usize) {
-        self.len = self.len.min(len);
-        self.words.truncate(self.len.div_ceil(16));
-    }
-
-    /// Reads a whole file.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn read(path: &std::path::Path) -> std::io::Result<Self> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path)?;
-        let len = file.metadata()?.len() as usize;
-        let mut words = vec![0u128; len.div_ceil(16)];
-        file.read_exact(&mut bytemuck::cast_slice_mut::<u128, u8>(&mut words)[..len])?;
-        Ok(Self { words, len })
-    }
-}
-
-/// Copies: prefer building a `WeightBytes` as the bytes arrive.
-impl From<Vec<u8>> for WeightBytes {
-    fn from(bytes: Vec<u8>) -> Self {
-        let mut w = Self::with_capacity(bytes.len());
-        w.extend_from_slice(&bytes);
-        w
-    }
-}
-
-impl From<&[u8]> for WeightBytes {
-    fn from(bytes: &[u8]) -> Self {
-        let mut w = Self::with_capacity(bytes.len());
-        w.extend_from_slice(bytes);
-        w
     }
 }
 
@@ -144,8 +66,6 @@ fn burn_dtype(dtype: Dtype) -> Option<DType> {
     })
 }
 
-type TensorInfo = (String, Dtype, Vec<usize>, (usize, usize));
-
 /// The tensors of a weights file as zero-copy views, named as the family's module names them.
 pub struct Tensors {
     tensors: Vec<PackTensor>,
@@ -153,31 +73,35 @@ pub struct Tensors {
 
 impl Tensors {
     /// Validates the whole file (header, offsets, and that the buffer holds every byte they
-    /// promise), then views each tensor the module could read.
+    /// promise), then views each tensor the module reads.
     pub fn read(file: WeightBytes, naming: &Naming) -> Result<Self> {
-        let unreadable = |e: &dyn std::fmt::Display| Error::Weights(format!("cannot read the file: {e}"));
-        SafeTensors::deserialize(file.as_bytes()).map_err(|e| unreadable(&e))?;
-        let (header_len, metadata) = SafeTensors::read_metadata(file.as_bytes()).map_err(|e| unreadable(&e))?;
-        let data_start = 8 + header_len;
-        // Owned, because the buffer moves into burn's `Bytes` below: name, dtype, shape, offsets.
-        let infos: Vec<TensorInfo> = metadata
-            .tensors()
-            .into_iter()
-            .map(|(name, info)| (name, info.dtype, info.shape.clone(), info.data_offsets))
-            .collect();
+        SafeTensors::deserialize(file.as_bytes())
+            .map_err(|e| Error::Weights(format!("cannot read the file: {e}")))?;
+        let header = Header::parse(file.as_bytes())?;
+        Self::from_parts(&header, vec![(0, file)], naming)
+    }
 
-        // u128 elements carry burn's maximum alignment: no realigning copy.
-        let file = Bytes::from_elems(file.words).shared();
-        let mut tensors = Vec::with_capacity(infos.len());
-        for (name, dtype, shape, (start, end)) in infos {
-            let Some(dtype) = burn_dtype(dtype) else {
-                if naming.reads(&name) {
-                    return Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {dtype:?}")));
-                }
-                continue; // not ours to read
+    /// Views of the tensors the module reads that lie inside `parts` (each part: its offset in
+    /// the file and its bytes, e.g. the ranges of [`Header::ranges`]). Tensors in no part are
+    /// left out (a table whose rows come later); the caller says so to [`Self::apply_to`].
+    pub fn from_parts(header: &Header, parts: Vec<(u64, WeightBytes)>, naming: &Naming) -> Result<Self> {
+        let parts: Vec<(u64, u64, _)> =
+            parts.into_iter().map(|(offset, bytes)| (offset, offset + bytes.len() as u64, bytes.into_burn())).collect();
+        let mut tensors = Vec::new();
+        for t in header.tensors().iter().filter(|t| naming.reads(&t.name)) {
+            let Some(dtype) = burn_dtype(t.dtype) else {
+                return Err(Error::Weights(format!("tensor '{}' has unsupported dtype {:?}", t.name, t.dtype)));
             };
-            let view = file.view(data_start + start, data_start + end).map_err(|e| unreadable(&format!("{e:?}")))?;
-            tensors.push(PackTensor::new(naming.to_module(&name), dtype, shape, None, view));
+            let Some((offset, _, bytes)) =
+                parts.iter().find(|(start, end, _)| *start <= t.bytes.start && t.bytes.end <= *end)
+            else {
+                continue;
+            };
+            let (start, end) = ((t.bytes.start - offset) as usize, (t.bytes.end - offset) as usize);
+            let view = bytes
+                .view(start, end)
+                .map_err(|e| Error::Weights(format!("cannot read the file: tensor '{}': {e:?}", t.name)))?;
+            tensors.push(PackTensor::new(naming.to_module(&t.name), dtype, t.shape.clone(), None, view));
         }
         Ok(Self { tensors })
     }
@@ -232,6 +156,23 @@ impl Tensors {
         }
         Ok(())
     }
+}
+
+/// Row values in the file's float dtype (little-endian f32, f16 or bf16) as f32.
+pub fn floats(bytes: &[u8], dtype: Dtype) -> Result<Vec<f32>> {
+    let (dtype, width) = match dtype {
+        Dtype::F32 => (DType::F32, 4),
+        Dtype::F16 => (DType::F16, 2),
+        Dtype::BF16 => (DType::BF16, 2),
+        other => return Err(Error::Weights(format!("rows of dtype {other:?} are not supported"))),
+    };
+    if !bytes.len().is_multiple_of(width) {
+        return Err(Error::Weights(format!("{} bytes are not whole {dtype:?} values", bytes.len())));
+    }
+    TensorData::from_bytes_vec(bytes.to_vec(), [bytes.len() / width], dtype)
+        .convert_dtype(DType::F32)
+        .try_into_vec::<f32>()
+        .map_err(|e| Error::Weights(format!("rows: {e:?}")))
 }
 
 fn plural_more(n: usize) -> String {

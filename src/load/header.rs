@@ -1,0 +1,186 @@
+//! A safetensors file's header, read from its first bytes (`bytes=0-7` says how long it is, then
+//! the header itself): where each tensor lies, so that a model's tensors can be read by HTTP Range
+//! without the rest of the file, and a table's rows one range at a time.
+
+use std::ops::Range;
+
+use safetensors::Dtype;
+use safetensors::tensor::Metadata;
+
+use crate::error::{Error, Result};
+
+/// The safetensors crate's own bound on a header.
+const MAX_HEADER_BYTES: u64 = 100_000_000;
+
+/// One tensor's place in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TensorSpan {
+    /// The tensor's name in the file.
+    pub name: String,
+    pub dtype: Dtype,
+    pub shape: Vec<usize>,
+    /// Its bytes in the file (absolute offsets).
+    pub bytes: Range<u64>,
+}
+
+/// Where the tensors of a safetensors file lie.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Every tensor, by position in the file.
+    tensors: Vec<TensorSpan>,
+    file_len: u64,
+}
+
+fn bad(message: impl std::fmt::Display) -> Error {
+    Error::Weights(format!("cannot read the file's header: {message}"))
+}
+
+impl Header {
+    /// The file's first bytes to read: the header's length.
+    pub const PREFIX_BYTES: u64 = 8;
+
+    /// The header's size in bytes (the 8-byte prefix included) from the file's first 8 bytes.
+    pub fn size_from_prefix(prefix: &[u8]) -> Result<u64> {
+        let n = prefix.get(..8).ok_or_else(|| bad("fewer than 8 bytes"))?;
+        let n = u64::from_le_bytes(n.try_into().expect("8 bytes"));
+        if n > MAX_HEADER_BYTES {
+            return Err(bad(format!("a header of {n} bytes is not plausible")));
+        }
+        Ok(8 + n)
+    }
+
+    /// Parses the header from the file's first bytes (at least [`Self::size_from_prefix`] of
+    /// them). The offsets are checked (contiguous, sizes matching dtype and shape), not the data.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let size = Self::size_from_prefix(bytes)?;
+        let json = bytes.get(8..size as usize).ok_or_else(|| bad(format!("{} of {size} bytes", bytes.len())))?;
+        let metadata: Metadata = serde_json::from_slice(json).map_err(bad)?;
+        let mut tensors: Vec<TensorSpan> = metadata
+            .tensors()
+            .into_iter()
+            .map(|(name, info)| TensorSpan {
+                name,
+                dtype: info.dtype,
+                shape: info.shape.clone(),
+                bytes: size + info.data_offsets.0 as u64..size + info.data_offsets.1 as u64,
+            })
+            .collect();
+        tensors.sort_by_key(|t| t.bytes.start);
+        Ok(Self { tensors, file_len: size + metadata.data_len() as u64 })
+    }
+
+    /// The file's length, as the header lays it out.
+    pub fn file_len(&self) -> u64 {
+        self.file_len
+    }
+
+    pub fn tensors(&self) -> &[TensorSpan] {
+        &self.tensors
+    }
+
+    pub fn tensor(&self, name: &str) -> Option<&TensorSpan> {
+        self.tensors.iter().find(|t| t.name == name)
+    }
+
+    /// The byte ranges holding every tensor `keep` accepts: neighbours merged, and across gaps of
+    /// at most `max_gap` bytes (tensors left out in between are read too), so a few single-range
+    /// requests fetch them all.
+    pub fn ranges(&self, keep: impl Fn(&str) -> bool, max_gap: u64) -> Vec<Range<u64>> {
+        let mut ranges: Vec<Range<u64>> = Vec::new();
+        for t in self.tensors.iter().filter(|t| keep(&t.name) && !t.bytes.is_empty()) {
+            match ranges.last_mut() {
+                Some(last) if t.bytes.start <= last.end + max_gap => last.end = last.end.max(t.bytes.end),
+                _ => ranges.push(t.bytes.clone()),
+            }
+        }
+        ranges
+    }
+
+    /// Tensor `name` as a table of rows, checked to have `shape` and a float dtype.
+    pub fn row_table(&self, name: &str, shape: [usize; 2]) -> Result<RowTable> {
+        let t = self.tensor(name).ok_or_else(|| Error::Weights(format!("missing tensor '{name}'")))?;
+        if t.shape != shape {
+            return Err(Error::Weights(format!("Shape mismatch for '{name}': expected {shape:?}, found {:?}", t.shape)));
+        }
+        if !matches!(t.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16) {
+            return Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {:?}", t.dtype)));
+        }
+        let [rows, width] = shape;
+        Ok(RowTable { offset: t.bytes.start, rows, width, dtype: t.dtype })
+    }
+}
+
+/// A `[rows, width]` float table in the file, read a row range at a time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowTable {
+    /// Where row 0 starts in the file.
+    pub offset: u64,
+    pub rows: usize,
+    pub width: usize,
+    pub dtype: Dtype,
+}
+
+impl RowTable {
+    pub fn row_bytes(&self) -> u64 {
+        (self.width * self.dtype.bitsize() / 8) as u64
+    }
+
+    /// The bytes of rows `first .. first + count` in the file.
+    pub fn bytes(&self, first: u32, count: u32) -> Range<u64> {
+        let start = self.offset + first as u64 * self.row_bytes();
+        start..start + count as u64 * self.row_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file of named f32 tensors of the given shapes, in this order.
+    fn file(tensors: &[(&str, &[usize])]) -> Vec<u8> {
+        let data: Vec<(String, Vec<u8>, Vec<usize>)> = tensors
+            .iter()
+            .map(|(n, shape)| (n.to_string(), vec![0u8; shape.iter().product::<usize>() * 4], shape.to_vec()))
+            .collect();
+        let views: Vec<(String, safetensors::tensor::TensorView)> = data
+            .iter()
+            .map(|(n, d, s)| (n.clone(), safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), d).unwrap()))
+            .collect();
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    #[test]
+    fn parses_from_the_prefix_and_merges_ranges() {
+        // serialize orders by name: a, b (the table), c, d.
+        let bytes = file(&[("a", &[4]), ("b.table", &[3, 2]), ("c", &[2]), ("d", &[3])]);
+        let size = Header::size_from_prefix(&bytes[..8]).unwrap();
+        let header = Header::parse(&bytes[..size as usize]).unwrap();
+        assert_eq!(header.file_len(), bytes.len() as u64);
+        let names: Vec<&str> = header.tensors().iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a", "b.table", "c", "d"]);
+        let a = header.tensor("a").unwrap().bytes.clone();
+        assert_eq!(a, size..size + 16);
+        // Without the table: two ranges around it, one when the gap may be read.
+        let not_table = |n: &str| n != "b.table";
+        assert_eq!(header.ranges(not_table, 0), vec![size..size + 16, size + 40..size + 60]);
+        assert_eq!(header.ranges(not_table, 24), vec![size..size + 60]);
+        let table = header.row_table("b.table", [3, 2]).unwrap();
+        assert_eq!((table.offset, table.row_bytes()), (size + 16, 8));
+        assert_eq!(table.bytes(1, 2), size + 24..size + 40);
+        assert!(matches!(header.row_table("b.table", [2, 3]), Err(Error::Weights(_))));
+        assert!(matches!(header.row_table("zz", [3, 2]), Err(Error::Weights(_))));
+    }
+
+    #[test]
+    fn a_short_or_broken_header_is_a_weights_error() {
+        let bytes = file(&[("a", &[4])]);
+        let size = Header::size_from_prefix(&bytes).unwrap() as usize;
+        for broken in [&bytes[..4], &bytes[..size - 1]] {
+            assert!(matches!(Header::parse(broken), Err(Error::Weights(_))));
+        }
+        let mut garbage = bytes.clone();
+        garbage[8] = b'!'; // the header's opening brace
+        assert!(matches!(Header::parse(&garbage), Err(Error::Weights(_))));
+        assert!(matches!(Header::size_from_prefix(&u64::MAX.to_le_bytes()), Err(Error::Weights(_))));
+    }
+}
