@@ -24,6 +24,10 @@ JA_RERANK_REQUIRE_FULL=1 cargo test --release --features ndarray
 ensure_wasm_toolchain
 ensure_chromium
 ensure_firefox
+
+step "tools/serve.mjs: ranges as the Hub answers them, refusals, faults (node --test)"
+node --test tools/serve.test.mjs
+
 start_hub_server
 export JA_RERANK_TEST_SERVER="$TEST_SERVER"
 # Software WebGPU (SwiftShader in Chromium, lavapipe in Firefox) runs kernels on the CPU:

@@ -6,11 +6,19 @@
 // --root / --mount   static files (index.html for directories)
 // --hub              Hub layout at /hub/{org}/{name}/resolve/{revision}/{file}: the committed
 //                    stand-ins as "stand-in/tiny", "stand-in/odd", and "stand-in/full" when
-//                    fixtures/full exists. Any revision resolves. Test repos with faults:
-//                    "stand-in/truncated" (model.safetensors cut short of its Content-Length),
-//                    "stand-in/broken" (HTTP 500). GET /__stats counts hub requests by path;
-//                    POST /__stats/reset clears them.
-// Every response allows cross-origin reads (CORS, CORP) and carries COOP/COEP, so pages are
+//                    fixtures/full exists ("stand-in/spread" when fixtures/spread does). Any
+//                    revision resolves. Test repos with faults: "stand-in/truncated"
+//                    (model.safetensors cut short of its Content-Length), "stand-in/broken"
+//                    (HTTP 500); the org "no-range" ("no-range/tiny", ...) serves the same repos
+//                    but ignores Range (200 with the whole body), as some servers do.
+//                    GET /__stats counts hub requests by path (and "<path> range" for ranged
+//                    ones, "<path> bytes" for the bytes sent); POST /__stats/reset clears them;
+//                    POST /__faults?drop=N drops the connection of the next N ranged hub
+//                    requests (a network lost mid-call).
+// --no-ranges        ignore Range everywhere (answer 200 with the whole file)
+// Files answer a single `Range: bytes=a-b` with 206 and Content-Range, as the Hub's CDN does; a
+// multi-range request gets the whole file (200), also as the CDN does. Every response allows
+// cross-origin reads (CORS, CORP; Content-Range exposed) and carries COOP/COEP, so pages are
 // cross-origin isolated (needed for wasm threads) and may fetch from other local ports.
 import { createServer } from "node:http";
 import { createReadStream, existsSync, statSync } from "node:fs";
@@ -36,12 +44,13 @@ export const HUB_REPOS = {
   "stand-in/tiny": join(ROOT, "fixtures/models/tiny"),
   "stand-in/odd": join(ROOT, "fixtures/models/odd"),
   "stand-in/full": join(ROOT, "fixtures/full"),
+  "stand-in/spread": join(ROOT, "fixtures/spread"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),
   "stand-in/broken": join(ROOT, "fixtures/models/tiny"),
 };
 
 function parseArgs(argv) {
-  const args = { port: 8080, host: "127.0.0.1", mounts: [], hub: false };
+  const args = { port: 8080, host: "127.0.0.1", mounts: [], hub: false, ranges: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--port") args.port = Number(argv[++i]);
@@ -51,6 +60,7 @@ function parseArgs(argv) {
       const [url, dir] = argv[++i].split("=");
       args.mounts.push([url.endsWith("/") ? url : url + "/", resolve(dir)]);
     } else if (a === "--hub") args.hub = true;
+    else if (a === "--no-ranges") args.ranges = false;
     else throw new Error(`unknown argument ${a}`);
   }
   // Longest mount first, so /pkg/ wins over /.
@@ -61,7 +71,7 @@ function parseArgs(argv) {
 function headers(extra = {}) {
   return {
     "Access-Control-Allow-Origin": "*",
-    "Access-Control-Expose-Headers": "Content-Length, Content-Type",
+    "Access-Control-Expose-Headers": "Content-Length, Content-Type, Content-Range, Accept-Ranges",
     "Cross-Origin-Resource-Policy": "cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": "require-corp",
@@ -70,13 +80,39 @@ function headers(extra = {}) {
   };
 }
 
-function sendFile(req, res, path, { truncate = false } = {}) {
+// The byte range `[start, end]` (inclusive) a single-range `Range` header asks of a file of
+// `size` bytes; null for no header or several ranges (answered with the whole file); "invalid"
+// when it cannot be satisfied.
+export function parseRange(header, size) {
+  const m = header?.match(/^bytes=(\d*)-(\d*)$/);
+  if (!m) return null;
+  let [start, end] = [m[1], m[2]];
+  if (start === "" && end === "") return "invalid";
+  if (start === "") [start, end] = [Math.max(0, size - Number(end)), size - 1];
+  else [start, end] = [Number(start), end === "" ? size - 1 : Math.min(Number(end), size - 1)];
+  return start <= end && start < size ? [start, end] : "invalid";
+}
+
+function sendFile(req, res, path, { truncate = false, ranges = true, count = () => {} } = {}) {
   const size = statSync(path).size;
-  res.writeHead(200, headers({ "Content-Type": TYPES[extname(path)] ?? "application/octet-stream", "Content-Length": size }));
+  const type = TYPES[extname(path)] ?? "application/octet-stream";
+  const range = ranges ? parseRange(req.headers.range, size) : null;
+  if (range === "invalid") {
+    res.writeHead(416, headers({ "Content-Range": `bytes */${size}`, "Accept-Ranges": "bytes" }));
+    return res.end();
+  }
+  const [start, end] = range ?? [0, size - 1];
+  const length = end - start + 1;
+  const status = range ? 206 : 200;
+  const extra = { "Content-Type": type, "Content-Length": length, ...(ranges ? { "Accept-Ranges": "bytes" } : {}) };
+  if (range) extra["Content-Range"] = `bytes ${start}-${end}/${size}`;
+  res.writeHead(status, headers(extra));
   if (req.method === "HEAD") return res.end();
-  if (!truncate) return createReadStream(path).pipe(res);
+  count(truncate ? Math.floor(length / 2) : length);
+  if (size === 0) return res.end();
+  if (!truncate) return createReadStream(path, { start, end }).pipe(res);
   // Send half, then drop the connection: the client sees fewer bytes than promised.
-  createReadStream(path, { start: 0, end: Math.floor(size / 2) - 1 })
+  createReadStream(path, { start, end: start + Math.floor(length / 2) - 1 })
     .on("end", () => res.socket?.destroy())
     .pipe(res, { end: false });
 }
@@ -87,8 +123,10 @@ function notFound(res, message = "not found") {
 }
 
 export function startServer(options) {
-  const { port, host = "127.0.0.1", mounts = [], hub = false } = options;
+  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true } = options;
   const stats = new Map();
+  const add = (key, n) => stats.set(key, (stats.get(key) ?? 0) + n);
+  let dropRanges = 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
     const path = decodeURIComponent(url.pathname);
@@ -105,10 +143,17 @@ export function startServer(options) {
       res.writeHead(204, headers());
       return res.end();
     }
-    const m = hub && path.match(/^\/hub\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/([^/]+)$/);
+    if (hub && path === "/__faults") {
+      dropRanges = Number(url.searchParams.get("drop") ?? 0);
+      res.writeHead(204, headers());
+      return res.end();
+    }
+    const m = hub && path.match(/^\/hub\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/([^/]+)$/);
     if (m) {
-      const [, repo, , file] = m;
-      stats.set(path, (stats.get(path) ?? 0) + 1);
+      const [, org, name, , file] = m;
+      const noRange = org === "no-range";
+      const repo = `${noRange ? "stand-in" : org}/${name}`;
+      add(path, 1);
       const dir = HUB_REPOS[repo];
       const filePath = dir && join(dir, file);
       if (!filePath || !existsSync(filePath)) return notFound(res, "Repository or file not found");
@@ -116,14 +161,24 @@ export function startServer(options) {
         res.writeHead(500, headers({ "Content-Type": "text/plain" }));
         return res.end("internal error");
       }
-      return sendFile(req, res, filePath, { truncate: repo === "stand-in/truncated" && file === "model.safetensors" });
+      const ranged = ranges && !noRange && req.headers.range;
+      if (ranged) add(`${path} range`, 1);
+      if (ranged && dropRanges > 0) {
+        dropRanges--;
+        return res.socket?.destroy();
+      }
+      return sendFile(req, res, filePath, {
+        truncate: repo === "stand-in/truncated" && file === "model.safetensors",
+        ranges: ranges && !noRange,
+        count: (n) => add(`${path} bytes`, n),
+      });
     }
     for (const [prefix, dir] of mounts) {
       if (!(path + (path.endsWith("/") ? "" : "/")).startsWith(prefix) && path !== prefix.slice(0, -1)) continue;
       let filePath = normalize(join(dir, path.slice(prefix.length - 1)));
       if (filePath !== dir && !filePath.startsWith(dir + sep)) return notFound(res);
       if (existsSync(filePath) && statSync(filePath).isDirectory()) filePath = join(filePath, "index.html");
-      if (existsSync(filePath)) return sendFile(req, res, filePath);
+      if (existsSync(filePath)) return sendFile(req, res, filePath, { ranges });
     }
     notFound(res);
   });
