@@ -9,9 +9,12 @@ step "imports point down (tools/check_imports.py; ARCHITECTURE.md, Rules)"
 python3 tools/check_imports.py --self-test
 python3 tools/check_imports.py
 
-step "full-size stand-in (fixtures/full, ~470 MB, numpy only)"
+step "full-size stand-ins (fixtures/full and fixtures/spread, ~470 MB each, numpy only)"
 if [[ ! -f fixtures/full/model.safetensors ]]; then
   tools/fixtures/run make_full.py
+fi
+if [[ ! -f fixtures/spread/model.safetensors ]]; then
+  tools/fixtures/run make_full.py --spread
 fi
 
 step "evaluation-data converters (stdlib Python)"
@@ -33,7 +36,7 @@ export JA_RERANK_TEST_SERVER="$TEST_SERVER"
 # Software WebGPU (SwiftShader in Chromium, lavapipe in Firefox) runs kernels on the CPU:
 # correct but slow, hence the long per-test timeout. webdriver.json turns WebGPU on in both.
 export WASM_BINDGEN_TEST_TIMEOUT=900
-browser_tests=(. --no-default-features --features flex,webgpu --test web_api --test web_device_loss)
+browser_tests=(. --no-default-features --features flex,webgpu --test web_api --test web_device_loss --test web_rows)
 
 step "browser tests in headless Chromium (wasm-pack test; WebGPU on SwiftShader)"
 wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)" "${browser_tests[@]}"

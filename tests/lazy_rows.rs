@@ -79,21 +79,28 @@ fn rows_on_demand_give_the_whole_files_scores_bit_for_bit() {
             assert_eq!(logits(&on_demand, &pairs(&cases)), want, "{model} {max_length}: rows on demand");
         }
     }
-    let full = fixtures().join("full");
-    if full.join("model.safetensors").exists() {
-        let cases = reference("full-reference.json").cases;
-        let whole = Reranker::from_dir(&full, RerankerOptions::default()).unwrap();
-        let (on_demand, read) = lazy(&full, RerankerOptions::default());
-        let (rows, requests, bytes) = fill(&on_demand, &full, &pairs(&cases));
-        assert_eq!(logits(&on_demand, &pairs(&cases)), logits(&whole, &pairs(&cases)), "full-size");
-        let file = std::fs::metadata(full.join("model.safetensors")).unwrap().len();
+    // The full-size stand-ins: "full" (its pieces at ids 0–8,001) and "spread" (the same pieces
+    // spread over all 250,002 ids, as a real vocabulary spreads them).
+    for name in ["full", "spread"] {
+        let dir = fixtures().join(name);
+        if !dir.join("model.safetensors").exists() {
+            assert!(std::env::var_os("JA_RERANK_REQUIRE_FULL").is_none(), "fixtures/{name} is missing");
+            continue;
+        }
+        let cases = reference(&format!("{name}-reference.json")).cases;
+        let whole = Reranker::from_dir(&dir, RerankerOptions::default()).unwrap();
+        let (on_demand, read) = lazy(&dir, RerankerOptions::default());
+        let (rows, requests, bytes) = fill(&on_demand, &dir, &pairs(&cases));
+        assert_eq!(logits(&on_demand, &pairs(&cases)), logits(&whole, &pairs(&cases)), "{name}");
+        for (case, s) in cases.iter().zip(on_demand.score(&pairs(&cases)).unwrap()) {
+            assert!((s.score - case.score.unwrap()).abs() <= common::TOLERANCE, "{name} {}", case.name);
+        }
+        let file = std::fs::metadata(dir.join("model.safetensors")).unwrap().len();
         println!(
-            "full-size stand-in: {read} of {file} bytes before any row; {} pairs: {rows} rows in {requests} requests, {bytes} bytes",
+            "{name} stand-in: {read} of {file} bytes before any row; {} pairs: {rows} rows in {requests} requests, {bytes} bytes",
             cases.len()
         );
         assert!(read < file / 4, "the eager parts ({read} bytes) should leave the 366 MiB table out");
-    } else {
-        assert!(std::env::var_os("JA_RERANK_REQUIRE_FULL").is_none(), "fixtures/full is missing");
     }
 }
 

@@ -217,8 +217,9 @@ async fn the_second_load_comes_from_cache_storage_with_progress() {
             get(&e, "fromCache").as_bool().unwrap(),
         ));
     });
+    // Whole files (rows: "eager"); tests/web_rows.rs covers the same for rows on demand.
     let opts = || {
-        let o = options("tiny", json!({ "revision": revision, "backend": "cpu" }));
+        let o = options("tiny", json!({ "revision": revision, "backend": "cpu", "rows": "eager" }));
         set(&o, "onProgress", on_progress.as_ref().unchecked_ref::<Function>());
         o
     };
@@ -254,7 +255,7 @@ async fn the_second_load_comes_from_cache_storage_with_progress() {
     // cache: false goes to the network every time.
     let no_cache = fresh_revision("nocache");
     for n in 1..=2 {
-        load_js(options("tiny", json!({ "revision": no_cache, "backend": "cpu", "cache": false }))).await.unwrap();
+        load_js(options("tiny", json!({ "revision": no_cache, "backend": "cpu", "cache": false, "rows": "eager" }))).await.unwrap();
         assert_eq!(fetch_count("tiny", &no_cache, "model.safetensors").await, n);
     }
 }
@@ -262,8 +263,9 @@ async fn the_second_load_comes_from_cache_storage_with_progress() {
 #[wasm_bindgen_test]
 async fn module_level_rerank_loads_once_and_reuses() {
     let revision = fresh_revision("default");
+    // One whole-file load; with rows on demand each new text would add row requests.
     let opts = |k: u32| {
-        js(json!({ "hubUrl": hub(), "model": "stand-in/tiny", "revision": revision, "backend": "cpu", "topK": k }))
+        js(json!({ "hubUrl": hub(), "model": "stand-in/tiny", "revision": revision, "backend": "cpu", "topK": k, "rows": "eager" }))
     };
     let docs = js(json!(["ls は一覧を表示する", "猫の飼い方", "rm はファイルを削除する"]));
     let q = JsValue::from_str("ファイルの一覧");
@@ -305,7 +307,8 @@ async fn full_size_on_webgpu_respects_the_adapter_binding_limit() {
         full.cases.iter().filter(|c| c.name == "one-char-passage" || c.name == "english").collect();
     assert_eq!(picked.len(), 2);
 
-    let r = load("full", json!({ "backend": "webgpu", "revision": "full-auto" })).await;
+    // The whole table, placed by the adapter's limit (rows on demand are always on the host).
+    let r = load("full", json!({ "backend": "webgpu", "revision": "full-auto", "rows": "eager" })).await;
     let info = r.info();
     let binding = get(&get(&info, "adapter"), "maxStorageBufferBindingSize").as_f64().unwrap();
     let table_bytes = 250_002.0 * 384.0 * 4.0;

@@ -13,8 +13,9 @@
 //                    but ignores Range (200 with the whole body), as some servers do.
 //                    GET /__stats counts hub requests by path (and "<path> range" for ranged
 //                    ones, "<path> bytes" for the bytes sent); POST /__stats/reset clears them;
-//                    POST /__faults?drop=N drops the connection of the next N ranged hub
-//                    requests (a network lost mid-call).
+//                    POST /__faults?drop=N cuts the next N ranged hub responses off halfway
+//                    through their body (a network lost mid-call; a connection closed before
+//                    any byte would be retried by the browser).
 // --no-ranges        ignore Range everywhere (answer 200 with the whole file)
 // Files answer a single `Range: bytes=a-b` with 206 and Content-Range, as the Hub's CDN does; a
 // multi-range request gets the whole file (200), also as the CDN does. Every response allows
@@ -163,12 +164,10 @@ export function startServer(options) {
       }
       const ranged = ranges && !noRange && req.headers.range;
       if (ranged) add(`${path} range`, 1);
-      if (ranged && dropRanges > 0) {
-        dropRanges--;
-        return res.socket?.destroy();
-      }
+      const drop = ranged && dropRanges > 0;
+      if (drop) dropRanges--;
       return sendFile(req, res, filePath, {
-        truncate: repo === "stand-in/truncated" && file === "model.safetensors",
+        truncate: drop || (repo === "stand-in/truncated" && file === "model.safetensors"),
         ranges: ranges && !noRange,
         count: (n) => add(`${path} bytes`, n),
       });

@@ -214,7 +214,7 @@ impl Reranker {
     /// The single-range reads of `model.safetensors` that bring `missing` rows in: neighbours
     /// merged across gaps of up to [`ROW_GAP`] rows. Empty when the table is whole.
     pub fn row_requests(&self, missing: &[u32]) -> Vec<RowRequest> {
-        match self.model.host_embeddings().and_then(|t| t.row_table()) {
+        match self.row_table() {
             Some(table) => row_requests(&table, missing, ROW_GAP),
             None => Vec::new(),
         }
@@ -227,6 +227,11 @@ impl Reranker {
             Some(table) => table.insert(first, bytes),
             None => Err(Error::InvalidInput("this reranker's word embeddings were loaded whole".into())),
         }
+    }
+
+    /// Where the word-embedding rows lie in `model.safetensors`, for weights that came in parts.
+    pub fn row_table(&self) -> Option<crate::load::RowTable> {
+        self.model.host_embeddings().and_then(|t| t.row_table())
     }
 
     /// Word-embedding rows held in memory, for weights that came in parts; `None` when the table

@@ -39,7 +39,7 @@ struct RankedOut {
 }
 
 fn to_js(value: &impl Serialize) -> WebResult<JsValue> {
-    serde_wasm_bindgen::to_value(value).map_err(|e| WebError::new(Code::Backend, e.to_string()))
+    super::callback::to_js(value).map_err(|e| WebError::new(Code::Backend, e.to_string()))
 }
 
 async fn rerank_with(session: &Session, query: String, documents: Vec<String>, call: Call) -> WebResult<JsValue> {

@@ -1,20 +1,23 @@
 //! The browser surface (wasm32 only), translation between JS and the core: `options` (JS
 //! options and arguments → checked Rust values, with their TypeScript declarations), `session`
 //! (load through the core's policy, score through the core's loop, the move to the CPU, info),
-//! `default_model` (the module-level `rerank()`'s model), `hub` (fetch, progress, Cache
-//! Storage), `gpu` (WebGPU probe, self-check, limits), `error` (typed JS errors), `callback`
-//! (calling the caller's callbacks), `threads` (`initThreads`), and `api`, the
-//! `#[wasm_bindgen]` class. No tensor math here.
+//! `default_model` (the module-level `rerank()`'s model), `hub` (named files, progress) over
+//! `fetch` (requests, ranges, Cache Storage), `rows` (word-embedding rows on demand), `gpu`
+//! (WebGPU probe, self-check, limits), `error` (typed JS errors), `callback` (calling the
+//! caller's callbacks), `threads` (`initThreads`), and `api`, the `#[wasm_bindgen]` class. No
+//! tensor math here.
 
 mod adapter;
 mod api;
 mod callback;
 mod default_model;
 mod error;
+mod fetch;
 #[cfg_attr(not(feature = "webgpu"), path = "gpu_none.rs")]
 mod gpu;
 mod hub;
 mod options;
+mod rows;
 mod session;
 #[cfg(feature = "threads")]
 pub mod threads;

@@ -37,6 +37,10 @@ export interface LoadOptions {
   cache?: boolean;
   /** Word-embedding lookup: "auto" (on the host when the table exceeds the GPU's largest binding), "device" or "host". */
   wordEmbeddings?: "auto" | "device" | "host";
+  /** "lazy" (default): read model.safetensors by HTTP Range — every tensor but the word embeddings at load, the
+   * word-embedding rows a call needs when it needs them (kept in Cache Storage) — where the server answers ranges,
+   * else the whole file (reranker.info.rowsReason says why). "eager": always the whole file. */
+  rows?: "lazy" | "eager";
   onProgress?: (event: ProgressEvent) => void;
   /** Called when the reranker moves backend (the GPU device was lost). */
   onBackendChange?: (event: BackendChangeEvent) => void;
@@ -84,6 +88,7 @@ struct LoadOptions {
     batch_size: Option<f64>,
     cache: Option<bool>,
     word_embeddings: Option<String>,
+    rows: Option<String>,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     on_progress: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
@@ -109,6 +114,15 @@ struct ScoreOptions {
     signal: JsValue,
 }
 
+/// How `model.safetensors` is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    /// By range, the word-embedding rows on demand, where the server answers ranges.
+    Lazy,
+    /// Whole.
+    Eager,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum BackendChoice {
     Auto,
@@ -124,6 +138,7 @@ pub struct Settings {
     pub batch_size: Option<usize>,
     pub cache: bool,
     pub word_embeddings: WordEmbeddings,
+    pub rows: Rows,
     pub on_progress: Option<Function>,
     pub on_backend_change: Option<Function>,
 }
@@ -236,6 +251,7 @@ impl Settings {
             batch_size: count(o.batch_size, "batchSize", 1024)?,
             cache: o.cache.unwrap_or(true),
             word_embeddings: one_of(o.word_embeddings, "wordEmbeddings", &placements)?,
+            rows: one_of(o.rows, "rows", &[("lazy", Rows::Lazy), ("eager", Rows::Eager)])?,
             on_progress: function(o.on_progress, "onProgress")?,
             on_backend_change: function(o.on_backend_change, "onBackendChange")?,
         })

@@ -3,7 +3,7 @@
 //! the core's loop with a hook for aborts, the event loop and GPU errors, the move to the CPU
 //! when the GPU fails, and what `reranker.info` reports.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -16,11 +16,12 @@ use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
 use super::gpu::{self, AdapterReport, Gpu};
 use super::hub::Hub;
-use super::options::{BackendChoice, Settings};
+use super::options::{BackendChoice, Rows, Settings};
+use super::rows::{self, Loaded, RowStats};
 use crate::config::CONFIG_FILE;
 use crate::load::WEIGHTS_FILE;
 use crate::tokenize::TOKENIZER_FILE;
-use crate::{ModelConfig, Reranker, RerankerOptions, Score, ScoreHook};
+use crate::{ModelConfig, Reranker, RerankerOptions, Score, ScoreHook, WordEmbeddings};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_INFO: &'static str = r#"
@@ -46,6 +47,17 @@ export interface RerankerInfo {
   bytesFromCache: number;
   /** Size of the wasm linear memory after loading. */
   wasmMemoryBytes: number;
+  /** "lazy": model.safetensors read by HTTP Range and word-embedding rows fetched as calls need them; "eager": the whole file. */
+  rows: "lazy" | "eager";
+  /** Why the whole file was read ("rows: eager", a server that ignores Range, ...); null when lazy. */
+  rowsReason: string | null;
+  /** Word-embedding rows held in memory (lazy only; null when the whole table is). */
+  rowsHeld: number | null;
+  /** Of them, rows restored from Cache Storage at load (earlier visits). */
+  rowsFromCache: number;
+  /** Row fetches over the network since load: bytes and single-range requests. */
+  rowBytesFetched: number;
+  rowRequests: number;
 }
 "#;
 
@@ -71,6 +83,13 @@ struct Active {
     gpu: Option<Rc<Gpu>>,
 }
 
+/// How the weights were read, for `info`.
+struct RowsMode {
+    lazy: bool,
+    reason: Option<String>,
+    from_cache: u64,
+}
+
 #[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Info {
@@ -90,6 +109,12 @@ pub struct Info {
     bytes_downloaded: f64,
     bytes_from_cache: f64,
     wasm_memory_bytes: f64,
+    rows: &'static str,
+    rows_reason: Option<String>,
+    rows_held: Option<f64>,
+    rows_from_cache: f64,
+    row_bytes_fetched: f64,
+    row_requests: f64,
 }
 
 #[derive(Serialize)]
@@ -104,6 +129,7 @@ pub struct Session {
     /// `None` once disposed.
     active: RefCell<Option<Rc<Active>>>,
     info: RefCell<Info>,
+    row_stats: Cell<RowStats>,
 }
 
 fn wasm_memory_bytes() -> f64 {
@@ -127,7 +153,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     };
     let backend_ready = js_sys::Date::now();
 
-    let mut hub = Hub::new(&settings.source, settings.cache, settings.on_progress.as_ref());
+    let hub = Hub::new(&settings.source, settings.cache, settings.on_progress.as_ref());
     // config.json first: the policy needs it, and a model we cannot run fails before the weights.
     let config = ModelConfig::from_json(hub.fetch(CONFIG_FILE).await?.as_bytes())?;
     let (device, binding) = match &gpu {
@@ -138,11 +164,27 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     options.max_length = settings.max_length;
     options.batch_size = settings.batch_size.unwrap_or(options.batch_size);
     let tokenizer = hub.fetch(TOKENIZER_FILE).await?;
-    let weights = hub.fetch(WEIGHTS_FILE).await?;
+    let eager = match (settings.rows, settings.word_embeddings) {
+        (Rows::Eager, _) => Some("rows: \"eager\""),
+        (_, WordEmbeddings::Device) => Some("wordEmbeddings: \"device\" needs the whole table"),
+        _ => None,
+    };
+    let (weights, mut mode) = match eager {
+        Some(why) => (hub.fetch(WEIGHTS_FILE).await?.into(), RowsMode { lazy: false, reason: Some(why.into()), from_cache: 0 }),
+        None => match rows::load_parts(&hub, &config).await? {
+            Loaded::Parts(parts) => (parts, RowsMode { lazy: true, reason: None, from_cache: 0 }),
+            Loaded::Whole(bytes, why) => (bytes.into(), RowsMode { lazy: false, reason: Some(why), from_cache: 0 }),
+        },
+    };
+    // Rows on demand are looked up on the host, whatever the device.
+    options.host_word_embeddings |= mode.lazy;
     let fetched_at = js_sys::Date::now();
     let host_word_embeddings = options.host_word_embeddings;
     // `weights` moves in and is freed once the tensors are built: one extra copy at most.
     let core = Reranker::from_config(config, tokenizer.as_bytes(), weights, options)?;
+    if mode.lazy && settings.cache {
+        mode.from_cache = rows::restore(&core, &hub.url(WEIGHTS_FILE)).await;
+    }
 
     let backend = if gpu.is_some() { BackendKind::WebGpu } else { BackendKind::Cpu };
     let info = Info {
@@ -159,9 +201,15 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
         backend_ms: backend_ready - started,
         fetch_ms: fetched_at - backend_ready,
         build_ms: js_sys::Date::now() - fetched_at,
-        bytes_downloaded: hub.bytes_downloaded,
-        bytes_from_cache: hub.bytes_from_cache,
+        bytes_downloaded: hub.bytes_downloaded(),
+        bytes_from_cache: hub.bytes_from_cache(),
         wasm_memory_bytes: wasm_memory_bytes(),
+        rows: if mode.lazy { "lazy" } else { "eager" },
+        rows_reason: mode.reason,
+        rows_held: None,
+        rows_from_cache: mode.from_cache as f64,
+        row_bytes_fetched: 0.0,
+        row_requests: 0.0,
     };
     Ok((Active { core, backend, gpu }, info))
 }
@@ -212,24 +260,33 @@ impl ScoreHook for Between<'_> {
     }
 }
 
-async fn score_on(active: &Active, pairs: &[(String, String)], signal: Option<&AbortSignal>) -> WebResult<Vec<Score>> {
-    aborted(signal)?;
-    let plan = active.core.plan(pairs)?;
-    active.core.score_plan_with(&plan, &mut Between { gpu: active.gpu.as_deref(), signal }).await
-}
 
 impl Session {
     pub async fn load(settings: Settings) -> WebResult<Rc<Self>> {
         super::error::install_panic_hook();
         let (active, info) = load_active(&settings, settings.backend).await?;
-        Ok(Rc::new(Self { settings, active: RefCell::new(Some(Rc::new(active))), info: RefCell::new(info) }))
+        let active = RefCell::new(Some(Rc::new(active)));
+        Ok(Rc::new(Self { settings, active, info: RefCell::new(info), row_stats: Cell::default() }))
     }
 
-    /// What `reranker.info` shows, with the memory read now.
+    /// What `reranker.info` shows, with memory and rows read now.
     pub fn info(&self) -> Info {
         let mut info = self.info.borrow().clone();
         info.wasm_memory_bytes = wasm_memory_bytes();
+        info.rows_held = self.active.borrow().as_ref().and_then(|a| a.core.rows_held()).map(|n| n as f64);
+        let stats = self.row_stats.get();
+        (info.row_bytes_fetched, info.row_requests) = (stats.row_bytes_fetched, stats.row_requests);
         info
+    }
+
+    /// One call on one backend: the rows it lacks first (lazy weights), then the batches.
+    async fn score_on(&self, active: &Active, pairs: &[(String, String)], signal: Option<&AbortSignal>) -> WebResult<Vec<Score>> {
+        aborted(signal)?;
+        let plan = active.core.plan(pairs)?;
+        let hub = Hub::new(&self.settings.source, self.settings.cache, self.settings.on_progress.as_ref());
+        rows::fetch_missing(&active.core, &plan, &hub, &self.row_stats).await?;
+        aborted(signal)?;
+        active.core.score_plan_with(&plan, &mut Between { gpu: active.gpu.as_deref(), signal }).await
     }
 
     pub fn backend(&self) -> &'static str {
@@ -256,13 +313,13 @@ impl Session {
     /// Scores, moving to the CPU (once, for good) if the GPU fails.
     pub async fn score(&self, pairs: &[(String, String)], signal: Option<&AbortSignal>) -> WebResult<Vec<Score>> {
         let active = self.active()?;
-        match score_on(&active, pairs, signal).await {
+        match self.score_on(&active, pairs, signal).await {
             Err(e) if e.code == Code::Backend && active.backend == BackendKind::WebGpu => {
                 gpu::forget_lost_device();
                 let reason = format!("WebGPU failed ({}); moved to the CPU", e.message);
                 web_sys::console::warn_1(&format!("ja-rerank: {reason}").into());
                 let cpu = self.reload_on_cpu(&reason).await?;
-                score_on(&cpu, pairs, signal).await
+                self.score_on(&cpu, pairs, signal).await
             }
             other => other,
         }

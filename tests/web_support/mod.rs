@@ -106,6 +106,25 @@ pub async fn fetch_count(model: &str, revision: &str, file: &str) -> u64 {
     stats().await.get(&path).and_then(|v| v.as_u64()).unwrap_or(0)
 }
 
+/// Requests the server saw for any file of any repo at `revision` (ranged ones included).
+pub async fn requests_at(revision: &str) -> u64 {
+    let needle = format!("/resolve/{revision}/");
+    let stats = stats().await;
+    let counts = stats.as_object().unwrap().iter().filter(|(k, _)| k.contains(&needle) && !k.contains(' '));
+    counts.map(|(_, v)| v.as_u64().unwrap()).sum()
+}
+
+/// Makes the server drop the connection of its next `n` ranged hub requests.
+pub async fn drop_next_ranges(n: u32) {
+    let window = web_sys::window().expect("tests run in a window");
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let url = format!("{}/__faults?drop={n}", server());
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.unwrap().unchecked_into();
+    assert_eq!(response.status(), 204);
+}
+
 /// A revision nobody else uses, so Cache Storage and the request counts start empty for it.
 pub fn fresh_revision(tag: &str) -> String {
     format!("{tag}-{}", (js_sys::Math::random() * 1e12) as u64)
