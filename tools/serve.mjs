@@ -17,12 +17,15 @@
 //                    through their body (a network lost mid-call; a connection closed before
 //                    any byte would be retried by the browser).
 // --no-ranges        ignore Range everywhere (answer 200 with the whole file)
+// --gzip             gzip JSON, JavaScript, HTML, CSS and wasm for clients that accept it (not
+//                    ranges, not safetensors), as a CDN serves them; for measuring first visits
 // Files answer a single `Range: bytes=a-b` with 206 and Content-Range, as the Hub's CDN does; a
 // multi-range request gets the whole file (200), also as the CDN does. Every response allows
 // cross-origin reads (CORS, CORP; Content-Range exposed) and carries COOP/COEP, so pages are
 // cross-origin isolated (needed for wasm threads) and may fetch from other local ports.
 import { createServer } from "node:http";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -51,7 +54,7 @@ export const HUB_REPOS = {
 };
 
 function parseArgs(argv) {
-  const args = { port: 8080, host: "127.0.0.1", mounts: [], hub: false, ranges: true };
+  const args = { port: 8080, host: "127.0.0.1", mounts: [], hub: false, ranges: true, gzip: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--port") args.port = Number(argv[++i]);
@@ -62,6 +65,7 @@ function parseArgs(argv) {
       args.mounts.push([url.endsWith("/") ? url : url + "/", resolve(dir)]);
     } else if (a === "--hub") args.hub = true;
     else if (a === "--no-ranges") args.ranges = false;
+    else if (a === "--gzip") args.gzip = true;
     else throw new Error(`unknown argument ${a}`);
   }
   // Longest mount first, so /pkg/ wins over /.
@@ -94,9 +98,28 @@ export function parseRange(header, size) {
   return start <= end && start < size ? [start, end] : "invalid";
 }
 
-function sendFile(req, res, path, { truncate = false, ranges = true, count = () => {} } = {}) {
+const COMPRESSIBLE = new Set([".json", ".js", ".mjs", ".html", ".css", ".wasm"]);
+const gzipped = new Map(); // path → { mtimeMs, body }
+
+// The gzip body of `path`, compressed once per version of the file.
+function gzipOf(path) {
+  const { mtimeMs } = statSync(path);
+  const hit = gzipped.get(path);
+  if (hit?.mtimeMs === mtimeMs) return hit.body;
+  const body = gzipSync(readFileSync(path), { level: 6 });
+  gzipped.set(path, { mtimeMs, body });
+  return body;
+}
+
+function sendFile(req, res, path, { truncate = false, ranges = true, gzip = false, count = () => {} } = {}) {
   const size = statSync(path).size;
   const type = TYPES[extname(path)] ?? "application/octet-stream";
+  if (gzip && !req.headers.range && COMPRESSIBLE.has(extname(path)) && /\bgzip\b/.test(req.headers["accept-encoding"] ?? "")) {
+    const body = gzipOf(path);
+    res.writeHead(200, headers({ "Content-Type": type, "Content-Encoding": "gzip", "Content-Length": body.length, Vary: "Accept-Encoding" }));
+    count(body.length);
+    return res.end(req.method === "HEAD" ? undefined : body);
+  }
   const range = ranges ? parseRange(req.headers.range, size) : null;
   if (range === "invalid") {
     res.writeHead(416, headers({ "Content-Range": `bytes */${size}`, "Accept-Ranges": "bytes" }));
@@ -124,7 +147,7 @@ function notFound(res, message = "not found") {
 }
 
 export function startServer(options) {
-  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true } = options;
+  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true, gzip = false } = options;
   const stats = new Map();
   const add = (key, n) => stats.set(key, (stats.get(key) ?? 0) + n);
   let dropRanges = 0;
@@ -169,6 +192,7 @@ export function startServer(options) {
       return sendFile(req, res, filePath, {
         truncate: drop || (repo === "stand-in/truncated" && file === "model.safetensors"),
         ranges: ranges && !noRange,
+        gzip,
         count: (n) => add(`${path} bytes`, n),
       });
     }
@@ -177,7 +201,7 @@ export function startServer(options) {
       let filePath = normalize(join(dir, path.slice(prefix.length - 1)));
       if (filePath !== dir && !filePath.startsWith(dir + sep)) return notFound(res);
       if (existsSync(filePath) && statSync(filePath).isDirectory()) filePath = join(filePath, "index.html");
-      if (existsSync(filePath)) return sendFile(req, res, filePath, { ranges });
+      if (existsSync(filePath)) return sendFile(req, res, filePath, { ranges, gzip });
     }
     notFound(res);
   });

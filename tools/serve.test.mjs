@@ -91,3 +91,19 @@ test("faults: a ranged response cut off mid-body, then normal service; a truncat
     await assert.rejects(cut.arrayBuffer(), "a body short of its Content-Length fails to read");
   });
 });
+
+test("--gzip compresses JSON and wasm for clients that accept it, never ranges or safetensors", async () => {
+  await withServer({ gzip: true }, async (origin) => {
+    const config = "/hub/stand-in/tiny/resolve/main/tokenizer.json";
+    const r = await fetch(origin + config); // undici sends Accept-Encoding: gzip, deflate and decodes
+    assert.equal(r.headers.get("content-encoding"), "gzip");
+    const raw = readFileSync(join(ROOT, "fixtures/models/tiny/tokenizer.json"));
+    assert.ok(Number(r.headers.get("content-length")) < raw.length / 2);
+    assert.deepEqual(Buffer.from(await r.arrayBuffer()), raw);
+    const weights = await fetch(origin + path);
+    assert.equal(weights.headers.get("content-encoding"), null);
+    const ranged = await fetch(origin + config, { headers: { Range: "bytes=0-9" } });
+    assert.equal(ranged.status, 206);
+    assert.equal(ranged.headers.get("content-encoding"), null);
+  });
+});
