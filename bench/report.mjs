@@ -200,6 +200,36 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
       "Weights are not included: 471 MB safetensors for ja-rerank, 471 MB (fp32) / 118 MB (q8) ONNX for transformers.js.", "");
   }
 
+  // ---- first visits
+  const fv = R.firstVisit;
+  if (fv) {
+    p("## First visit: bytes and time to the first result (word-embedding rows on demand)", "");
+    if (fv.skipped) p(`Not measured: ${fv.skipped}.`, "");
+    else {
+      p("A fresh browser profile per row (empty Cache Storage), the files served as a CDN serves them (`tools/serve.mjs --gzip`:",
+        "JSON, JS and wasm gzipped; safetensors and ONNX as they are), bytes counted by Chromium. ja-rerank reads the **spread",
+        "stand-in** (small-v1's exact shape; its tokenizer's pieces spread over all 250,002 ids, as a real vocabulary spreads",
+        "Japanese pieces) on the CPU, one thread; \"lazy\" = `rows: \"lazy\"` (the default: every tensor but the word embeddings",
+        "by HTTP Range, then the rows each call lacks), \"eager\" = `rows: \"eager\"` (the whole file). Model = the Hub files",
+        "(config, tokenizer, weights), code = the package (JS + wasm). MB = 10⁶ bytes; sent = compressed as on the wire,",
+        "decoded = after decompression.", "");
+      const rows = fv.workloads.map((w) => {
+        const l = w.lazy.first.atFirst, e = w.eager.first.atFirst, last = w.lazy.first.cumulative.at(-1);
+        return [w.label, `${mb(l.model.sent + l.code.sent)} (model ${mb(l.model.sent)}, code ${mb(l.code.sent)})`,
+          mb(l.model.decoded + l.code.decoded), `${mb(e.model.sent + e.code.sent)}`,
+          w.calls > 1 ? `${mb(last.model.sent + last.code.sent)} after ${w.calls} calls` : "–",
+          `${w.lazy.second.atFirst.model.sent} B (${w.lazy.second.atFirst.model.requests} requests)`, w.bitIdentical ? "yes" : "**no**"];
+      });
+      p(table(["workload", "lazy: sent to the first result", "lazy: decoded", "eager: sent", "lazy: cumulative",
+        "second visit: model bytes", "scores lazy = eager, bit for bit"], rows), "");
+      const t = fv.throttle;
+      p(`Time to the first result (32 pairs of ~128 tokens) with Chromium's network emulation at ${t.downloadThroughput * 8 / 1e6} Mbit/s and`,
+        `${t.latency} ms latency, from the call that loads the library to the scores:`, "");
+      p(table(["runtime", "first result", "sent: model", "sent: code"], fv.throttled.map((r) => [
+        r.rows ? `ja-rerank, rows ${r.rows}` : r.runtime, sec(r.firstResultMs), mb(r.atFirst.model.sent), mb(r.atFirst.code.sent)])), "");
+    }
+  }
+
   // ---- native
   p("## Native, for context (same machine, one thread)", "");
   const nat = R.native ?? {};

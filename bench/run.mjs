@@ -6,7 +6,7 @@
 //   node bench/run.mjs --quick    a smoke run (8 pairs per workload, 2 runs); writes bench/out/quick.md
 //
 // Options: --runs N (timed runs per measurement, default 5; quick 2), --warmup N (default 1),
-// --out FILE, --skip-native, --skip-browser, --no-webgpu, --only ID,ID (browser configs by id,
+// --out FILE, --skip-native, --skip-browser, --skip-first-visit, --no-webgpu, --only ID,ID (browser configs by id,
 // e.g. ours-cpu-1t,tjs-fp32-1t). Environment: CHROMIUM (default /usr/bin/chromium), BENCH_VENV
 // (an existing Python virtualenv with bench/requirements.txt; else bench/run-python makes one).
 // bench/README.md says what each number means.
@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { startServer } from "../tools/serve.mjs";
+import { firstVisits } from "./first-visit.mjs";
 import { writeReport } from "./report.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
@@ -324,6 +325,17 @@ function runNative() {
 try {
   if (!flag("skip-browser")) await runBrowser();
   results.loadAvg.afterBrowser = load();
+  // First visits with word-embedding rows on demand (bench/first-visit.mjs): needs the spread
+  // stand-in (tools/fixtures/run make_full.py --spread).
+  if (!flag("skip-first-visit") && !ONLY) {
+    if (existsSync(join(ROOT, "fixtures/spread/model.safetensors"))) {
+      log("first visits (bench/first-visit.mjs)");
+      results.firstVisit = await firstVisits({ pkg: join(snapshot, "pkg"), log, quick: QUICK });
+    } else {
+      results.firstVisit = { skipped: "fixtures/spread does not exist (tools/fixtures/run make_full.py --spread)" };
+    }
+  }
+  results.loadAvg.afterFirstVisit = load();
   if (!flag("skip-native")) runNative();
 } finally {
   rmSync(snapshot, { recursive: true, force: true });

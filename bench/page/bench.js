@@ -58,7 +58,7 @@ window.bench = {
 
   // ja-rerank from `${pkgUrl}/ja_rerank.js` (wasm-pack --target web). `threads` > 1 needs a
   // threaded build that exports initThreadPool (wasm-bindgen-rayon).
-  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads = 1 }) {
+  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads = 1, rows = undefined, revision = "bench" }) {
     if (threads > 1) return this.loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads });
     const t0 = now();
     const mod = await import(`${pkgUrl}/ja_rerank.js`);
@@ -73,7 +73,7 @@ window.bench = {
       throw new Error(`${pkgUrl}/ja_rerank.js has no initThreadPool: not a threaded build`);
     }
     const t1 = now();
-    const reranker = await mod.Reranker.load({ hubUrl, model, backend, batchSize, revision: "bench" });
+    const reranker = await mod.Reranker.load({ hubUrl, model, backend, batchSize, revision, rows });
     const t2 = now();
     runtime = {
       score: async (pairs) => ({ scores: await reranker.score(pairs.map((p) => [p.query, p.passage])) }),

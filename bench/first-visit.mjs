@@ -1,0 +1,160 @@
+// First visits: bytes over the network and time to the first result, ja-rerank with word-embedding
+// rows on demand (rows: "lazy", the default) against the whole file (rows: "eager") and
+// transformers.js q8, each in a fresh browser profile (empty Cache Storage), served as a CDN
+// serves them (tools/serve.mjs --gzip: JSON, JS and wasm gzipped; safetensors and ONNX not).
+// The model is the spread stand-in (fixtures/spread: small-v1's shape, its tokenizer's pieces
+// spread over all 250,002 ids as a real vocabulary spreads them); transformers.js reads the ONNX
+// export of fixtures/full, the same shape and sizes. Bytes are counted by Chromium (CDP Network),
+// compressed as sent and decoded; "model" bytes are the Hub files, "code" the package files.
+//
+//   node bench/first-visit.mjs [--quick]    prints the results as JSON on stdout, progress on stderr
+//                                          (bench/run.mjs calls firstVisits)
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startServer } from "../tools/serve.mjs";
+import { BM25 } from "../www/bm25.js";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+const BENCH = join(ROOT, "bench");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// Chromium's network emulation: 50 Mbit/s down and up, 20 ms added latency.
+export const THROTTLE = { offline: false, latency: 20, downloadThroughput: 50e6 / 8, uploadThroughput: 50e6 / 8 };
+
+// The demo's six example queries and fourteen more of the same kind; each reranks the demo
+// collection's BM25 top 30, as the demo does by default.
+const DEMO_QUERIES = [
+  "ディレクトリの中身を一覧表示したい", "プロセスを強制終了する", "ファイルシステムをマウントする", "パスワードの有効期限",
+  "ネットワークインターフェースの設定", "圧縮ファイルを展開する", "ファイルの所有者を変更する", "ディスクの空き容量を調べる",
+  "環境変数を表示する", "シンボリックリンクを作成する", "ユーザーをグループに追加する", "テキストファイルの行数を数える",
+  "実行中のプロセスの一覧", "ファイルのアクセス権を変更する", "時刻を設定する", "ファイルを検索する",
+  "共有ライブラリの依存関係を表示する", "カーネルモジュールを読み込む", "ログファイルの末尾を表示する", "文字コードを変換する",
+];
+
+export function demoCalls(topN = 30) {
+  const { documents } = JSON.parse(readFileSync(join(ROOT, "www/data/collection.json"), "utf8"));
+  // As www/app.js: BM25 over the passages, the cross-encoder reading command, summary, passage.
+  const bm25 = new BM25(documents.map((d) => `${d.title} ${d.summary} ${d.text}`));
+  const passage = (d) => `${d.title.replace(/\([^)]*\)$/, "")}: ${d.summary}\n${d.text}`;
+  return DEMO_QUERIES.map((query) => bm25.search(query, topN).hits.map((h) => ({ query, passage: passage(documents[h.index]) })));
+}
+
+const readPairs = (file) => readFileSync(join(ROOT, file), "utf8").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+
+/** The workloads: each a list of calls (the first one is the "first result"). */
+export function workloads() {
+  return [
+    { id: "128", label: "32 pairs ~128 tokens", calls: [readPairs("fixtures/bench/pairs-128.jsonl")] },
+    { id: "256", label: "32 pairs ~256 tokens", calls: [readPairs("fixtures/bench/pairs-256.jsonl")] },
+    { id: "jacwir", label: "JaCWIR-like, 100 pairs", calls: [readPairs("bench/data/pairs-jacwir.jsonl")] },
+    { id: "demo", label: "demo: 20 queries × BM25 top 30", calls: demoCalls() },
+  ];
+}
+
+/** Counts the bytes a page receives, by kind, from CDP Network events. */
+async function meter(page, context) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  const urls = new Map();
+  const totals = { model: { sent: 0, decoded: 0, requests: 0 }, code: { sent: 0, decoded: 0, requests: 0 } };
+  const kind = (url) => (/\/hub\/|\/models\//.test(url) ? "model" : "code");
+  cdp.on("Network.requestWillBeSent", (e) => urls.set(e.requestId, e.request.url));
+  cdp.on("Network.dataReceived", (e) => urls.has(e.requestId) && (totals[kind(urls.get(e.requestId))].decoded += e.dataLength));
+  cdp.on("Network.loadingFinished", (e) => {
+    const url = urls.get(e.requestId);
+    if (!url) return;
+    totals[kind(url)].sent += e.encodedDataLength;
+    totals[kind(url)].requests += 1;
+  });
+  return {
+    cdp,
+    snapshot: () => JSON.parse(JSON.stringify(totals)),
+    reset: () => Object.values(totals).forEach((t) => Object.assign(t, { sent: 0, decoded: 0, requests: 0 })),
+  };
+}
+
+async function scenario({ origin, runtime, rows, calls, throttle, secondVisit, log }) {
+  const profile = mkdtempSync(join(tmpdir(), "ja-rerank-first-visit-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  const visit = async () => {
+    const page = await context.newPage();
+    const m = await meter(page, context);
+    if (throttle) await m.cdp.send("Network.emulateNetworkConditions", THROTTLE);
+    await page.goto(`${origin}/bench.html`);
+    await page.waitForFunction(() => window.benchReady);
+    m.reset(); // the page itself is not the library
+    const t0 = await page.evaluate(() => performance.now());
+    const load = runtime === "ja-rerank"
+      ? await page.evaluate((o) => window.bench.loadJaRerank(o), { pkgUrl: "/pkg", hubUrl: `${origin}/hub`, model: "stand-in/spread", backend: "cpu", batchSize: 4, rows, revision: "main" })
+      : await page.evaluate((o) => window.bench.loadTransformersJs(o), { tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full", dtype: "q8", numThreads: 1 });
+    const first = await page.evaluate((o) => window.bench.time(o), { pairs: calls[0], warmup: 0, runs: 1 });
+    const firstResultMs = (await page.evaluate(() => performance.now())) - t0;
+    const atFirst = m.snapshot();
+    const cumulative = [atFirst];
+    for (const pairs of calls.slice(1)) {
+      await page.evaluate((o) => window.bench.time(o), { pairs, warmup: 0, runs: 1 });
+      cumulative.push(m.snapshot());
+    }
+    const info = load.info ?? null;
+    await page.close();
+    return { firstResultMs, atFirst, cumulative, scores: first.scores, info: info && { rows: info.rows, rowsReason: info.rowsReason } };
+  };
+  try {
+    const first = await visit();
+    const second = secondVisit ? await visit() : null;
+    log?.(`first visit ${runtime}${rows ? ` rows ${rows}` : ""}${throttle ? " (50 Mbit/s, 20 ms)" : ""}: first result in ` +
+      `${(first.firstResultMs / 1000).toFixed(1)} s, model ${(first.atFirst.model.sent / 1e6).toFixed(1)} MB, code ${(first.atFirst.code.sent / 1e6).toFixed(1)} MB sent` +
+      (second ? `; second visit: model ${second.atFirst.model.sent} bytes` : ""));
+    return { first, second };
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs every first-visit measurement. `pkg`: the package folder to serve (bench/run.mjs passes its
+ * snapshot). Returns plain data for bench/report.mjs.
+ */
+export async function firstVisits({ pkg = join(ROOT, "pkg"), log = console.log, quick = false } = {}) {
+  const server = await startServer({
+    port: 0, hub: true, gzip: true,
+    mounts: [
+      ["/pkg/", pkg],
+      ["/ort/", join(BENCH, "node_modules/onnxruntime-web/dist")],
+      ["/tjs/", join(BENCH, "node_modules/@huggingface/transformers/dist")],
+      ["/models/", join(BENCH, "models")],
+      ["/", join(BENCH, "page")],
+    ].sort((a, b) => b[0].length - a[0].length),
+  });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const out = { throttle: THROTTLE, workloads: [], throttled: [] };
+  try {
+    for (const w of workloads()) {
+      const calls = quick ? w.calls.slice(0, 3).map((c) => c.slice(0, 8)) : w.calls;
+      const lazy = await scenario({ origin, runtime: "ja-rerank", rows: "lazy", calls, secondVisit: true, log });
+      const eager = await scenario({ origin, runtime: "ja-rerank", rows: "eager", calls: calls.slice(0, 1), log });
+      const same = lazy.first.scores.every((s, i) => Object.is(s, eager.first.scores[i]));
+      out.workloads.push({ id: w.id, label: w.label, calls: calls.length, pairs: calls.flat().length, lazy, eager, bitIdentical: same });
+    }
+    // Time to the first result on a throttled network: the ~128-token workload.
+    const calls = [quick ? workloads()[0].calls[0].slice(0, 8) : workloads()[0].calls[0]];
+    for (const [runtime, rows] of [["ja-rerank", "lazy"], ["ja-rerank", "eager"], ["transformers.js q8", null]]) {
+      const r = await scenario({ origin, runtime: runtime === "ja-rerank" ? runtime : "transformers.js", rows, calls, throttle: true, log });
+      out.throttled.push({ runtime, rows, ...r.first });
+    }
+  } finally {
+    server.close();
+  }
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const results = await firstVisits({ quick: process.argv.includes("--quick"), log: (m) => console.error(m) });
+  console.log(JSON.stringify(results, (k, v) => (k === "scores" ? undefined : v), 1));
+}
