@@ -75,7 +75,7 @@ async function meter(page, context) {
   };
 }
 
-async function scenario({ origin, runtime, rows, calls, throttle, secondVisit, log }) {
+export async function scenario({ origin, runtime, rows, calls, throttle, secondVisit, log }) {
   const profile = mkdtempSync(join(tmpdir(), "ja-rerank-first-visit-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -102,7 +102,10 @@ async function scenario({ origin, runtime, rows, calls, throttle, secondVisit, l
     }
     const info = load.info ?? null;
     await page.close();
-    return { firstResultMs, atFirst, cumulative, scores: first.scores, info: info && { rows: info.rows, rowsReason: info.rowsReason } };
+    return {
+      firstResultMs, loadMs: load.totalMs, firstCallMs: first.timesMs[0], atFirst, cumulative, scores: first.scores,
+      info: info && { rows: info.rows, rowsReason: info.rowsReason, rowRequests: info.rowRequests, rowBytesFetched: info.rowBytesFetched, rowsHeld: info.rowsHeld },
+    };
   };
   try {
     const first = await visit();
