@@ -153,3 +153,26 @@ fn eval_reports_ndcg_and_mrr_consistent_with_score() {
     assert_one_line_failure(&run(&["eval", "--model", &tiny(), "--data", "/nonexistent.jsonl"], ""), "cannot read");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn listed_reports_the_metrics_of_the_listed_order_without_a_model() {
+    // Worked by hand: the first query lists its one positive second (NDCG@10 = 1/log2(3),
+    // MRR = 1/2); the second lists labels 0, 2, 1 (DCG = 2/log2(3) + 1/2, ideal 2 + 1/log2(3)).
+    let data = [
+        serde_json::json!({"query": "a", "passages": [{"text": "x", "label": 0}, {"text": "y", "label": 1}]}),
+        serde_json::json!({"query": "b", "passages": [{"text": "x", "label": 0}, {"text": "y", "label": 2}, {"text": "z", "label": 1}]}),
+    ];
+    let dir = std::env::temp_dir().join(format!("ja-rerank-listed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("data.jsonl");
+    std::fs::write(&file, data.iter().map(|d| d.to_string() + "\n").collect::<String>()).unwrap();
+    let out = run(&["listed", "--data", file.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let l3 = 3f64.log2();
+    let ndcg = ((1.0 / l3) + (2.0 / l3 + 0.5) / (2.0 + 1.0 / l3)) / 2.0;
+    assert!((summary["ndcg@10"].as_f64().unwrap() - ndcg).abs() < 1e-9, "{summary}");
+    assert!((summary["mrr@10"].as_f64().unwrap() - 0.5).abs() < 1e-9, "{summary}");
+    assert_eq!(summary["pairs"], 5);
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -52,6 +52,19 @@ enum Command {
         #[arg(long)]
         per_query: bool,
     },
+    /// NDCG@K and MRR@K of the order the passages are listed in (a first stage's ranking, such
+    /// as BM25's), with no model: the baseline that `eval` on the same file improves on.
+    Listed {
+        /// JSON lines, as for `eval`.
+        #[arg(long)]
+        data: PathBuf,
+        /// Cut-off rank.
+        #[arg(long, default_value_t = 10)]
+        k: usize,
+        /// Also print each query's metrics, one JSON line per query, before the summary.
+        #[arg(long)]
+        per_query: bool,
+    },
 }
 
 #[derive(Args)]
@@ -139,8 +152,10 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
 }
 
 fn run(cli: Cli) -> Result<(), String> {
-    if let Command::Eval { model, data, k, per_query } = &cli.command {
-        return eval(model, data, *k, *per_query);
+    match &cli.command {
+        Command::Eval { model, data, k, per_query } => return eval(Some(model), data, *k, *per_query),
+        Command::Listed { data, k, per_query } => return eval(None, data, *k, *per_query),
+        _ => {}
     }
     let stdin = std::io::stdin().lock();
     let mut out = BufWriter::new(std::io::stdout().lock());
@@ -208,12 +223,13 @@ fn run(cli: Cli) -> Result<(), String> {
             serde_json::to_writer(&mut out, &lines).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;
         }
-        Command::Eval { .. } => unreachable!("handled above"),
+        Command::Eval { .. } | Command::Listed { .. } => unreachable!("handled above"),
     }
     out.flush().map_err(|e| e.to_string())
 }
 
-fn eval(model: &ModelArgs, data: &std::path::Path, k: usize, per_query: bool) -> Result<(), String> {
+/// With a model, its ranking of each query's passages; without one, the listed order.
+fn eval(model: Option<&ModelArgs>, data: &std::path::Path, k: usize, per_query: bool) -> Result<(), String> {
     if k == 0 {
         return Err("--k must be at least 1".into());
     }
@@ -227,13 +243,18 @@ fn eval(model: &ModelArgs, data: &std::path::Path, k: usize, per_query: bool) ->
     if queries.is_empty() {
         return Err(format!("{}: no queries", data.display()));
     }
-    let reranker = load(model)?;
+    let reranker = model.map(load).transpose()?;
     let start = Instant::now();
     let mut out = BufWriter::new(std::io::stdout().lock());
     let (mut ndcg, mut mrr, mut pairs) = (0.0, 0.0, 0usize);
     for (i, q) in queries.iter().enumerate() {
-        let ranked = reranker.rerank(&q.query, &q.passages, None).map_err(|e| format!("query {}: {e}", i + 1))?;
-        let labels: Vec<f64> = ranked.iter().map(|r| q.labels[r.index]).collect();
+        let labels: Vec<f64> = match &reranker {
+            Some(r) => {
+                let ranked = r.rerank(&q.query, &q.passages, None).map_err(|e| format!("query {}: {e}", i + 1))?;
+                ranked.iter().map(|r| q.labels[r.index]).collect()
+            }
+            None => q.labels.clone(),
+        };
         let (n, m) = (ndcg_at_k(&labels, k), mrr_at_k(&labels, k));
         ndcg += n;
         mrr += m;
