@@ -42,29 +42,28 @@ enum Command {
     Eval {
         #[command(flatten)]
         model: ModelArgs,
-        /// JSON lines: {"query", "positives"|"positive", "negatives"} or {"query", "passages": [{"text", "label"}]}.
-        #[arg(long)]
-        data: PathBuf,
-        /// Cut-off rank.
-        #[arg(long, default_value_t = 10)]
-        k: usize,
-        /// Also print each query's metrics, one JSON line per query, before the summary.
-        #[arg(long)]
-        per_query: bool,
+        #[command(flatten)]
+        eval: EvalArgs,
     },
     /// NDCG@K and MRR@K of the order the passages are listed in (a first stage's ranking, such
     /// as BM25's), with no model: the baseline that `eval` on the same file improves on.
     Listed {
-        /// JSON lines, as for `eval`.
-        #[arg(long)]
-        data: PathBuf,
-        /// Cut-off rank.
-        #[arg(long, default_value_t = 10)]
-        k: usize,
-        /// Also print each query's metrics, one JSON line per query, before the summary.
-        #[arg(long)]
-        per_query: bool,
+        #[command(flatten)]
+        eval: EvalArgs,
     },
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// JSON lines: {"query", "positives"|"positive", "negatives"} or {"query", "passages": [{"text", "label"}]}.
+    #[arg(long)]
+    data: PathBuf,
+    /// Cut-off rank.
+    #[arg(long, default_value_t = 10)]
+    k: usize,
+    /// Also print each query's metrics, one JSON line per query, before the summary.
+    #[arg(long)]
+    per_query: bool,
 }
 
 #[derive(Args)]
@@ -153,8 +152,8 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
 
 fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
-        Command::Eval { model, data, k, per_query } => return eval(Some(model), data, *k, *per_query),
-        Command::Listed { data, k, per_query } => return eval(None, data, *k, *per_query),
+        Command::Eval { model, eval: e } => return eval(Some(model), e),
+        Command::Listed { eval: e } => return eval(None, e),
         _ => {}
     }
     let stdin = std::io::stdin().lock();
@@ -229,7 +228,9 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 /// With a model, its ranking of each query's passages; without one, the listed order.
-fn eval(model: Option<&ModelArgs>, data: &std::path::Path, k: usize, per_query: bool) -> Result<(), String> {
+fn eval(model: Option<&ModelArgs>, args: &EvalArgs) -> Result<(), String> {
+    let EvalArgs { data, k, per_query } = args;
+    let (k, per_query) = (*k, *per_query);
     if k == 0 {
         return Err("--k must be at least 1".into());
     }
