@@ -14,14 +14,6 @@ use web_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn load(model: &str, extra: serde_json::Value) -> Reranker {
-    load_js(options(model, extra.clone())).await.unwrap_or_else(|e| panic!("load {model} {extra:?}: {e:?}"))
-}
-
-async fn score(r: &Reranker, pairs: JsValue) -> Result<JsValue, JsValue> {
-    await_promise(r.score(pairs, None)).await
-}
-
 async fn rerank_call(r: &Reranker, query: JsValue, docs: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
     await_promise(r.rerank(query, docs, Some(opts.unchecked_into()))).await
 }

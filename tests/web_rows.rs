@@ -19,14 +19,6 @@ use web_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn load(model: &str, extra: serde_json::Value) -> Reranker {
-    load_js(options(model, extra.clone())).await.unwrap_or_else(|e| panic!("load {model} {extra:?}: {e:?}"))
-}
-
-async fn score(r: &Reranker, pairs: JsValue) -> Result<JsValue, JsValue> {
-    await_promise(r.score(pairs, None)).await
-}
-
 fn info(r: &Reranker, key: &str) -> JsValue {
     get(&r.info(), key)
 }

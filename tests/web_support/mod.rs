@@ -146,3 +146,13 @@ pub fn assert_scores_match(got: &[f64], cases: &[Case], model: &str, what: &str)
 pub async fn load_js(options: JsValue) -> Result<ja_rerank::web::Reranker, JsValue> {
     ja_rerank::web::Reranker::load(Some(options.unchecked_into())).await
 }
+
+/// Loads `model` from the test server with `extra` options; a failure fails the test, saying which.
+pub async fn load(model: &str, extra: serde_json::Value) -> ja_rerank::web::Reranker {
+    load_js(options(model, extra.clone())).await.unwrap_or_else(|e| panic!("load {model} {extra:?}: {e:?}"))
+}
+
+/// `reranker.score(pairs)`, awaited.
+pub async fn score(r: &ja_rerank::web::Reranker, pairs: JsValue) -> Result<JsValue, JsValue> {
+    await_promise(r.score(pairs, None)).await
+}
