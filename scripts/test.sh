@@ -24,6 +24,9 @@ step "native tests: both CPU backends (flex default + ndarray)"
 # --release: burn's kernels are unusably slow unoptimised, and one profile means one build.
 JA_RERANK_REQUIRE_FULL=1 cargo test --release --features ndarray
 
+step "the demo's example queries: reranking by the trained stand-in improves on BM25 for each"
+node tools/ranker/demo_examples.mjs
+
 ensure_wasm_toolchain
 ensure_chromium
 ensure_firefox
@@ -36,7 +39,7 @@ export JA_RERANK_TEST_SERVER="$TEST_SERVER"
 # Software WebGPU (SwiftShader in Chromium, lavapipe in Firefox) runs kernels on the CPU:
 # correct but slow, hence the long per-test timeout. webdriver.json turns WebGPU on in both.
 export WASM_BINDGEN_TEST_TIMEOUT=900
-browser_tests=(. --no-default-features --features flex,webgpu --test web_api --test web_device_loss --test web_rows)
+browser_tests=(. --no-default-features --features flex,webgpu --test web_api --test web_device_loss --test web_rows --test web_ranker)
 
 step "browser tests in headless Chromium (wasm-pack test; WebGPU on SwiftShader)"
 wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)" "${browser_tests[@]}"

@@ -5,7 +5,7 @@
 //
 // --root / --mount   static files (index.html for directories)
 // --hub              Hub layout at /hub/{org}/{name}/resolve/{revision}/{file}: the committed
-//                    stand-ins as "stand-in/tiny", "stand-in/odd", and "stand-in/full" when
+//                    stand-ins as "stand-in/tiny", "stand-in/odd", "stand-in/ranker" (trained), and "stand-in/full" when
 //                    fixtures/full exists ("stand-in/spread" when fixtures/spread does). Any
 //                    revision resolves. Test repos with faults: "stand-in/truncated"
 //                    (model.safetensors cut short of its Content-Length), "stand-in/broken"
@@ -47,6 +47,7 @@ const TYPES = {
 export const HUB_REPOS = {
   "stand-in/tiny": join(ROOT, "fixtures/models/tiny"),
   "stand-in/odd": join(ROOT, "fixtures/models/odd"),
+  "stand-in/ranker": join(ROOT, "fixtures/models/ranker"),
   "stand-in/full": join(ROOT, "fixtures/full"),
   "stand-in/spread": join(ROOT, "fixtures/spread"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),
