@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job: build the npm package, assemble the demo site (www/ + pkg/ + the bundled
 # stand-in model) and serve it on localhost. The page loads the real model from the Hub; where
-# the Hub cannot be reached it says so and offers the bundled stand-in (random weights: the
-# whole path works, the rankings mean nothing).
+# the Hub cannot be reached it says so and offers the bundled stand-in (a small cross-encoder
+# trained here on man pages: not the real model, but its rankings mean something).
 #   PORT=8080 (default) picks the port.
 set -euo pipefail
 cd "$(dirname "$0")/.."

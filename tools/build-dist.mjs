@@ -7,8 +7,9 @@
 // OUT_DIR/
 //   index.html app.js bm25.js style.css data/...     from www/
 //   pkg/                                            from pkg/ (client.js, worker.js, wasm, ...)
-//   models/stand-in/tiny/resolve/main/{config.json,tokenizer.json,model.safetensors}
-//                                                   from fixtures/models/tiny (random weights)
+//   models/stand-in/ranker/resolve/main/{config.json,tokenizer.json,model.safetensors}
+//                                                   from fixtures/models/ranker (the stand-in trained
+//                                                   here on man pages: tools/ranker/train.py)
 //
 // Any static host serves OUT_DIR as is (no build step, no server code). Cross-origin isolation
 // (COOP/COEP) is not required. Only the paths above are replaced in OUT_DIR.
@@ -21,7 +22,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export function buildDist(outDir, { pkg = join(ROOT, "pkg"), standIn = true } = {}) {
   const out = resolve(outDir);
   const www = join(ROOT, "www");
-  const tiny = join(ROOT, "fixtures/models/tiny");
+  const ranker = join(ROOT, "fixtures/models/ranker");
   // Never into the repository itself, one of its sources, or a folder above it.
   if (out === ROOT || out === www || out === pkg || ROOT.startsWith(out + "/")) throw new Error(`refusing to build into ${out}`);
   for (const f of ["client.js", "worker.js", "ja_rerank.js", "ja_rerank_bg.wasm"]) {
@@ -41,9 +42,9 @@ export function buildDist(outDir, { pkg = join(ROOT, "pkg"), standIn = true } = 
   cpSync(pkg, join(out, "pkg"), { recursive: true, filter: (src) => !src.includes("node_modules") });
   rmSync(join(out, "models/stand-in"), { recursive: true, force: true });
   if (standIn) {
-    const dest = join(out, "models/stand-in/tiny/resolve/main");
+    const dest = join(out, "models/stand-in/ranker/resolve/main");
     mkdirSync(dest, { recursive: true });
-    for (const f of ["config.json", "tokenizer.json", "model.safetensors"]) cpSync(join(tiny, f), join(dest, f));
+    for (const f of ["config.json", "tokenizer.json", "model.safetensors"]) cpSync(join(ranker, f), join(dest, f));
   }
   let size = 0;
   const walk = (d) => {

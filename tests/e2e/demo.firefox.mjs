@@ -159,13 +159,13 @@ async function main() {
     await s.go(`${base}/?hub=${encodeURIComponent("http://127.0.0.1:9/hub")}&backend=cpu`);
     await s.state("modelState", ["offline", "error"], 60_000);
     const notice = await s.run(() => { const n = document.querySelector("#notice-offline"); return n && !n.hidden ? n.innerText : null; });
-    check("offline notice shown, naming the stand-in as random weights", !!notice && /ランダム/.test(notice) && /random weights/.test(notice), notice?.slice(0, 80));
+    check("offline notice shown, naming the stand-in as trained on man pages", !!notice && /man ページ/.test(notice) && /not the real model/.test(notice), notice?.slice(0, 80));
     await s.run(() => document.querySelector("#use-standin").click());
     await s.state("modelState", "ready", 90_000);
     check("the stand-in button loads the bundled model", true);
 
     console.log("b. stand-in on the CPU");
-    await s.go(`${base}/?hub=${encodeURIComponent(`${base}/models`)}&model=stand-in/tiny&backend=cpu`);
+    await s.go(`${base}/?hub=${encodeURIComponent(`${base}/models`)}&model=stand-in/ranker&backend=cpu`);
     await s.state("modelState", "ready", 90_000);
     const facts = await s.run(() => ({
       overall: document.querySelector("#progress-overall").getAttribute("aria-valuenow"),
