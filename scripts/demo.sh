@@ -16,7 +16,7 @@ base="http://127.0.0.1:$port"
 step "serving the demo (Ctrl-C stops)"
 cat <<TXT
   $base/                                         the demo (real model from the Hub; offers the stand-in offline)
-  $base/?hub=$base/models&model=stand-in/tiny    straight to the bundled stand-in (random weights)
+  $base/?hub=$base/models&model=stand-in/ranker  straight to the bundled stand-in (trained here on man pages)
 TXT
 [[ -f fixtures/full/model.safetensors ]] &&
   echo "  $base/?hub=$base/hub&model=stand-in/full       the full-size stand-in (470 MB, random weights)"
