@@ -101,7 +101,7 @@ async fn reranking_held_out_queries_gives_pytorchs_ndcg_on_cpu_and_webgpu() {
         let k = n as f64;
         log(format!(
             "ranker on {backend}, first {n} held-out queries ({} pairs, {secs:.1} s): NDCG@10 {:.4} (PyTorch {:.4}), MRR@10 {:.4} (PyTorch {:.4}), BM25 order NDCG@10 {:.4}",
-            n * 50,
+            queries[..n].iter().map(|q| q.passages.len()).sum::<usize>(),
             ndcg / k,
             want_ndcg / k,
             mrr / k,

@@ -3,10 +3,11 @@ on tools/ranker/make_data.py's training pairs (Japanese man pages), binary cross
 (query, passage) pairs. The stand-in SentencePiece tokenizer (fixtures/models/tiny) is its
 tokenizer, so every path that loads a stand-in loads this one.
 
+    python3 tools/ranker/make_data.py          # target/ranker/{train,eval}.jsonl
     tools/fixtures/run ../ranker/train.py [--data target/ranker] [--out fixtures/models/ranker]
 
-Deterministic on one machine (fixed seeds, one order of batches, deterministic algorithms);
-2 CPU threads. Writes the model in Hub layout (config.json, model.safetensors, tokenizer.json)
+Fixed seeds, one order of batches, deterministic algorithms, 2 CPU threads (about 12 minutes);
+the requirements are tools/fixtures/requirements.txt (pinned). Writes the model in Hub layout (config.json, model.safetensors, tokenizer.json)
 and train-log.txt beside it.
 """
 from __future__ import annotations
