@@ -96,13 +96,14 @@ impl Header {
         ranges
     }
 
-    /// Tensor `name` as a table of rows, checked to have `shape` and a float dtype.
+    /// Tensor `name` as a table of rows, checked to have `shape` and a float dtype (or int8, whose
+    /// per-row scales the caller holds: see `compact`).
     pub fn row_table(&self, name: &str, shape: [usize; 2]) -> Result<RowTable> {
         let t = self.tensor(name).ok_or_else(|| Error::Weights(format!("missing tensor '{name}'")))?;
         if t.shape != shape {
             return Err(Error::Weights(format!("Shape mismatch for '{name}': expected {shape:?}, found {:?}", t.shape)));
         }
-        if !matches!(t.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16) {
+        if !matches!(t.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::I8) {
             return Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {:?}", t.dtype)));
         }
         let [rows, width] = shape;
@@ -110,7 +111,7 @@ impl Header {
     }
 }
 
-/// A `[rows, width]` float table in the file, read a row range at a time.
+/// A `[rows, width]` float (or int8) table in the file, read a row range at a time.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RowTable {
     /// Where row 0 starts in the file.
@@ -121,6 +122,11 @@ pub struct RowTable {
 }
 
 impl RowTable {
+    /// Whether the rows are int8 (compact weights), dequantized with per-row scales.
+    pub fn is_int8(&self) -> bool {
+        self.dtype == Dtype::I8
+    }
+
     pub fn row_bytes(&self) -> u64 {
         (self.width * self.dtype.bitsize() / 8) as u64
     }

@@ -3,6 +3,7 @@
 //! each tensor lies ([`header`]); [`Tensors`] views them and fills a module by name ([`tensors`]).
 
 mod bytes;
+pub mod compact;
 mod header;
 mod tensors;
 

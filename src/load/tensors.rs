@@ -17,6 +17,7 @@ use burn::store::{FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurn
 use burn::tensor::{DType, TensorData};
 use safetensors::{Dtype, SafeTensors};
 
+use super::compact::{self, SCALE_SUFFIX};
 use super::{Header, WeightBytes};
 use crate::error::{Error, Result};
 
@@ -85,10 +86,16 @@ impl Tensors {
     /// the file and its bytes, e.g. the ranges of [`Header::ranges`]). Tensors in no part are
     /// left out (a table whose rows come later); the caller says so to [`Self::apply_to`].
     pub fn from_parts(header: &Header, parts: Vec<(u64, WeightBytes)>, naming: &Naming) -> Result<Self> {
+        let dequantized = dequantize_parts(header, &parts, naming)?;
         let parts: Vec<(u64, u64, _)> =
             parts.into_iter().map(|(offset, bytes)| (offset, offset + bytes.len() as u64, bytes.into_burn())).collect();
         let mut tensors = Vec::new();
         for t in header.tensors().iter().filter(|t| naming.reads(&t.name)) {
+            // int8 tensors arrive dequantized (below). Their scales stay as read, for a table whose
+            // rows come later ([`Self::take_f32`]); the module does not read them.
+            if t.dtype == Dtype::I8 {
+                continue;
+            }
             let Some(dtype) = burn_dtype(t.dtype) else {
                 return Err(Error::Weights(format!("tensor '{}' has unsupported dtype {:?}", t.name, t.dtype)));
             };
@@ -102,6 +109,11 @@ impl Tensors {
                 .view(start, end)
                 .map_err(|e| Error::Weights(format!("cannot read the file: tensor '{}': {e:?}", t.name)))?;
             tensors.push(PackTensor::new(naming.to_module(&t.name), dtype, t.shape.clone(), None, view));
+        }
+        for (name, shape, bytes) in dequantized {
+            let len = bytes.len();
+            let view = bytes.into_burn().view(0, len).map_err(|e| Error::Weights(format!("tensor '{name}': {e:?}")))?;
+            tensors.push(PackTensor::new(naming.to_module(&name), DType::F32, shape, None, view));
         }
         Ok(Self { tensors })
     }
@@ -146,7 +158,11 @@ impl Tensors {
             let more = plural_more(missing.len() - 1);
             return Err(Error::Weights(format!("missing tensor '{}'{more}", naming.to_file(path))));
         }
-        let unexpected: Vec<&String> = result.unused.iter().filter(|name| naming.reads(&naming.to_file(name))).collect();
+        let unexpected: Vec<&String> = result
+            .unused
+            .iter()
+            .filter(|name| naming.reads(&naming.to_file(name)) && !name.ends_with(SCALE_SUFFIX))
+            .collect();
         if let Some(name) = unexpected.first() {
             let more = plural_more(unexpected.len() - 1);
             return Err(Error::Weights(format!(
@@ -156,6 +172,49 @@ impl Tensors {
         }
         Ok(())
     }
+}
+
+/// The raw bytes of tensor `t` if a part holds them.
+fn raw<'a>(parts: &'a [(u64, WeightBytes)], t: &super::TensorSpan) -> Option<&'a [u8]> {
+    parts.iter().find_map(|(offset, bytes)| {
+        let (start, end) = (t.bytes.start.checked_sub(*offset)? as usize, t.bytes.end.checked_sub(*offset)? as usize);
+        bytes.as_bytes().get(start..end)
+    })
+}
+
+/// The int8 tensors the module reads that lie in `parts`, dequantized to f32 with their per-row
+/// scales (format: [`compact`]). An int8 tensor without its scales, or scales of no int8 tensor,
+/// is refused by name.
+fn dequantize_parts(
+    header: &Header,
+    parts: &[(u64, WeightBytes)],
+    naming: &Naming,
+) -> Result<Vec<(String, Vec<usize>, WeightBytes)>> {
+    let mut out = Vec::new();
+    for t in header.tensors().iter().filter(|t| naming.reads(&t.name)) {
+        if let Some(base) = t.name.strip_suffix(SCALE_SUFFIX) {
+            if header.tensor(base).is_none_or(|b| b.dtype != Dtype::I8) {
+                return Err(Error::Weights(format!("tensor '{}' scales no int8 tensor '{base}'", t.name)));
+            }
+        }
+        if t.dtype != Dtype::I8 {
+            continue;
+        }
+        let scale_name = format!("{}{SCALE_SUFFIX}", t.name);
+        let rows = t.shape.first().copied().unwrap_or(0);
+        let scale =
+            header.tensor(&scale_name).filter(|s| s.dtype == Dtype::F32 && s.shape == [rows]).ok_or_else(|| {
+                Error::Weights(format!("int8 tensor '{}' needs f32 scales '{scale_name}' of shape [{rows}]", t.name))
+            })?;
+        let Some(q) = raw(parts, t) else { continue };
+        let scales = raw(parts, scale)
+            .ok_or_else(|| Error::Weights(format!("'{scale_name}' was not read with '{}'", t.name)))?;
+        let values = compact::dequantize(q, &floats(scales, Dtype::F32)?)?;
+        let mut bytes = WeightBytes::with_capacity(values.len() * 4);
+        bytes.extend_from_slice(bytemuck::cast_slice(&values));
+        out.push((t.name.clone(), t.shape.clone(), bytes));
+    }
+    Ok(out)
 }
 
 /// Row values in the file's float dtype (little-endian f32, f16 or bf16) as f32.

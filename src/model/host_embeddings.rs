@@ -8,6 +8,7 @@ use std::sync::RwLock;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::error::{Error, Result};
+use crate::load::compact::dequantize;
 use crate::load::{RowTable, floats};
 
 /// Marks an id whose row is not held.
@@ -17,6 +18,8 @@ pub struct HostEmbeddings {
     width: usize,
     /// Where the rows lie in the file when they are added on demand; `None` for a whole table.
     table: Option<RowTable>,
+    /// Per-row scales of an int8 table filled on demand (compact weights); empty otherwise.
+    scales: Vec<f32>,
     rows: RwLock<Rows>,
 }
 
@@ -40,13 +43,22 @@ impl Rows {
 impl HostEmbeddings {
     /// A whole table: `table` holds `table.len() / width` rows.
     pub fn whole(table: Vec<f32>, width: usize) -> Self {
-        Self { width, table: None, rows: RwLock::new(Rows { data: table, slot: Vec::new() }) }
+        Self { width, table: None, scales: Vec::new(), rows: RwLock::new(Rows { data: table, slot: Vec::new() }) }
     }
 
-    /// An empty table whose rows are added with [`Self::insert`].
-    pub fn on_demand(table: RowTable) -> Self {
+    /// An empty table whose rows are added with [`Self::insert`]; `scales` (one per row) for an
+    /// int8 table, whose rows are dequantized as they arrive.
+    pub fn on_demand(table: RowTable, scales: Option<Vec<f32>>) -> Result<Self> {
+        let scales = scales.unwrap_or_default();
+        if table.is_int8() != (scales.len() == table.rows) {
+            return Err(Error::Weights(format!(
+                "an int8 table needs one scale per row ({} rows, {} scales)",
+                table.rows,
+                scales.len()
+            )));
+        }
         let rows = Rows { data: Vec::new(), slot: vec![ABSENT; table.rows] };
-        Self { width: table.width, table: Some(table), rows: RwLock::new(rows) }
+        Ok(Self { width: table.width, table: Some(table), scales, rows: RwLock::new(rows) })
     }
 
     /// Where the rows lie in the file, for a table filled on demand.
@@ -87,7 +99,11 @@ impl HostEmbeddings {
                 table.rows
             )));
         }
-        let values = floats(bytes, table.dtype)?;
+        let values = if table.is_int8() {
+            dequantize(bytes, &self.scales[first as usize..first as usize + count])?
+        } else {
+            floats(bytes, table.dtype)?
+        };
         let mut rows = self.rows.write().unwrap_or_else(|e| e.into_inner());
         let mut added = 0;
         for (i, row) in values.chunks_exact(self.width).enumerate() {
@@ -110,7 +126,9 @@ impl HostEmbeddings {
         let mut out = Vec::with_capacity(ids.len() * self.width);
         for &id in ids {
             let i = held.index(id).ok_or_else(|| {
-                Error::InvalidInput(format!("the word-embedding row of token {id} is not loaded (Reranker::missing_rows)"))
+                Error::InvalidInput(format!(
+                    "the word-embedding row of token {id} is not loaded (Reranker::missing_rows)"
+                ))
             })?;
             out.extend_from_slice(&held.data[i * self.width..(i + 1) * self.width]);
         }

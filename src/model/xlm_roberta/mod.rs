@@ -23,6 +23,7 @@ pub use head::ClassificationHead;
 pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
 use crate::error::Result;
+use crate::load::compact::SCALE_SUFFIX;
 use crate::load::{Header, Naming, Tensors, Weights};
 use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Kernels};
 
@@ -112,7 +113,11 @@ impl XlmRoberta {
         let (tensors, host_embeddings) = match weights {
             Weights::Parts { header, parts } => {
                 let table = header.row_table(WORD_EMBEDDINGS, shape)?;
-                (Tensors::from_parts(&header, parts, &NAMING)?, Some(HostEmbeddings::on_demand(table)))
+                let mut tensors = Tensors::from_parts(&header, parts, &NAMING)?;
+                // An int8 table's rows are dequantized as they arrive, with its per-row scales.
+                let scale_name = format!("{WORD_EMBEDDINGS}{SCALE_SUFFIX}");
+                let scales = if table.is_int8() { Some(tensors.take_f32(&scale_name, &[config.vocab_size])?) } else { None };
+                (tensors, Some(HostEmbeddings::on_demand(table, scales)?))
             }
             Weights::File(bytes) if options.host_word_embeddings => {
                 let mut tensors = Tensors::read(bytes, &NAMING)?;

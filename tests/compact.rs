@@ -1,0 +1,148 @@
+//! Compact weights (`ja-rerank convert`, src/load/compact.rs): f16 and int8 copies of the stand-ins
+//! load by every path — whole, and with int8 word-embedding rows read on demand — score close to
+//! the f32 original, and a file that does not follow the format is refused by name.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{MODELS, model_dir, reference};
+use ja_rerank::load::compact::{Compact, convert};
+use ja_rerank::load::{Header, WEIGHTS_FILE};
+use ja_rerank::{Error, ModelConfig, Reranker, RerankerOptions, WeightBytes, Weights};
+
+/// A copy of stand-in `model` with compact weights, in a fresh folder (tests run in parallel).
+fn compact_copy(model: &str, to: Compact) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ja-rerank-compact-{model}-{}-{}-{n}", to.name(), std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["config.json", "tokenizer.json"] {
+        std::fs::copy(model_dir(model).join(f), dir.join(f)).unwrap();
+    }
+    let f32 = std::fs::read(model_dir(model).join(WEIGHTS_FILE)).unwrap();
+    std::fs::write(dir.join(WEIGHTS_FILE), convert(&f32, to).unwrap()).unwrap();
+    dir
+}
+
+fn scores(dir: &Path, pairs: &[(&str, &str)]) -> Vec<f32> {
+    let r = Reranker::from_dir(dir, RerankerOptions::default()).unwrap();
+    r.score(pairs).unwrap().iter().map(|s| s.score).collect()
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn f16_and_int8_copies_load_and_score_close_to_f32() {
+    let cases = reference("reference.json").cases;
+    let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
+    for model in MODELS {
+        let f32 = scores(&model_dir(model), &pairs);
+        let f32_bytes = std::fs::metadata(model_dir(model).join(WEIGHTS_FILE)).unwrap().len();
+        for (to, bound) in [(Compact::F16, F16_BOUND), (Compact::Int8, INT8_BOUND)] {
+            let dir = compact_copy(model, to);
+            let bytes = std::fs::metadata(dir.join(WEIGHTS_FILE)).unwrap().len();
+            let got = scores(&dir, &pairs);
+            let d = max_diff(&got, &f32);
+            println!(
+                "{model} {}: {bytes} of {f32_bytes} bytes, max |Δscore| vs f32 {d:.2e} over {} pairs",
+                to.name(),
+                pairs.len()
+            );
+            assert!(d <= bound, "{model} {}: max |Δscore| {d} > {bound}", to.name());
+            assert!(d > 0.0, "{model} {}: scores identical to f32 — was the file converted?", to.name());
+            let ratio = bytes as f64 / f32_bytes as f64;
+            let want = if to == Compact::F16 { 0.5 } else { 0.25 };
+            assert!(ratio < want + 0.06, "{model} {}: {ratio:.3} of the f32 size", to.name());
+            std::fs::remove_dir_all(dir).unwrap();
+        }
+    }
+}
+
+/// Measured on the random-weight stand-ins' reference pairs (f16 2.4e-3, int8 0.12: their weights
+/// are scaled so that scores spread, which magnifies rounding), with headroom. What compact
+/// weights cost a model that ranks is measured on the trained stand-in, below.
+const F16_BOUND: f32 = 5e-3;
+const INT8_BOUND: f32 = 0.25;
+
+/// The trained stand-in's held-out NDCG@10 with compact weights stays within the goals of f32's:
+/// f16 within 0.002, int8 within 0.01 (README, "Compact weights").
+#[test]
+fn compact_weights_keep_the_trained_stand_ins_ndcg() {
+    use ja_rerank::eval::{EvalQuery, ndcg_at_k};
+    let text = std::fs::read_to_string(common::fixtures().join("ranker/eval.jsonl")).unwrap();
+    let queries: Vec<EvalQuery> =
+        text.lines().filter(|l| !l.trim().is_empty()).map(|l| EvalQuery::from_json(l).unwrap()).collect();
+    let dir = model_dir("ranker");
+    let (config, tokenizer) =
+        (std::fs::read(dir.join("config.json")).unwrap(), std::fs::read(dir.join("tokenizer.json")).unwrap());
+    let f32_file = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
+    let ndcg = |file: Vec<u8>| {
+        let r = Reranker::from_bytes(&config, &tokenizer, file, RerankerOptions::default()).unwrap();
+        let total: f64 = queries
+            .iter()
+            .map(|q| {
+                let ranked = r.rerank(&q.query, &q.passages, None).unwrap();
+                ndcg_at_k(&ranked.iter().map(|x| q.labels[x.index]).collect::<Vec<_>>(), 10)
+            })
+            .sum();
+        total / queries.len() as f64
+    };
+    let base = ndcg(f32_file.clone());
+    for (to, goal) in [(Compact::F16, 0.002), (Compact::Int8, 0.01)] {
+        let got = ndcg(convert(&f32_file, to).unwrap());
+        println!("trained stand-in, {}: NDCG@10 {got:.4} (f32 {base:.4})", to.name());
+        assert!((got - base).abs() <= goal, "{}: NDCG@10 {got} vs f32 {base}: more than {goal} apart", to.name());
+    }
+}
+
+#[test]
+fn int8_rows_read_on_demand_score_as_the_whole_int8_file() {
+    let cases = reference("reference.json").cases;
+    let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
+    let dir = compact_copy("tiny", Compact::Int8);
+    let whole = scores(&dir, &pairs);
+    let file = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
+    let size = Header::size_from_prefix(&file).unwrap();
+    let header = Header::parse(&file[..size as usize]).unwrap();
+    let config = ModelConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let parts = config
+        .eager_ranges(&header)
+        .into_iter()
+        .map(|r| (r.start, WeightBytes::from(&file[r.start as usize..r.end as usize])))
+        .collect();
+    let tokenizer = std::fs::read(dir.join("tokenizer.json")).unwrap();
+    let r = Reranker::from_config(config, &tokenizer, Weights::Parts { header, parts }, RerankerOptions::default())
+        .unwrap();
+    let plan = r.plan(&pairs).unwrap();
+    for req in r.row_requests(&r.missing_rows(&plan)) {
+        assert_eq!(req.bytes.end - req.bytes.start, req.count as u64 * 32, "int8 rows: one byte per value (hidden 32)");
+        r.insert_rows(req.first, &file[req.bytes.start as usize..req.bytes.end as usize]).unwrap();
+    }
+    let lazy: Vec<f32> = r.score(&pairs).unwrap().iter().map(|s| s.score).collect();
+    assert_eq!(lazy, whole, "rows on demand must score bit for bit as the whole int8 file");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn files_that_break_the_format_are_refused_by_name() {
+    let f32 = std::fs::read(model_dir("tiny").join(WEIGHTS_FILE)).unwrap();
+    let int8 = convert(&f32, Compact::Int8).unwrap();
+    // Converting a compact file again is refused.
+    assert!(matches!(convert(&int8, Compact::F16), Err(Error::InvalidInput(_))));
+    // An int8 tensor whose scales are missing.
+    let st = safetensors::SafeTensors::deserialize(&int8).unwrap();
+    let target = "roberta.encoder.layer.0.attention.self.query.weight";
+    let kept: Vec<(String, safetensors::tensor::TensorView)> =
+        st.tensors().into_iter().filter(|(n, _)| n != &format!("{target}_scale")).collect();
+    let broken = safetensors::serialize(kept, None).unwrap();
+    let config = std::fs::read(model_dir("tiny").join("config.json")).unwrap();
+    let tokenizer = std::fs::read(model_dir("tiny").join("tokenizer.json")).unwrap();
+    match Reranker::from_bytes(&config, &tokenizer, broken, RerankerOptions::default()) {
+        Err(Error::Weights(m)) => assert!(m.contains(target) && m.contains("_scale"), "{m}"),
+        other => panic!("expected a Weights error naming {target}, got {:?}", other.err()),
+    }
+}
