@@ -176,3 +176,28 @@ fn listed_reports_the_metrics_of_the_listed_order_without_a_model() {
     assert_eq!(summary["pairs"], 5);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn convert_writes_a_compact_copy_that_scores_and_refuses_a_bad_dtype() {
+    let out_dir = std::env::temp_dir().join(format!("ja-rerank-cli-convert-{}", std::process::id()));
+    let out = out_dir.display().to_string();
+    let converted = run(&["convert", "--model", &tiny(), "--dtype", "int8", "--out", &out], "");
+    assert!(converted.status.success(), "{}", String::from_utf8_lossy(&converted.stderr));
+    for f in ["config.json", "tokenizer.json", "model.safetensors"] {
+        assert!(out_dir.join(f).is_file(), "{f} missing from the converted folder");
+    }
+    let f32_len = std::fs::metadata(model_dir("tiny").join("model.safetensors")).unwrap().len();
+    let int8_len = std::fs::metadata(out_dir.join("model.safetensors")).unwrap().len();
+    assert!(int8_len * 3 < f32_len, "int8 file {int8_len} bytes vs f32 {f32_len}");
+    let c = &reference("reference.json").cases[0];
+    let line = serde_json::json!({ "query": c.query, "passage": c.passage }).to_string() + "\n";
+    let scored = run(&["score", "--model", &out], &line);
+    assert!(scored.status.success(), "{}", String::from_utf8_lossy(&scored.stderr));
+    let score = serde_json::from_slice::<serde_json::Value>(&scored.stdout).unwrap()["score"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&score));
+    // Converting the compact copy again, or to an unknown dtype, fails in one line.
+    assert_one_line_failure(&run(&["convert", "--model", &out, "--dtype", "f16", "--out", &out], ""), "already compact");
+    assert_one_line_failure(&run(&["convert", "--model", &tiny(), "--dtype", "int4", "--out", &out], ""), "int4");
+    assert_one_line_failure(&run(&["convert", "--model", &tiny(), "--dtype", "f16", "--out", &tiny()], ""), "another folder");
+    std::fs::remove_dir_all(out_dir).unwrap();
+}

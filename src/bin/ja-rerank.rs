@@ -45,6 +45,19 @@ enum Command {
         #[command(flatten)]
         eval: EvalArgs,
     },
+    /// Write a copy of a model with compact weights (f16, or int8 with per-row scales; format in
+    /// src/load/compact.rs): config and tokenizer copied, model.safetensors converted.
+    Convert {
+        /// Folder in Hub layout holding the f32 model.
+        #[arg(long)]
+        model: PathBuf,
+        /// f16 or int8.
+        #[arg(long)]
+        dtype: String,
+        /// Folder to write (created; its model.safetensors is replaced).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// NDCG@K and MRR@K of the order the passages are listed in (a first stage's ranking, such
     /// as BM25's), with no model: the baseline that `eval` on the same file improves on.
     Listed {
@@ -154,6 +167,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Eval { model, eval: e } => return eval(Some(model), e),
         Command::Listed { eval: e } => return eval(None, e),
+        Command::Convert { model, dtype, out } => return convert(model, dtype, out),
         _ => {}
     }
     let stdin = std::io::stdin().lock();
@@ -222,7 +236,7 @@ fn run(cli: Cli) -> Result<(), String> {
             serde_json::to_writer(&mut out, &lines).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;
         }
-        Command::Eval { .. } | Command::Listed { .. } => unreachable!("handled above"),
+        Command::Eval { .. } | Command::Listed { .. } | Command::Convert { .. } => unreachable!("handled above"),
     }
     out.flush().map_err(|e| e.to_string())
 }
@@ -275,4 +289,28 @@ fn eval(model: Option<&ModelArgs>, args: &EvalArgs) -> Result<(), String> {
     });
     writeln!(out, "{summary}").map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())
+}
+
+fn convert(model: &std::path::Path, dtype: &str, out: &std::path::Path) -> Result<(), String> {
+    use ja_rerank::load::{WEIGHTS_FILE, compact};
+    let to = compact::Compact::parse(dtype).map_err(|e| e.to_string())?;
+    let source = model.join(WEIGHTS_FILE);
+    let bytes = std::fs::read(&source).map_err(|e| format!("cannot read {}: {e}", source.display()))?;
+    let converted = compact::convert(&bytes, to).map_err(|e| e.to_string())?;
+    if out.canonicalize().ok() == model.canonicalize().ok() {
+        return Err("--out must be another folder than --model (the f32 original is kept)".into());
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let entries = std::fs::read_dir(model).map_err(|e| format!("cannot list {}: {e}", model.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if entry.path().is_file() && name != WEIGHTS_FILE {
+            std::fs::copy(entry.path(), out.join(&name))
+                .map_err(|e| format!("cannot copy {}: {e}", entry.path().display()))?;
+        }
+    }
+    let target = out.join(WEIGHTS_FILE);
+    std::fs::write(&target, &converted).map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+    eprintln!("{}: {} → {} bytes ({})", target.display(), bytes.len(), converted.len(), to.name());
+    Ok(())
 }
