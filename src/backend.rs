@@ -90,7 +90,7 @@ pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
     use burn::module::Module;
 
     use crate::model::xlm_roberta::{XlmRoberta, XlmRobertaConfig, XlmRobertaForSequenceClassification};
-    use crate::model::{BuildOptions, CrossEncoder, Kernels};
+    use crate::model::{BuildOptions, CrossEncoder, Kernels, Precision};
 
     let config = XlmRobertaConfig {
         vocab_size: 64,
@@ -106,15 +106,20 @@ pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
     let rows: [&[u32]; 3] = [&[0, 5, 9, 2, 2, 7, 33, 2], &[0, 3, 2, 2, 11, 2], &[0, 60, 61, 62, 2, 2, 40, 41, 42, 2]];
     let cpu = cpu_device();
     let build = |module, device: &Device| {
-        let options = BuildOptions { device: device.clone(), host_word_embeddings: false, kernels: Kernels::Burn };
+        let options = BuildOptions {
+            device: device.clone(),
+            host_word_embeddings: false,
+            kernels: Kernels::Burn,
+            precision: Precision::F32,
+        };
         XlmRoberta::from_module(module, None, &config, &options)
     };
     let reference_module = XlmRobertaForSequenceClassification::new(&config, &cpu);
     // The clone shares the lazily initialised parameters: reading on the CPU first materialises
     // them, so moving the clone to the device afterwards carries the same values.
     let device_module = reference_module.clone();
-    let expected = read_logits(build(reference_module, &cpu).forward(&rows)?.into_data_async().await)?;
-    let got = read_logits(build(device_module.to_device(device), device).forward(&rows)?.into_data_async().await)?;
+    let expected = read_logits(build(reference_module, &cpu)?.forward(&rows)?.into_data_async().await)?;
+    let got = read_logits(build(device_module.to_device(device), device)?.forward(&rows)?.into_data_async().await)?;
 
     let max_abs_diff = expected.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     let scale = expected.iter().fold(1.0f32, |m, x| m.max(x.abs()));

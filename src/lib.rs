@@ -27,7 +27,7 @@ pub mod tokenize;
 pub use backend::{CpuBackend, cpu_device};
 pub use error::{Error, Result};
 pub use load::{WeightBytes, Weights};
-pub use model::{Kernels, ModelConfig};
+pub use model::{Kernels, ModelConfig, Precision};
 pub use reranker::{Ranked, Reranker, RerankerOptions, RowRequest, Score, ScoreHook, ScorePlan, WordEmbeddings};
 
 /// Re-exported so callers can pick a device without depending on burn themselves.

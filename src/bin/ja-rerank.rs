@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use ja_rerank::eval::{EvalQuery, mrr_at_k, ndcg_at_k};
-use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
+use ja_rerank::{CpuBackend, Precision, Reranker, RerankerOptions};
 use serde::{Deserialize, Serialize};
 
 #[derive(Parser)]
@@ -93,6 +93,10 @@ struct ModelArgs {
     /// CPU backend: ndarray or flex (whichever are compiled in).
     #[arg(long)]
     backend: Option<String>,
+    /// How the Linear layers compute: f32 (exact) or int8 (int8 weights and activations; see the
+    /// README, "Precision", for what it costs).
+    #[arg(long, default_value = "f32")]
+    precision: String,
     /// Print load and scoring times to stderr.
     #[arg(long)]
     timing: bool,
@@ -149,11 +153,16 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
     let device = backend.device().ok_or_else(|| {
         format!("backend \"{}\" is not compiled in (cargo feature \"{}\")", backend.name(), backend.name())
     })?;
+    let precision = Precision::from_name(&args.precision).ok_or_else(|| {
+        let names: Vec<_> = Precision::ALL.iter().map(|p| p.name()).collect();
+        format!("unknown precision \"{}\" ({})", args.precision, names.join(", "))
+    })?;
     let start = Instant::now();
     let options = RerankerOptions {
         max_length: args.max_length,
         batch_size: args.batch_size,
         device: Some(device),
+        precision,
         ..Default::default()
     };
     let reranker = Reranker::from_dir(&args.model, options).map_err(|e| e.to_string())?;

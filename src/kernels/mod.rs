@@ -7,6 +7,7 @@
 
 pub mod attention;
 pub mod gemm;
+pub mod int8;
 pub mod simd;
 
 /// Deterministic values in [-1, 1) without a dependency, for the kernels' tests.

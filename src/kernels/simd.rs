@@ -85,6 +85,11 @@ mod v4 {
         pub fn max(self, b: Self) -> Self {
             V4(f32x4_pmax(self.0, b.0))
         }
+        /// Four i32 lanes (an `i32x4`) converted to f32, rounding to nearest.
+        #[inline(always)]
+        pub fn convert_i32(v: v128) -> Self {
+            V4(f32x4_convert_i32x4(v))
+        }
         #[inline(always)]
         pub fn lanes(self) -> [f32; 4] {
             [f32x4_extract_lane::<0>(self.0), f32x4_extract_lane::<1>(self.0), f32x4_extract_lane::<2>(self.0), f32x4_extract_lane::<3>(self.0)]
@@ -142,6 +147,9 @@ mod v4 {
         }
         pub fn max(self, b: Self) -> Self {
             V4(std::array::from_fn(|i| if self.0[i] < b.0[i] { b.0[i] } else { self.0[i] }))
+        }
+        pub fn convert_i32(v: [i32; 4]) -> Self {
+            V4(v.map(|x| x as f32))
         }
         pub fn lanes(self) -> [f32; 4] {
             self.0

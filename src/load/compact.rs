@@ -17,6 +17,7 @@ use safetensors::tensor::TensorView;
 use safetensors::{Dtype, SafeTensors};
 
 use crate::error::{Error, Result};
+use crate::kernels::int8::quantize_row;
 
 /// The `__metadata__` key that names a compact file's dtype.
 pub const DTYPE_KEY: &str = "ja_rerank.dtype";
@@ -66,16 +67,11 @@ fn to_f32(view: &TensorView) -> Result<Vec<f32>> {
     super::floats(view.data(), view.dtype())
 }
 
-/// Symmetric per-row int8: `(q, scale)` with `row ≈ q · scale`. A row of zeros gets scale 1.
+/// Symmetric per-row int8: `(q, scale)` with `row ≈ q · scale` ([`quantize_row`], the rule the
+/// int8 kernels apply to weights and activations). A row of zeros gets scale 1.
 pub fn quantize_rows(values: &[f32], width: usize) -> (Vec<i8>, Vec<f32>) {
     let mut q = Vec::with_capacity(values.len());
-    let mut scales = Vec::with_capacity(values.len() / width.max(1));
-    for row in values.chunks(width) {
-        let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-        let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
-        scales.push(scale);
-        q.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8));
-    }
+    let scales = values.chunks(width).map(|row| quantize_row(row, &mut q)).collect();
     (q, scales)
 }
 

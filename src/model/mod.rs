@@ -20,7 +20,7 @@ use crate::config::ConfigJson;
 use crate::error::{Error, Result};
 use crate::load::{Header, Weights};
 pub use host_embeddings::HostEmbeddings;
-pub use ops::Kernels;
+pub use ops::{Kernels, Ops, Precision};
 pub use xlm_roberta::XlmRobertaConfig;
 
 /// A cross-encoder ready to score, whatever its family.
@@ -43,6 +43,9 @@ pub struct BuildOptions {
     /// device (for GPUs whose largest storage binding cannot hold the table). Same scores.
     pub host_word_embeddings: bool,
     pub kernels: Kernels,
+    /// [`Precision::Int8`] quantizes the encoder's `Linear` weights when the instance is built
+    /// (CPU devices only: the reranker's policy checks).
+    pub precision: Precision,
 }
 
 /// The sizes every family has, for the reranker's policies (token limit, memory fit).

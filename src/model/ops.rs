@@ -1,17 +1,22 @@
 //! The ops of a model instance whose implementation is chosen when the instance is built
-//! ([`Kernels`], kept by the instance like HF's `attn_implementation`): `Linear` (matmul + bias,
+//! ([`Ops`]: its [`Kernels`] and [`Precision`], kept by the instance like HF's
+//! `attn_implementation`): `Linear` (matmul + bias,
 //! GELU fused), the whole self-attention and softmax, either as burn's ops or, on the CPU, as
 //! `crate::kernels`' 4×8 tiles and vectorised exp (faster than burn-flex in V8: README.md,
 //! "Speed in the browser", from BENCHMARKS.md runs). For other dtypes, or widths the tiles do not take (not a
 //! multiple of 8), an op falls back to burn's own.
 
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::nn::Linear;
 use burn::tensor::activation::{gelu, softmax as burn_softmax};
 use burn::tensor::{DType, Tensor, TensorData};
 
+use crate::error::{Error, Result};
 use crate::kernels::gemm::{self, Epilogue};
+use crate::kernels::int8::{self, PackedInt8};
 use crate::kernels::{attention, simd};
-
 /// Which code computes a model instance's matmuls, attention and softmax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernels {
@@ -30,30 +35,109 @@ impl Kernels {
             Kernels::Tiled => "tiled",
         }
     }
+}
 
-    /// `x · W + b` for `x` `[batch, seq, d_in]`.
-    pub fn linear(self, linear: &Linear, x: Tensor<3>) -> Tensor<3> {
-        if self == Kernels::Tiled
-            && let Some(y) = tiled(linear, x.clone(), Epilogue::Bias)
-        {
-            return y;
+/// How the weights of a model instance's `Linear` layers are held and multiplied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precision {
+    /// f32 weights and f32 arithmetic: PyTorch's scores to ~1e-6. Weights stored as f16 or int8
+    /// are dequantized when loaded.
+    #[default]
+    F32,
+    /// int8 weights (per output channel) times int8 activations (per token, quantized on the
+    /// fly), summed in i32 ([`crate::kernels::int8`]); attention, softmax, LayerNorms and the
+    /// head stay f32. A quarter of the weights' memory and faster matmuls in wasm, at a measured
+    /// cost in ranking quality (README, "Precision"). CPU devices only.
+    Int8,
+}
+
+impl Precision {
+    /// Every precision, by name: the one list the CLI and the web options read.
+    pub const ALL: [Precision; 2] = [Precision::F32, Precision::Int8];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Int8 => "int8",
         }
-        linear.forward(x)
     }
 
-    /// `gelu(x · W + b)`, the GELU fused into the matmul on the tiled path.
-    pub fn linear_gelu(self, linear: &Linear, x: Tensor<3>) -> Tensor<3> {
-        if self == Kernels::Tiled
-            && let Some(y) = tiled(linear, x.clone(), Epilogue::BiasGelu)
-        {
-            return y;
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
+/// The ops of one model instance, as it was built: which [`Kernels`], and under
+/// [`Precision::Int8`] the packed int8 weights of its `Linear` layers (keyed by parameter, so
+/// the model's modules keep their checkpoint shape and names).
+#[derive(Debug, Clone)]
+pub struct Ops {
+    kernels: Kernels,
+    int8: HashMap<ParamId, PackedInt8>,
+}
+
+impl Ops {
+    /// Ops in f32 with `kernels`.
+    pub fn new(kernels: Kernels) -> Self {
+        Self { kernels, int8: HashMap::new() }
+    }
+
+    pub fn kernels(&self) -> Kernels {
+        self.kernels
+    }
+
+    /// Bytes of int8 weights held.
+    pub fn int8_bytes(&self) -> usize {
+        self.int8.values().map(PackedInt8::bytes).sum()
+    }
+
+    /// Quantizes every 2-D weight of `module` — a family passes the modules whose `Linear`s
+    /// run through these ops (an encoder's layers), not its embedding tables — and frees the f32
+    /// copy: the parameter keeps its id, its value becomes an empty tensor. The module must then
+    /// run only through these ops. CPU devices only (the caller's policy checks).
+    pub fn quantize<M: Module>(&mut self, module: M) -> Result<M> {
+        let mut quantizer = Quantizer { packed: &mut self.int8, error: None };
+        let module = module.map(&mut quantizer);
+        match quantizer.error {
+            Some(e) => Err(e),
+            None => Ok(module),
         }
-        gelu(linear.forward(x))
+    }
+
+    /// `x · W + b` for `x` `[batch, seq, d_in]`.
+    pub fn linear(&self, linear: &Linear, x: Tensor<3>) -> Tensor<3> {
+        self.linear_with(linear, x, Epilogue::Bias).unwrap_or_else(|x| linear.forward(x))
+    }
+
+    /// `gelu(x · W + b)`, the GELU fused into the matmul on the tiled and int8 paths.
+    pub fn linear_gelu(&self, linear: &Linear, x: Tensor<3>) -> Tensor<3> {
+        self.linear_with(linear, x, Epilogue::BiasGelu).unwrap_or_else(|x| gelu(linear.forward(x)))
+    }
+
+    /// The int8 or tiled product, or `Err(x)` back for burn's.
+    fn linear_with(&self, linear: &Linear, x: Tensor<3>, epilogue: Epilogue) -> std::result::Result<Tensor<3>, Tensor<3>> {
+        let [batch, seq, _] = x.dims();
+        let d_out = match self.int8.get(&linear.weight.id) {
+            Some(packed) => packed.dims()[1],
+            None if self.kernels == Kernels::Tiled => linear.weight.dims()[1],
+            None => return Err(x),
+        };
+        // Checked before converting x, so a fallback costs nothing.
+        if x.dtype() != DType::F32 || (!self.int8.contains_key(&linear.weight.id) && !gemm::supported(d_out)) {
+            return Err(x);
+        }
+        let device = x.device();
+        let data = x.clone().try_into_data().map_err(|_| x.clone())?;
+        let rows = data.as_slice::<f32>().ok().and_then(|xs| self.project(linear, xs, batch * seq, epilogue));
+        match rows {
+            Some(y) => Ok(Tensor::<3>::from_data(TensorData::new(y, [batch, seq, d_out]), &device)),
+            None => Err(x),
+        }
     }
 
     /// Softmax over the last dimension (attention scores `[batch, heads, q, k]`).
-    pub fn softmax(self, scores: Tensor<4>) -> Tensor<4> {
-        if self == Kernels::Tiled && scores.dtype() == DType::F32 {
+    pub fn softmax(&self, scores: Tensor<4>) -> Tensor<4> {
+        if self.kernels == Kernels::Tiled && scores.dtype() == DType::F32 {
             let dims = scores.dims();
             let device = scores.device();
             if let Ok(data) = scores.clone().try_into_data()
@@ -69,17 +153,17 @@ impl Kernels {
     /// Multi-head scaled dot-product attention with its q/k/v projections, all on the tiled path:
     /// `queries` `[b, q, h]` over `keys_values` `[b, k, h]`, `attention_bias` `[b, 1, 1, k]`;
     /// returns the context `[b, q, h]`, or `None` where the tiled path does not apply (then the
-    /// caller runs burn's ops). The projections on the 4×8 tiles, the heads in
-    /// [`attention::attention`].
+    /// caller runs burn's ops). The projections on the 4×8 tiles (int8 ones under
+    /// [`Precision::Int8`]), the heads in [`attention::attention`].
     pub fn attention(
-        self,
+        &self,
         projections: [&Linear; 3],
         num_heads: usize,
         queries: &Tensor<3>,
         keys_values: &Tensor<3>,
         attention_bias: &Tensor<4>,
     ) -> Option<Tensor<3>> {
-        if self != Kernels::Tiled {
+        if self.kernels != Kernels::Tiled {
             return None;
         }
         let device = queries.device();
@@ -89,52 +173,72 @@ impl Kernels {
         if !f32s || !attention::supported(hidden, num_heads) || k_len == 0 {
             return None;
         }
-        let project = |linear: &Linear, x: &[f32], rows: usize| -> Option<Vec<f32>> {
-            if linear.weight.dims() != [hidden, hidden] {
-                return None;
-            }
-            apply(linear, x, rows, Epilogue::Bias)
+        let square = |linear: &Linear| match self.int8.get(&linear.weight.id) {
+            Some(packed) => packed.dims() == [hidden, hidden],
+            None => linear.weight.dims() == [hidden, hidden],
         };
+        if !projections.iter().all(|l| square(l)) {
+            return None;
+        }
         let xq = queries.clone().try_into_data().ok()?;
         let xkv = keys_values.clone().try_into_data().ok()?;
         let mask = attention_bias.clone().try_into_data().ok()?.try_into_vec::<f32>().ok()?;
         let [wq, wk, wv] = projections;
-        let q = project(wq, xq.as_slice::<f32>().ok()?, batch * q_len)?;
-        let k = project(wk, xkv.as_slice::<f32>().ok()?, batch * k_len)?;
-        let v = project(wv, xkv.as_slice::<f32>().ok()?, batch * k_len)?;
+        let q = self.project(wq, xq.as_slice::<f32>().ok()?, batch * q_len, Epilogue::Bias)?;
+        let k = self.project(wk, xkv.as_slice::<f32>().ok()?, batch * k_len, Epilogue::Bias)?;
+        let v = self.project(wv, xkv.as_slice::<f32>().ok()?, batch * k_len, Epilogue::Bias)?;
 
         let dims = attention::Dims { batch, q_len, k_len, hidden, heads: num_heads };
         let context = attention::attention(q, &k, &v, &mask, dims);
         Some(Tensor::<3>::from_data(TensorData::new(context, [batch, q_len, hidden]), &device))
     }
+
+    /// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`): int8 where the
+    /// weight was quantized, else the f32 tiles; `None` where neither applies.
+    fn project(&self, linear: &Linear, x: &[f32], rows: usize, epilogue: Epilogue) -> Option<Vec<f32>> {
+        let bias = match &linear.bias {
+            Some(b) if b.val().dtype() == DType::F32 => Some(b.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
+            Some(_) => return None,
+            None => None,
+        };
+        if let Some(packed) = self.int8.get(&linear.weight.id) {
+            let [d_in, d_out] = packed.dims();
+            if x.len() != rows * d_in || bias.as_ref().is_some_and(|b| b.len() != d_out) {
+                return None;
+            }
+            return Some(int8::matmul(x, rows, packed, bias.as_deref(), epilogue));
+        }
+        let weight = linear.weight.val();
+        let [d_in, d_out] = weight.dims();
+        if !gemm::supported(d_out) || weight.dtype() != DType::F32 || x.len() != rows * d_in {
+            return None;
+        }
+        let w = weight.try_into_data().ok()?;
+        Some(gemm::matmul_bias(x, w.as_slice::<f32>().ok()?, bias.as_deref(), epilogue, rows, d_in, d_out))
+    }
 }
 
-fn tiled(linear: &Linear, x: Tensor<3>, epilogue: Epilogue) -> Option<Tensor<3>> {
-    let [batch, seq, _] = x.dims();
-    let [_, d_out] = linear.weight.dims();
-    // Checked before converting x, so a fallback costs nothing.
-    if !gemm::supported(d_out) || x.dtype() != DType::F32 {
-        return None;
-    }
-    let device = x.device();
-    let x = x.try_into_data().ok()?;
-    let y = apply(linear, x.as_slice::<f32>().ok()?, batch * seq, epilogue)?;
-    Some(Tensor::<3>::from_data(TensorData::new(y, [batch, seq, d_out]), &device))
+/// Packs every 2-D float parameter it visits ([`Ops::quantize`]).
+struct Quantizer<'a> {
+    packed: &'a mut HashMap<ParamId, PackedInt8>,
+    error: Option<Error>,
 }
 
-/// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`); `None` unless W and b
-/// are f32 and `d_out` is a width the kernel takes.
-fn apply(linear: &Linear, x: &[f32], rows: usize, epilogue: Epilogue) -> Option<Vec<f32>> {
-    let weight = linear.weight.val();
-    let [d_in, d_out] = weight.dims();
-    if !gemm::supported(d_out) || weight.dtype() != DType::F32 || x.len() != rows * d_in {
-        return None;
+impl ModuleMapper for Quantizer<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        if D != 2 || self.error.is_some() {
+            return param;
+        }
+        let value = param.val();
+        let dims = value.dims();
+        let device = value.device();
+        let values = value.try_into_data().ok().and_then(|d| d.try_into_vec::<f32>().ok());
+        let Some(w) = values else {
+            self.error = Some(Error::Weights(format!("cannot quantize a {dims:?} weight that is not f32")));
+            return param;
+        };
+        let (k, n) = (dims[0], dims[1]);
+        self.packed.insert(param.id, PackedInt8::new(k, n, |kk, j| w[kk * n + j]));
+        Param::initialized(param.id, Tensor::<D>::zeros([0; D], &device))
     }
-    let w = weight.try_into_data().ok()?;
-    let b = match &linear.bias {
-        Some(b) if b.val().dtype() == DType::F32 => Some(b.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
-        Some(_) => return None,
-        None => None,
-    };
-    Some(gemm::matmul_bias(x, w.as_slice::<f32>().ok()?, b.as_deref(), epilogue, rows, d_in, d_out))
 }

@@ -19,7 +19,7 @@ pub use rows::{ROW_GAP, RowRequest, row_requests};
 use crate::backend::{cpu_device, is_cpu, read_logits};
 use crate::error::{Error, Result};
 use crate::load::{WeightBytes, Weights};
-use crate::model::{BuildOptions, CrossEncoder, Kernels, ModelConfig};
+use crate::model::{BuildOptions, CrossEncoder, Kernels, ModelConfig, Precision};
 use crate::tokenize::PairTokenizer;
 
 /// The score of one (query, passage) pair.
@@ -66,6 +66,7 @@ pub struct Reranker {
     device: Device,
     on_cpu: bool,
     kernels: Kernels,
+    precision: Precision,
     limits: BatchLimits,
 }
 
@@ -117,7 +118,9 @@ impl Reranker {
         let device = options.device.clone().unwrap_or_else(cpu_device);
         let on_cpu = is_cpu(&device);
         let kernels = options.kernels_for(on_cpu)?;
-        let build = BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels };
+        let precision = options.precision_for(on_cpu)?;
+        let build =
+            BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels, precision };
         let model = config.build(weights.into(), &build)?;
         let bytes = options.activation_bytes() as usize;
         let limits = BatchLimits {
@@ -125,7 +128,7 @@ impl Reranker {
             max_cells: bytes / (4 * dims.num_attention_heads),
             max_tokens: bytes / (4 * dims.intermediate_size.max(dims.hidden_size)),
         };
-        Ok(Self { model, tokenizer, config, device, on_cpu, kernels, limits })
+        Ok(Self { model, tokenizer, config, device, on_cpu, kernels, precision, limits })
     }
 
     /// Reads `config.json`, `tokenizer.json` and `model.safetensors` from a folder in Hub layout.
@@ -162,6 +165,11 @@ impl Reranker {
     /// The kernels this instance computes with.
     pub fn kernels(&self) -> Kernels {
         self.kernels
+    }
+
+    /// How this instance's `Linear` layers compute.
+    pub fn precision(&self) -> Precision {
+        self.precision
     }
 
     /// Batches run side by side: the thread pool's size on the CPU where there is one (the

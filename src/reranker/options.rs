@@ -5,7 +5,7 @@
 use burn::tensor::Device;
 
 use crate::error::{Error, Result};
-use crate::model::{Kernels, ModelConfig};
+use crate::model::{Kernels, ModelConfig, Precision};
 
 /// Pairs per forward pass on the CPU: small batches are fastest there (length-sorted pairs
 /// already pad little, and a batch's attention scores stay in cache; README, "CPU backend").
@@ -33,6 +33,9 @@ pub struct RerankerOptions {
     /// Which kernels compute on the CPU; `None` = ja-rerank's tiled kernels in wasm (faster
     /// there than burn-flex), burn's natively. [`Kernels::Tiled`] runs on CPU devices only.
     pub kernels: Option<Kernels>,
+    /// How the `Linear` layers compute: f32 (exact, the default) or int8 (CPU only; README,
+    /// "Precision", for what it costs).
+    pub precision: Precision,
 }
 
 impl Default for RerankerOptions {
@@ -44,6 +47,7 @@ impl Default for RerankerOptions {
             host_word_embeddings: false,
             max_activation_bytes: None,
             kernels: None,
+            precision: Precision::F32,
         }
     }
 }
@@ -92,6 +96,7 @@ impl RerankerOptions {
             host_word_embeddings,
             max_activation_bytes: max_binding_bytes.map(Self::gpu_activation_bytes),
             kernels: None,
+            precision: Precision::F32,
         })
     }
 
@@ -104,6 +109,17 @@ impl RerankerOptions {
     /// The activation budget these options allow.
     pub(super) fn activation_bytes(&self) -> u64 {
         self.max_activation_bytes.unwrap_or(DEFAULT_MAX_ACTIVATION_BYTES)
+    }
+
+    /// The precision a model instance on a device runs: int8 only on the CPU.
+    pub(super) fn precision_for(&self, on_cpu: bool) -> Result<Precision> {
+        match self.precision {
+            Precision::Int8 if !on_cpu => Err(Error::InvalidInput(
+                "precision \"int8\" computes on the CPU only; on a GPU use \"f32\" (int8 and f16 files are dequantized as they load)"
+                    .into(),
+            )),
+            precision => Ok(precision),
+        }
     }
 
     /// The kernels a model instance on a device runs: the choice made, or the default for it.
@@ -160,5 +176,9 @@ mod tests {
         let tiled = RerankerOptions { kernels: Some(Kernels::Tiled), ..Default::default() };
         assert_eq!(tiled.kernels_for(true).unwrap(), Kernels::Tiled);
         assert!(matches!(tiled.kernels_for(false), Err(Error::InvalidInput(_))));
+        let int8 = RerankerOptions { precision: Precision::Int8, ..Default::default() };
+        assert_eq!(int8.precision_for(true).unwrap(), Precision::Int8);
+        assert!(matches!(int8.precision_for(false), Err(Error::InvalidInput(_))));
+        assert_eq!(RerankerOptions::default().precision_for(false).unwrap(), Precision::F32);
     }
 }

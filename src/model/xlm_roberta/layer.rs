@@ -8,7 +8,7 @@ use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
 use super::XlmRobertaConfig;
-use crate::model::Kernels;
+use crate::model::Ops;
 
 #[derive(Module, Debug)]
 pub struct Layer {
@@ -76,7 +76,7 @@ impl Layer {
     }
 
     /// `[batch, seq, hidden]` → `[batch, seq, hidden]`.
-    pub fn forward(&self, x: Tensor<3>, attention_bias: Tensor<4>, k: Kernels) -> Tensor<3> {
+    pub fn forward(&self, x: Tensor<3>, attention_bias: Tensor<4>, k: &Ops) -> Tensor<3> {
         let context = self.attention.self_.forward(x.clone(), x.clone(), attention_bias, k);
         self.feed_forward(context, x, k)
     }
@@ -84,13 +84,13 @@ impl Layer {
     /// Like [`forward`](Self::forward) but computes only the first token's output row:
     /// `[batch, seq, hidden]` → `[batch, 1, hidden]`. Exact, because every row of a layer depends
     /// on the other rows only through keys and values.
-    pub fn forward_first_token(&self, x: Tensor<3>, attention_bias: Tensor<4>, k: Kernels) -> Tensor<3> {
+    pub fn forward_first_token(&self, x: Tensor<3>, attention_bias: Tensor<4>, k: &Ops) -> Tensor<3> {
         let first = x.clone().narrow(1, 0, 1);
         let context = self.attention.self_.forward(first.clone(), x, attention_bias, k);
         self.feed_forward(context, first, k)
     }
 
-    fn feed_forward(&self, context: Tensor<3>, residual: Tensor<3>, k: Kernels) -> Tensor<3> {
+    fn feed_forward(&self, context: Tensor<3>, residual: Tensor<3>, k: &Ops) -> Tensor<3> {
         let attention_output = self.attention.output.forward(context, residual, k);
         let intermediate = k.linear_gelu(&self.intermediate.dense, attention_output.clone());
         self.output.forward(intermediate, attention_output, k)
@@ -100,7 +100,7 @@ impl Layer {
 impl SelfAttention {
     /// Scaled dot-product attention of `queries` `[b, q, h]` over `keys_values` `[b, k, h]`,
     /// with `attention_bias` `[b, 1, 1, k]` added to the scores. Returns `[b, q, h]`.
-    pub fn forward(&self, queries: Tensor<3>, keys_values: Tensor<3>, attention_bias: Tensor<4>, k: Kernels) -> Tensor<3> {
+    pub fn forward(&self, queries: Tensor<3>, keys_values: Tensor<3>, attention_bias: Tensor<4>, k: &Ops) -> Tensor<3> {
         let projections = [&self.query, &self.key, &self.value];
         if let Some(context) = k.attention(projections, self.num_heads, &queries, &keys_values, &attention_bias) {
             return context;
@@ -124,13 +124,13 @@ impl SelfAttention {
 }
 
 impl SelfOutput {
-    fn forward(&self, context: Tensor<3>, residual: Tensor<3>, k: Kernels) -> Tensor<3> {
+    fn forward(&self, context: Tensor<3>, residual: Tensor<3>, k: &Ops) -> Tensor<3> {
         self.LayerNorm.forward(k.linear(&self.dense, context) + residual)
     }
 }
 
 impl Output {
-    fn forward(&self, intermediate: Tensor<3>, residual: Tensor<3>, k: Kernels) -> Tensor<3> {
+    fn forward(&self, intermediate: Tensor<3>, residual: Tensor<3>, k: &Ops) -> Tensor<3> {
         self.LayerNorm.forward(k.linear(&self.dense, intermediate) + residual)
     }
 }

@@ -25,7 +25,7 @@ pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutpu
 use crate::error::Result;
 use crate::load::compact::SCALE_SUFFIX;
 use crate::load::{Header, Naming, Tensors, Weights};
-use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Kernels};
+use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision};
 
 /// How this family's module paths relate to the checkpoint's tensor names.
 pub const NAMING: Naming = Naming {
@@ -76,16 +76,16 @@ impl XlmRobertaForSequenceClassification {
     }
 
     /// `[batch]` logits (num_labels = 1) for a padded batch.
-    pub fn forward(&self, input: ModelInput, kernels: Kernels) -> Tensor<1> {
+    pub fn forward(&self, input: ModelInput, ops: &Ops) -> Tensor<1> {
         let mut hidden = self.roberta.embeddings.forward(input.words, input.position_ids);
         let last = self.roberta.encoder.layer.len().saturating_sub(1);
         for (i, layer) in self.roberta.encoder.layer.iter().enumerate() {
             hidden = if i == last {
                 // The head reads only the first token: the last layer computes that row alone
                 // (its keys and values still see every token).
-                layer.forward_first_token(hidden, input.attention_bias.clone(), kernels)
+                layer.forward_first_token(hidden, input.attention_bias.clone(), ops)
             } else {
-                layer.forward(hidden, input.attention_bias.clone(), kernels)
+                layer.forward(hidden, input.attention_bias.clone(), ops)
             };
         }
         self.classifier.forward(hidden)
@@ -100,7 +100,7 @@ pub struct XlmRoberta {
     host_embeddings: Option<HostEmbeddings>,
     pad_token_id: u32,
     device: Device,
-    kernels: Kernels,
+    ops: Ops,
 }
 
 impl XlmRoberta {
@@ -128,31 +128,30 @@ impl XlmRoberta {
         };
         let left_out: &[&str] = if host_embeddings.is_some() { &[WORD_EMBEDDINGS] } else { &[] };
         tensors.apply_to(&mut model, &NAMING, left_out)?;
-        Ok(Self::from_module(model, host_embeddings, config, options))
+        Self::from_module(model, host_embeddings, config, options)
     }
 
     /// A model from a module already filled (or randomly initialised, as the backend
-    /// self-check's is).
+    /// self-check's is). Under [`Precision::Int8`] the encoder's `Linear` weights are quantized
+    /// here (the embeddings and the head stay f32).
     pub fn from_module(
-        model: XlmRobertaForSequenceClassification,
+        mut model: XlmRobertaForSequenceClassification,
         host_embeddings: Option<HostEmbeddings>,
         config: &XlmRobertaConfig,
         options: &BuildOptions,
-    ) -> Self {
-        Self {
-            model,
-            host_embeddings,
-            pad_token_id: config.pad_token_id,
-            device: options.device.clone(),
-            kernels: options.kernels,
+    ) -> Result<Self> {
+        let mut ops = Ops::new(options.kernels);
+        if options.precision == Precision::Int8 {
+            model.roberta.encoder = ops.quantize(model.roberta.encoder)?;
         }
+        Ok(Self { model, host_embeddings, pad_token_id: config.pad_token_id, device: options.device.clone(), ops })
     }
 }
 
 impl CrossEncoder for XlmRoberta {
     fn forward(&self, rows: &[&[u32]]) -> Result<Tensor<1>> {
         let input = ModelInput::new(rows, self.pad_token_id, self.host_embeddings.as_ref(), &self.device)?;
-        Ok(self.model.forward(input, self.kernels))
+        Ok(self.model.forward(input, &self.ops))
     }
 
     fn host_embeddings(&self) -> Option<&HostEmbeddings> {

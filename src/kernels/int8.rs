@@ -1,0 +1,468 @@
+//! The matmul of every `Linear` under precision "int8": `x · W + b` with int8 × int8 products
+//! summed in i32, then scaled back to f32.
+//!
+//! - W is quantized once per model instance, per output column (symmetric, `max|w| / 127`: the
+//!   rule of `ja-rerank convert --dtype int8`, [`quantize_row`], so a converted file's int8 values
+//!   come back unchanged) and packed into panels of 8 columns.
+//! - x is quantized per row on every call (dynamic quantization, the same rule).
+//! - The product uses `i32x4.dot_i16x8_s` (plain simd128, every engine): the int8 values are
+//!   widened to i16 on load (`i16x8.load8x8_s`), and one instruction multiplies two consecutive
+//!   k of four columns and adds the pairs. Integer sums are exact, so the result does not depend
+//!   on the order of the k loop: natively the same algorithm on arrays gives the same bits.
+//! - `y = f32(acc) · (scale_x · scale_w) + b`, then GELU where fused, as [`super::gemm`].
+//!
+//! Range: |q| ≤ 127, so a pair sums to at most 32,258 and k up to 66,000 fits i32.
+
+use super::gemm::Epilogue;
+use super::simd::{V4, gelu};
+
+const NR: usize = 8;
+const MR: usize = 4;
+/// Rows of x per cache block, as in [`super::gemm`].
+const MC: usize = 64;
+
+/// Quantizes `row` symmetrically to int8 (appended to `out`); returns the scale, `max|v| / 127`
+/// (1 for an all-zero row). `q = round(v / scale)`, ties away from zero.
+pub fn quantize_row(row: &[f32], out: &mut Vec<i8>) -> f32 {
+    let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+    out.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8));
+    scale
+}
+
+/// A weight matrix `[k, n]` quantized per column and packed for [`matmul`].
+#[derive(Debug, Clone)]
+pub struct PackedInt8 {
+    k: usize,
+    n: usize,
+    /// Panel p, k-pair t: 16 bytes, `w[2t][j], w[2t+1][j]` for j = 8p..8p+4, then for 8p+4..8p+8.
+    data: Vec<i8>,
+    /// Per column, padded with zeros to whole panels.
+    scales: Vec<f32>,
+}
+
+impl PackedInt8 {
+    /// Quantizes and packs `[k, n]` given by `get(row, col)`.
+    pub fn new(k: usize, n: usize, get: impl Fn(usize, usize) -> f32) -> Self {
+        assert!(k > 0 && n > 0);
+        let (k2, n8) = (k.div_ceil(2), n.div_ceil(NR) * NR);
+        let mut scales = vec![0.0f32; n8];
+        let mut q = vec![0i8; k2 * 2 * n8]; // column-major: column j's 2·k2 values, zero-padded
+        let mut column = Vec::with_capacity(k);
+        let mut quantized = Vec::with_capacity(k);
+        for j in 0..n {
+            column.clear();
+            column.extend((0..k).map(|kk| get(kk, j)));
+            quantized.clear();
+            scales[j] = quantize_row(&column, &mut quantized);
+            q[j * 2 * k2..j * 2 * k2 + k].copy_from_slice(&quantized);
+        }
+        let mut data = vec![0i8; k2 * 2 * n8];
+        for p in 0..n8 / NR {
+            for t in 0..k2 {
+                let dst = &mut data[(p * k2 + t) * 16..(p * k2 + t + 1) * 16];
+                for jj in 0..NR {
+                    let col = &q[(p * NR + jj) * 2 * k2..];
+                    dst[2 * jj] = col[2 * t];
+                    dst[2 * jj + 1] = col[2 * t + 1];
+                }
+            }
+        }
+        Self { k, n, data, scales }
+    }
+
+    /// `[k, n]`: inputs and outputs.
+    pub fn dims(&self) -> [usize; 2] {
+        [self.k, self.n]
+    }
+
+    /// Bytes held (the int8 panels and their scales).
+    pub fn bytes(&self) -> usize {
+        self.data.len() + 4 * self.scales.len()
+    }
+}
+
+/// x `[m, k]` quantized per row, as i16 pairs packed in u32 (`q[2t] | q[2t+1] << 16`).
+struct QuantizedRows {
+    pairs: Vec<u32>,
+    scales: Vec<f32>,
+    k2: usize,
+}
+
+fn quantize_rows(x: &[f32], m: usize, k: usize) -> QuantizedRows {
+    let k2 = k.div_ceil(2);
+    let mut pairs = vec![0u32; m * k2];
+    let mut scales = Vec::with_capacity(m);
+    let mut q = Vec::with_capacity(k + 1);
+    for (row, dst) in x.chunks_exact(k).zip(pairs.chunks_exact_mut(k2)) {
+        q.clear();
+        scales.push(quantize_row(row, &mut q));
+        q.push(0);
+        for (t, d) in dst.iter_mut().enumerate() {
+            *d = (q[2 * t] as i16 as u16 as u32) | ((q[2 * t + 1] as i16 as u16 as u32) << 16);
+        }
+    }
+    QuantizedRows { pairs, scales, k2 }
+}
+
+/// `epilogue(x · W + bias)` for x `[m, k]` row-major, bias `[n]`; returns `[m, n]`. Panics unless
+/// `x.len() == m × k` and `bias.len() == n` for W's k and n (callers check).
+pub fn matmul(x: &[f32], m: usize, w: &PackedInt8, bias: Option<&[f32]>, epilogue: Epilogue) -> Vec<f32> {
+    let (k, n) = (w.k, w.n);
+    assert!(x.len() == m * k && bias.is_none_or(|b| b.len() == n));
+    let n8 = w.scales.len();
+    let mut padded_bias = vec![0.0f32; n8];
+    if let Some(b) = bias {
+        padded_bias[..n].copy_from_slice(b);
+    }
+    let a = quantize_rows(x, m, k);
+    let mut c = vec![0.0f32; m * n8];
+    // Row blocks write disjoint rows of c: with a thread pool they run in parallel.
+    let block = |i0: usize, c: &mut [f32]| {
+        let i1 = (i0 + MC).min(m);
+        let k2 = a.k2;
+        for p in 0..n8 / NR {
+            let panel = &w.data[p * k2 * 16..(p + 1) * k2 * 16];
+            let cols = p * NR..p * NR + NR;
+            let (sw, bias) = (&w.scales[cols.clone()], &padded_bias[cols]);
+            let mut i = i0;
+            while i < i1 {
+                let rows = (i1 - i).min(MR);
+                let mut acc = [[0i32; NR]; MR];
+                if rows == MR {
+                    tile_4x8(&a.pairs[i * k2..(i + MR) * k2], k2, panel, &mut acc);
+                } else {
+                    for r in 0..rows {
+                        tile_1x8(&a.pairs[(i + r) * k2..(i + r + 1) * k2], panel, &mut acc[r]);
+                    }
+                }
+                for (r, acc) in acc.iter().enumerate().take(rows) {
+                    let out = &mut c[(i + r - i0) * n8 + p * NR..][..NR];
+                    finish(acc, a.scales[i + r], sw, bias, epilogue, out);
+                }
+                i += rows;
+            }
+        }
+    };
+    let blocks: Vec<_> =
+        c.chunks_mut(MC * n8).enumerate().map(|(j, c)| (j * MC, c)).take_while(|(i0, _)| *i0 < m).collect();
+    crate::parallel::map_tasks(blocks, |(i0, c)| block(i0, c));
+    if n8 != n {
+        c = c.chunks_exact(n8).flat_map(|row| row[..n].to_vec()).collect();
+    }
+    c
+}
+
+/// `out = epilogue(f32(acc) · (sx · sw) + bias)`, eight columns.
+#[inline(always)]
+fn finish(acc: &[i32; NR], sx: f32, sw: &[f32], bias: &[f32], epilogue: Epilogue, out: &mut [f32]) {
+    let sx = V4::constant(sx);
+    for h in 0..2 {
+        // SAFETY: sw, bias and out hold 8 floats (one panel's columns).
+        unsafe {
+            let scale = sx.mul(V4::load(sw.as_ptr().add(4 * h)));
+            let v = lanes::to_f32(&acc[4 * h..4 * h + 4]).mul(scale).add(V4::load(bias.as_ptr().add(4 * h)));
+            let v = if epilogue == Epilogue::BiasGelu { gelu(v) } else { v };
+            v.store(out.as_mut_ptr().add(4 * h));
+        }
+    }
+}
+
+/// Four rows of pairs (`k2` apart) times one panel, into `acc`.
+#[inline(always)]
+fn tile_4x8(a: &[u32], k2: usize, panel: &[i8], acc: &mut [[i32; NR]; MR]) {
+    assert!(a.len() == MR * k2 && panel.len() == k2 * 16);
+    let z = lanes::I4::zero();
+    let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31) = (z, z, z, z, z, z, z, z);
+    for t in 0..k2 {
+        // SAFETY: the panel holds 16 bytes per pair (asserted above).
+        let (w0, w1) = unsafe { (lanes::W8::load(panel.as_ptr().add(t * 16)), lanes::W8::load(panel.as_ptr().add(t * 16 + 8))) };
+        let x = lanes::Pair::splat(a[t]);
+        c00 = c00.dot_add(x, w0);
+        c01 = c01.dot_add(x, w1);
+        let x = lanes::Pair::splat(a[k2 + t]);
+        c10 = c10.dot_add(x, w0);
+        c11 = c11.dot_add(x, w1);
+        let x = lanes::Pair::splat(a[2 * k2 + t]);
+        c20 = c20.dot_add(x, w0);
+        c21 = c21.dot_add(x, w1);
+        let x = lanes::Pair::splat(a[3 * k2 + t]);
+        c30 = c30.dot_add(x, w0);
+        c31 = c31.dot_add(x, w1);
+    }
+    for (r, (lo, hi)) in [(c00, c01), (c10, c11), (c20, c21), (c30, c31)].into_iter().enumerate() {
+        lo.store(&mut acc[r][..4]);
+        hi.store(&mut acc[r][4..]);
+    }
+}
+
+/// One row of pairs times one panel (the rows left over by 4-row tiles).
+#[inline(always)]
+fn tile_1x8(a: &[u32], panel: &[i8], acc: &mut [i32; NR]) {
+    assert!(panel.len() == a.len() * 16);
+    let (mut lo, mut hi) = (lanes::I4::zero(), lanes::I4::zero());
+    for (t, &pair) in a.iter().enumerate() {
+        // SAFETY: as in tile_4x8.
+        let (w0, w1) = unsafe { (lanes::W8::load(panel.as_ptr().add(t * 16)), lanes::W8::load(panel.as_ptr().add(t * 16 + 8))) };
+        let x = lanes::Pair::splat(pair);
+        lo = lo.dot_add(x, w0);
+        hi = hi.dot_add(x, w1);
+    }
+    lo.store(&mut acc[..4]);
+    hi.store(&mut acc[4..]);
+}
+
+#[cfg(target_arch = "wasm32")]
+mod lanes {
+    use core::arch::wasm32::*;
+
+    use super::V4;
+
+    /// Four i32 accumulators.
+    #[derive(Clone, Copy)]
+    pub struct I4(v128);
+    /// Eight int8 weights widened to i16: two k of four columns.
+    #[derive(Clone, Copy)]
+    pub struct W8(v128);
+    /// One row's two consecutive x values as i16, in every lane pair.
+    #[derive(Clone, Copy)]
+    pub struct Pair(v128);
+
+    impl I4 {
+        #[inline(always)]
+        pub fn zero() -> Self {
+            I4(i32x4_splat(0))
+        }
+        /// Lane j += x0·w[2j] + x1·w[2j+1].
+        #[inline(always)]
+        pub fn dot_add(self, x: Pair, w: W8) -> Self {
+            I4(i32x4_add(self.0, i32x4_dot_i16x8(x.0, w.0)))
+        }
+        #[inline(always)]
+        pub fn store(self, out: &mut [i32]) {
+            assert!(out.len() == 4);
+            // SAFETY: out holds 4 i32 (asserted).
+            unsafe { v128_store(out.as_mut_ptr() as *mut v128, self.0) }
+        }
+    }
+
+    impl W8 {
+        /// # Safety: `p` is valid for 8 reads.
+        #[inline(always)]
+        pub unsafe fn load(p: *const i8) -> Self {
+            W8(unsafe { i16x8_load_extend_i8x8(p) })
+        }
+    }
+
+    impl Pair {
+        #[inline(always)]
+        pub fn splat(pair: u32) -> Self {
+            Pair(u32x4_splat(pair))
+        }
+    }
+
+    #[inline(always)]
+    pub fn to_f32(acc: &[i32]) -> V4 {
+        assert!(acc.len() == 4);
+        // SAFETY: acc holds 4 i32 (asserted).
+        V4::convert_i32(unsafe { v128_load(acc.as_ptr() as *const v128) })
+    }
+}
+
+/// x86-64: `pmaddwd` (SSE2, in every x86-64 CPU) is `i32x4.dot_i16x8_s` — what V8 lowers it
+/// to — so native runs (the CLI's int8 evaluations, the tests) are fast and give the same sums.
+#[cfg(target_arch = "x86_64")]
+mod lanes {
+    use core::arch::x86_64::*;
+
+    use super::V4;
+
+    #[derive(Clone, Copy)]
+    pub struct I4(__m128i);
+    #[derive(Clone, Copy)]
+    pub struct W8(__m128i);
+    #[derive(Clone, Copy)]
+    pub struct Pair(__m128i);
+
+    impl I4 {
+        #[inline(always)]
+        pub fn zero() -> Self {
+            // SAFETY: SSE2 is part of x86-64.
+            I4(unsafe { _mm_setzero_si128() })
+        }
+        #[inline(always)]
+        pub fn dot_add(self, x: Pair, w: W8) -> Self {
+            // SAFETY: SSE2 is part of x86-64.
+            I4(unsafe { _mm_add_epi32(self.0, _mm_madd_epi16(x.0, w.0)) })
+        }
+        #[inline(always)]
+        pub fn store(self, out: &mut [i32]) {
+            assert!(out.len() == 4);
+            // SAFETY: out holds 4 i32 (asserted); SSE2 is part of x86-64.
+            unsafe { _mm_storeu_si128(out.as_mut_ptr() as *mut __m128i, self.0) }
+        }
+    }
+
+    impl W8 {
+        /// # Safety: `p` is valid for 8 reads.
+        #[inline(always)]
+        pub unsafe fn load(p: *const i8) -> Self {
+            // Sign-extend 8 bytes to i16 with SSE2 alone: each byte into a word's high half, then
+            // an arithmetic shift right by 8.
+            unsafe {
+                let v = _mm_loadl_epi64(p as *const __m128i);
+                W8(_mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8))
+            }
+        }
+    }
+
+    impl Pair {
+        #[inline(always)]
+        pub fn splat(pair: u32) -> Self {
+            // SAFETY: SSE2 is part of x86-64.
+            Pair(unsafe { _mm_set1_epi32(pair as i32) })
+        }
+    }
+
+    #[inline(always)]
+    pub fn to_f32(acc: &[i32]) -> V4 {
+        V4::convert_i32([acc[0], acc[1], acc[2], acc[3]])
+    }
+}
+
+#[cfg(not(any(target_arch = "wasm32", target_arch = "x86_64")))]
+mod lanes {
+    //! The same operations on plain arrays, so that native tests run the wasm algorithm.
+    use super::V4;
+
+    #[derive(Clone, Copy)]
+    pub struct I4([i32; 4]);
+    #[derive(Clone, Copy)]
+    pub struct W8([i16; 8]);
+    #[derive(Clone, Copy)]
+    pub struct Pair([i16; 2]);
+
+    impl I4 {
+        pub fn zero() -> Self {
+            I4([0; 4])
+        }
+        pub fn dot_add(self, x: Pair, w: W8) -> Self {
+            let [x0, x1] = x.0.map(i32::from);
+            I4(std::array::from_fn(|j| self.0[j] + x0 * w.0[2 * j] as i32 + x1 * w.0[2 * j + 1] as i32))
+        }
+        pub fn store(self, out: &mut [i32]) {
+            out.copy_from_slice(&self.0);
+        }
+    }
+
+    impl W8 {
+        /// # Safety: `p` is valid for 8 reads.
+        pub unsafe fn load(p: *const i8) -> Self {
+            W8(std::array::from_fn(|i| unsafe { *p.add(i) } as i16))
+        }
+    }
+
+    impl Pair {
+        pub fn splat(pair: u32) -> Self {
+            Pair([pair as u16 as i16, (pair >> 16) as u16 as i16])
+        }
+    }
+
+    pub fn to_f32(acc: &[i32]) -> V4 {
+        V4::convert_i32([acc[0], acc[1], acc[2], acc[3]])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::test_values as values;
+
+    /// The scalar reference: quantize as documented, sum in i64, scale as `finish` does.
+    fn reference(x: &[f32], w: &[f32], bias: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let mut wq = vec![0i8; k * n];
+        let mut sw = vec![0.0f32; n];
+        for j in 0..n {
+            let column: Vec<f32> = (0..k).map(|kk| w[kk * n + j]).collect();
+            let mut q = Vec::new();
+            sw[j] = quantize_row(&column, &mut q);
+            (0..k).for_each(|kk| wq[kk * n + j] = q[kk]);
+        }
+        let mut y = vec![0.0f32; m * n];
+        for i in 0..m {
+            let mut xq = Vec::new();
+            let sx = quantize_row(&x[i * k..(i + 1) * k], &mut xq);
+            for j in 0..n {
+                let acc: i64 = (0..k).map(|kk| xq[kk] as i64 * wq[kk * n + j] as i64).sum();
+                y[i * n + j] = acc as i32 as f32 * (sx * sw[j]) + bias[j];
+            }
+        }
+        y
+    }
+
+    #[test]
+    fn equals_the_scalar_reference_bit_for_bit() {
+        // m: tile tails and several MC blocks; k: odd (a padded pair); n: a padded panel.
+        for &(m, k, n) in &[(1, 1, 8), (3, 17, 16), (4, 2, 8), (7, 33, 24), (64, 40, 8), (131, 65, 40), (5, 384, 13)] {
+            let (x, w, b) = (values(m * k, 11), values(k * n, 12), values(n, 13));
+            let packed = PackedInt8::new(k, n, |kk, j| w[kk * n + j]);
+            let got = matmul(&x, m, &packed, Some(&b), Epilogue::Bias);
+            let want = reference(&x, &w, &b, m, k, n);
+            assert_eq!(got.len(), want.len());
+            for (i, (g, r)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(g.to_bits(), r.to_bits(), "m {m} k {k} n {n}: element {i}: {g} vs {r}");
+            }
+            let gelu = matmul(&x, m, &packed, Some(&b), Epilogue::BiasGelu);
+            for (g, r) in gelu.iter().zip(&want) {
+                let r = *r as f64;
+                let exact = r * 0.5 * (1.0 + libm::erf(r / std::f64::consts::SQRT_2));
+                assert!((*g as f64 - exact).abs() < 1e-6, "m {m} k {k} n {n}: gelu {g} vs {exact}");
+            }
+        }
+    }
+
+    #[test]
+    fn dequantized_values_requantize_unchanged() {
+        // An int8 file's weights (q · scale, dequantized as they load) packed again for the
+        // kernel give back the file's int8 values: its scores are those of the file.
+        let w = values(4096, 31);
+        for row in w.chunks(64) {
+            let mut q = Vec::new();
+            let scale = quantize_row(row, &mut q);
+            let dequantized: Vec<f32> = q.iter().map(|&v| v as f32 * scale).collect();
+            let mut again = Vec::new();
+            let scale_again = quantize_row(&dequantized, &mut again);
+            assert_eq!(q, again);
+            assert!((scale - scale_again).abs() <= f32::EPSILON * scale, "{scale} vs {scale_again}");
+        }
+    }
+
+    #[test]
+    fn large_values_do_not_overflow_and_zero_rows_stay_zero() {
+        // Every product at ±127², k = 1536 (small-v1's widest): the i32 sums stay exact.
+        let (m, k, n) = (5, 1536, 8);
+        let mut x = vec![1.0f32; m * k];
+        x[k..2 * k].iter_mut().for_each(|v| *v = 0.0); // row 1: all zeros
+        let w = vec![-1.0f32; k * n];
+        let packed = PackedInt8::new(k, n, |kk, j| w[kk * n + j]);
+        let y = matmul(&x, m, &packed, None, Epilogue::Bias);
+        for i in 0..m {
+            let want = if i == 1 { 0.0 } else { -(k as f32) };
+            assert!(y[i * n..(i + 1) * n].iter().all(|v| *v == want), "row {i}: {:?}", &y[i * n..i * n + 2]);
+        }
+    }
+
+    #[test]
+    fn close_to_the_f32_product() {
+        // Quantization error, not arithmetic: relative to the outputs' scale, a few percent at most.
+        let (m, k, n) = (9, 384, 32);
+        let (x, w) = (values(m * k, 21), values(k * n, 22));
+        let packed = PackedInt8::new(k, n, |kk, j| w[kk * n + j]);
+        let got = matmul(&x, m, &packed, None, Epilogue::Bias);
+        let exact = crate::kernels::gemm::matmul_bias(&x, &w, None, Epilogue::Bias, m, k, n);
+        let scale = exact.iter().fold(0.0f32, |s, v| s.max(v.abs()));
+        let err = got.iter().zip(&exact).map(|(g, e)| (g - e).abs()).fold(0.0f32, f32::max);
+        assert!(err < 0.02 * scale, "max error {err} at output scale {scale}");
+        assert!(err > 0.0, "int8 products equal to f32 ones: the quantization did not happen");
+    }
+}
