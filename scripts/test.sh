@@ -24,6 +24,11 @@ step "native tests: both CPU backends (flex default + ndarray)"
 # --release: burn's kernels are unusably slow unoptimised, and one profile means one build.
 JA_RERANK_REQUIRE_FULL=1 cargo test --release --features ndarray
 
+step "compact copies of the trained stand-in for the browser tests (ja-rerank convert → target/compact/)"
+for dtype in f16 int8; do
+  cargo run --release --features ndarray --quiet -- convert --model fixtures/models/ranker --dtype "$dtype" --out "target/compact/ranker-$dtype"
+done
+
 step "the demo's example queries: reranking by the trained stand-in improves on BM25 for each"
 node tools/ranker/demo_examples.mjs
 

@@ -189,3 +189,63 @@ fn files_that_break_the_format_are_refused_by_name() {
         other => panic!("expected a Weights error naming {target}, got {:?}", other.err()),
     }
 }
+
+/// The scores the browser tests expect of compact weights and int8 arithmetic on the trained
+/// stand-in (fixtures/ranker/compact-scores.json, read by tests/web_ranker.rs): they are the
+/// native ones, computed here again — the int8 kernel is checked bit for bit against a scalar
+/// reference in its unit tests; there is no PyTorch for int8 activations. Rewrite the file with
+/// `JA_RERANK_UPDATE_COMPACT_SCORES=1 cargo test --release --test compact compact_reference`.
+#[test]
+fn compact_reference_scores_are_the_native_ones() {
+    let path = common::fixtures().join("ranker/compact-scores.json");
+    let cases = reference_cases_of_the_ranker();
+    let pairs: Vec<(&str, &str)> = cases.iter().map(|(q, p)| (q.as_str(), p.as_str())).collect();
+    let dir = model_dir("ranker");
+    let (config, tokenizer) =
+        (std::fs::read(dir.join("config.json")).unwrap(), std::fs::read(dir.join("tokenizer.json")).unwrap());
+    let f32_file = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
+    // The kernels wasm runs on the CPU (the tiled ones): int8 rounding magnifies the last-bit
+    // differences of another attention's f32 sums (int8_precision_is_consistent_... above).
+    let run = |file: Vec<u8>, precision: Precision| -> Vec<f32> {
+        let options = RerankerOptions { precision, kernels: Some(Kernels::Tiled), ..Default::default() };
+        let r = Reranker::from_bytes(&config, &tokenizer, file, options).unwrap();
+        r.score(&pairs).unwrap().iter().map(|s| s.score).collect()
+    };
+    let runs = serde_json::json!({
+        "f16 file": run(convert(&f32_file, Compact::F16).unwrap(), Precision::F32),
+        "int8 file": run(convert(&f32_file, Compact::Int8).unwrap(), Precision::F32),
+        "precision int8": run(f32_file.clone(), Precision::Int8),
+        "int8 file, precision int8": run(convert(&f32_file, Compact::Int8).unwrap(), Precision::Int8),
+    });
+    if std::env::var_os("JA_RERANK_UPDATE_COMPACT_SCORES").is_some() {
+        let doc = serde_json::json!({
+            "about": "Scores of fixtures/ranker/reference.json's pairs by the trained stand-in, natively (tests/compact.rs): \
+                      its f16 and int8 conversions (ja-rerank convert) at precision f32, and precision int8 from the f32 \
+                      and the int8 file. The browser tests compare against these.",
+            "runs": runs,
+        });
+        std::fs::write(&path, serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+    }
+    let committed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for (name, got) in runs.as_object().unwrap() {
+        let want = committed["runs"][name].as_array().unwrap_or_else(|| panic!("{name} missing from {path:?}"));
+        let got = got.as_array().unwrap();
+        assert_eq!(got.len(), want.len(), "{name}");
+        for (g, w) in got.iter().zip(want) {
+            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+            assert!((g - w).abs() <= 1e-6, "{name}: {g} now, {w} in {path:?}");
+        }
+    }
+}
+
+/// The (query, passage) pairs of fixtures/ranker/reference.json.
+fn reference_cases_of_the_ranker() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(common::fixtures().join("ranker/reference.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["query"].as_str().unwrap().to_string(), c["passage"].as_str().unwrap().to_string()))
+        .collect()
+}

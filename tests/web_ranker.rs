@@ -1,6 +1,8 @@
 //! The trained ranking stand-in (fixtures/models/ranker) in a real browser, on the CPU and WebGPU:
 //! its scores equal PyTorch's (tools/ranker/reference.py) and reranking the first held-out queries
 //! (fixtures/ranker/eval.jsonl, BM25 top 50) gives PyTorch's NDCG@10 / MRR@10 for those queries.
+//! Its f16 and int8 copies (served from target/compact/, made by scripts/test.sh) and precision
+//! "int8" score as they do natively (fixtures/ranker/compact-scores.json, from tests/compact.rs).
 //!
 //! A browser reranks the whole held-out set (17,108 pairs) in minutes on the CPU but takes over an
 //! hour on a software WebGPU adapter, so CI takes a prefix; more is a build-time setting away:
@@ -12,7 +14,7 @@ mod web_support;
 use ja_rerank::eval::{EvalQuery, mrr_at_k, ndcg_at_k};
 use serde::Deserialize;
 use serde_json::json;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_support::*;
 
@@ -20,6 +22,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const EVAL: &str = include_str!("../fixtures/ranker/eval.jsonl");
 const RANKER_REFERENCE: &str = include_str!("../fixtures/ranker/reference.json");
+const COMPACT_SCORES: &str = include_str!("../fixtures/ranker/compact-scores.json");
 
 #[derive(Deserialize)]
 struct Reference {
@@ -114,4 +117,57 @@ async fn reranking_held_out_queries_gives_pytorchs_ndcg_on_cpu_and_webgpu() {
         assert!((mrr - want_mrr).abs() / k < 2e-3, "{backend}: MRR@10 {} vs PyTorch {}", mrr / k, want_mrr / k);
         r.dispose();
     }
+}
+
+#[wasm_bindgen_test]
+async fn compact_weights_and_int8_arithmetic_score_as_natively() {
+    let compact: serde_json::Value = serde_json::from_str(COMPACT_SCORES).unwrap();
+    let reference = reference();
+    let pairs = js(serde_json::Value::Array(reference.cases.iter().map(|c| json!([c.query, c.passage])).collect()));
+    // (repository, options, native run, precision the reranker reports)
+    let runs = [
+        ("ranker", json!({ "backend": "cpu", "precision": "int8" }), "precision int8", "int8"),
+        ("ranker-int8", json!({ "backend": "cpu", "precision": "int8" }), "int8 file, precision int8", "int8"),
+        ("ranker-int8", json!({ "backend": "cpu" }), "int8 file", "f32"),
+        ("ranker-f16", json!({ "backend": "cpu" }), "f16 file", "f32"),
+        ("ranker-int8", json!({ "backend": "webgpu" }), "int8 file", "f32"),
+        ("ranker-f16", json!({ "backend": "webgpu" }), "f16 file", "f32"),
+    ];
+    for (model, options, run, precision) in runs {
+        let r = load(model, options.clone()).await;
+        let info = r.info();
+        assert_eq!(get(&info, "precision").as_string().unwrap(), precision, "{model} {options}");
+        assert_eq!(get(&info, "rows").as_string().unwrap(), "lazy", "{model} {options}: compact files load lazily too");
+        let got = numbers(&score(&r, pairs.clone()).await.unwrap());
+        let want: Vec<f64> = compact["runs"][run].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        assert_eq!(got.len(), want.len());
+        let worst = got.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0, f64::max);
+        let close = got.iter().zip(&want).filter(|(g, w)| (*g - *w).abs() <= 1e-6).count();
+        log(format!(
+            "{model} {options}: {} pairs, max |Δscore| {worst:.2e} against native ({run}), {close} within 1e-6; {} bytes downloaded",
+            got.len(),
+            get(&info, "bytesDownloaded").as_f64().unwrap()
+        ));
+        if precision == "int8" {
+            // Same integer sums, but an f32 difference in the last bit (wasm's LayerNorm, say) can
+            // move an activation across a rounding boundary of its int8 quantum: a pair or two
+            // then differ by ~1e-4 (measured: 98 of 100 within 1e-6, the others 6e-5 and 1.5e-4).
+            assert!(close * 10 >= got.len() * 9, "{model} {options}: only {close} of {} within 1e-6 of native", got.len());
+            assert!(worst <= 1e-3, "{model} {options}: max |Δscore| {worst} against native {run}");
+        } else {
+            assert!(worst <= TOLERANCE, "{model} {options}: max |Δscore| {worst} against native {run}");
+        }
+        r.dispose();
+    }
+    // int8 arithmetic runs on the CPU: "auto" picks it, saying why; "webgpu" refuses it, typed.
+    let r = load("ranker", json!({ "precision": "int8" })).await;
+    let info = r.info();
+    assert_eq!(get(&info, "backend").as_string().unwrap(), "cpu");
+    let reason = get(&info, "backendReason").as_string().unwrap_or_default();
+    assert!(reason.contains("int8"), "backendReason: {reason:?}");
+    r.dispose();
+    let refused = load_js(options("ranker", json!({ "backend": "webgpu", "precision": "int8" }))).await.map(JsValue::from);
+    assert_eq!(code_of(refused), "INVALID_INPUT");
+    let unknown = load_js(options("ranker", json!({ "precision": "int4" }))).await.map(JsValue::from);
+    assert_eq!(code_of(unknown), "INVALID_INPUT");
 }

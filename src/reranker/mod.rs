@@ -12,7 +12,7 @@ use std::future::Future;
 
 use burn::tensor::{Device, Tensor};
 
-pub use options::{CPU_BATCH_SIZE, GPU_BATCH_SIZE, RerankerOptions, WordEmbeddings};
+pub use options::{CPU_BATCH_SIZE, GPU_BATCH_SIZE, RerankerOptions, WordEmbeddings, precision_on};
 pub use plan::{BatchLimits, ScorePlan, plan_batches};
 pub use rows::{ROW_GAP, RowRequest, row_requests};
 

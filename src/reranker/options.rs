@@ -113,13 +113,7 @@ impl RerankerOptions {
 
     /// The precision a model instance on a device runs: int8 only on the CPU.
     pub(super) fn precision_for(&self, on_cpu: bool) -> Result<Precision> {
-        match self.precision {
-            Precision::Int8 if !on_cpu => Err(Error::InvalidInput(
-                "precision \"int8\" computes on the CPU only; on a GPU use \"f32\" (int8 and f16 files are dequantized as they load)"
-                    .into(),
-            )),
-            precision => Ok(precision),
-        }
+        precision_on(self.precision, on_cpu)
     }
 
     /// The kernels a model instance on a device runs: the choice made, or the default for it.
@@ -132,6 +126,18 @@ impl RerankerOptions {
             }
             Some(kernels) => Ok(kernels),
         }
+    }
+}
+
+/// `precision` on a CPU (`on_cpu`) or a GPU: int8 computes on the CPU only, so a GPU refuses it
+/// (a load policy choosing the device checks this before bringing a GPU up).
+pub fn precision_on(precision: Precision, on_cpu: bool) -> Result<Precision> {
+    match precision {
+        Precision::Int8 if !on_cpu => Err(Error::InvalidInput(
+            "precision \"int8\" computes on the CPU only; on a GPU use \"f32\" (int8 and f16 files are dequantized as they load)"
+                .into(),
+        )),
+        precision => Ok(precision),
     }
 }
 

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 
 use super::error::{WebError, WebResult};
 use super::hub::HubSource;
-use crate::WordEmbeddings;
+use crate::{Precision, WordEmbeddings};
 
 const DEFAULT_HUB: &str = "https://huggingface.co";
 const DEFAULT_MODEL: &str = "hotchpotch/japanese-reranker-cross-encoder-small-v1";
@@ -41,6 +41,11 @@ export interface LoadOptions {
    * word-embedding rows a call needs when it needs them (kept in Cache Storage) — where the server answers ranges,
    * else the whole file (reranker.info.rowsReason says why). "eager": always the whole file. */
   rows?: "lazy" | "eager";
+  /** How the Linear layers compute. "f32" (default): exact, PyTorch's scores to ~1e-6 (int8 / f16 files are
+   * dequantized as they load). "int8": int8 weights × int8 activations on the CPU — smaller in memory and faster,
+   * at a measured cost in ranking quality (README, "Precision"); with backend "auto" it picks the CPU, and
+   * backend "webgpu" refuses it. */
+  precision?: "f32" | "int8";
   onProgress?: (event: ProgressEvent) => void;
   /** Called when the reranker moves backend (the GPU device was lost). */
   onBackendChange?: (event: BackendChangeEvent) => void;
@@ -89,6 +94,7 @@ struct LoadOptions {
     cache: Option<bool>,
     word_embeddings: Option<String>,
     rows: Option<String>,
+    precision: Option<String>,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     on_progress: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
@@ -139,6 +145,7 @@ pub struct Settings {
     pub cache: bool,
     pub word_embeddings: WordEmbeddings,
     pub rows: Rows,
+    pub precision: Precision,
     pub on_progress: Option<Function>,
     pub on_backend_change: Option<Function>,
 }
@@ -252,6 +259,7 @@ impl Settings {
             cache: o.cache.unwrap_or(true),
             word_embeddings: one_of(o.word_embeddings, "wordEmbeddings", &placements)?,
             rows: one_of(o.rows, "rows", &[("lazy", Rows::Lazy), ("eager", Rows::Eager)])?,
+            precision: one_of(o.precision, "precision", &Precision::ALL.map(|p| (p.name(), p)))?,
             on_progress: function(o.on_progress, "onProgress")?,
             on_backend_change: function(o.on_backend_change, "onBackendChange")?,
         })

@@ -37,6 +37,8 @@ export interface RerankerInfo {
   hubUrl: string;
   maxLength: number;
   batchSize: number;
+  /** How the Linear layers compute (LoadOptions.precision). */
+  precision: "f32" | "int8";
   hostWordEmbeddings: boolean;
   loadMs: number;
   /** Of loadMs: bringing the backend up (WebGPU init and self-check), reading the files (network or Cache Storage), and building the model. */
@@ -101,6 +103,7 @@ pub struct Info {
     hub_url: String,
     max_length: usize,
     batch_size: usize,
+    precision: &'static str,
     host_word_embeddings: bool,
     load_ms: f64,
     backend_ms: f64,
@@ -143,9 +146,16 @@ fn wasm_memory_bytes() -> f64 {
 async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(Active, Info)> {
     let started = js_sys::Date::now();
     // Backend first: it is quick, and a refused "webgpu" should fail before a long download.
+    let gpu_allowed = crate::reranker::precision_on(settings.precision, false);
     let (gpu, reason): (Option<Rc<Gpu>>, Option<String>) = match choice {
         BackendChoice::Cpu => (None, None),
-        BackendChoice::WebGpu => (Some(gpu::webgpu().await.map_err(|e| WebError::new(Code::Backend, e))?), None),
+        BackendChoice::WebGpu => {
+            gpu_allowed?;
+            (Some(gpu::webgpu().await.map_err(|e| WebError::new(Code::Backend, e))?), None)
+        }
+        BackendChoice::Auto if gpu_allowed.is_err() => {
+            (None, Some(format!("precision \"{}\" computes on the CPU only", settings.precision.name())))
+        }
         BackendChoice::Auto => match gpu::webgpu().await {
             Ok(gpu) => (Some(gpu), None),
             Err(e) => (None, Some(e)),
@@ -163,6 +173,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     let mut options = RerankerOptions::for_device(&config, device, binding, settings.word_embeddings)?;
     options.max_length = settings.max_length;
     options.batch_size = settings.batch_size.unwrap_or(options.batch_size);
+    options.precision = settings.precision;
     let tokenizer = hub.fetch(TOKENIZER_FILE).await?;
     let eager = match (settings.rows, settings.word_embeddings) {
         (Rows::Eager, _) => Some("rows: \"eager\""),
@@ -196,6 +207,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
         hub_url: settings.source.hub_url.clone(),
         max_length: core.max_length(),
         batch_size: core.batch_size(),
+        precision: core.precision().name(),
         host_word_embeddings,
         load_ms: js_sys::Date::now() - started,
         backend_ms: backend_ready - started,
