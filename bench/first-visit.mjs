@@ -75,7 +75,7 @@ async function meter(page, context) {
   };
 }
 
-export async function scenario({ origin, runtime, rows, calls, throttle, secondVisit, log }) {
+export async function scenario({ origin, runtime, rows, calls, throttle, secondVisit, log, int8 = false }) {
   const profile = mkdtempSync(join(tmpdir(), "ja-rerank-first-visit-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -90,7 +90,10 @@ export async function scenario({ origin, runtime, rows, calls, throttle, secondV
     m.reset(); // the page itself is not the library
     const t0 = await page.evaluate(() => performance.now());
     const load = runtime === "ja-rerank"
-      ? await page.evaluate((o) => window.bench.loadJaRerank(o), { pkgUrl: "/pkg", hubUrl: `${origin}/hub`, model: "stand-in/spread", backend: "cpu", batchSize: 4, rows, revision: "main" })
+      ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
+          pkgUrl: "/pkg", hubUrl: `${origin}/hub`, model: int8 ? "stand-in/spread-int8" : "stand-in/spread", backend: "cpu", batchSize: 4, rows,
+          revision: "main", precision: int8 ? "int8" : undefined,
+        })
       : await page.evaluate((o) => window.bench.loadTransformersJs(o), { tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full", dtype: "q8", numThreads: 1 });
     const first = await page.evaluate((o) => window.bench.time(o), { pairs: calls[0], warmup: 0, runs: 1 });
     const firstResultMs = (await page.evaluate(() => performance.now())) - t0;
@@ -110,7 +113,7 @@ export async function scenario({ origin, runtime, rows, calls, throttle, secondV
   try {
     const first = await visit();
     const second = secondVisit ? await visit() : null;
-    log?.(`first visit ${runtime}${rows ? ` rows ${rows}` : ""}${throttle ? " (50 Mbit/s, 20 ms)" : ""}: first result in ` +
+    log?.(`first visit ${runtime}${int8 ? " int8" : ""}${rows ? ` rows ${rows}` : ""}${throttle ? " (50 Mbit/s, 20 ms)" : ""}: first result in ` +
       `${(first.firstResultMs / 1000).toFixed(1)} s, model ${(first.atFirst.model.sent / 1e6).toFixed(1)} MB, code ${(first.atFirst.code.sent / 1e6).toFixed(1)} MB sent` +
       (second ? `; second visit: model ${second.atFirst.model.sent} bytes` : ""));
     return { first, second };
@@ -143,14 +146,16 @@ export async function firstVisits({ pkg = join(ROOT, "pkg"), log = console.log, 
       const calls = quick ? w.calls.slice(0, 3).map((c) => c.slice(0, 8)) : w.calls;
       const lazy = await scenario({ origin, runtime: "ja-rerank", rows: "lazy", calls, secondVisit: true, log });
       const eager = await scenario({ origin, runtime: "ja-rerank", rows: "eager", calls: calls.slice(0, 1), log });
+      // small-v1's shape converted to int8 (`ja-rerank convert`), computed in int8: the smallest first visit.
+      const lazyInt8 = await scenario({ origin, runtime: "ja-rerank", rows: "lazy", calls: calls.slice(0, 1), int8: true, log });
       const same = lazy.first.scores.every((s, i) => Object.is(s, eager.first.scores[i]));
-      out.workloads.push({ id: w.id, label: w.label, calls: calls.length, pairs: calls.flat().length, lazy, eager, bitIdentical: same });
+      out.workloads.push({ id: w.id, label: w.label, calls: calls.length, pairs: calls.flat().length, lazy, eager, lazyInt8, bitIdentical: same });
     }
     // Time to the first result on a throttled network: the ~128-token workload.
     const calls = [quick ? all[0].calls[0].slice(0, 8) : all[0].calls[0]];
-    for (const [runtime, rows] of [["ja-rerank", "lazy"], ["ja-rerank", "eager"], ["transformers.js q8", null]]) {
-      const r = await scenario({ origin, runtime: runtime === "ja-rerank" ? runtime : "transformers.js", rows, calls, throttle: true, log });
-      out.throttled.push({ runtime, rows, ...r.first });
+    for (const [runtime, rows, int8] of [["ja-rerank", "lazy"], ["ja-rerank", "eager"], ["ja-rerank", "lazy", true], ["transformers.js q8", null]]) {
+      const r = await scenario({ origin, runtime: runtime === "ja-rerank" ? runtime : "transformers.js", rows, calls, throttle: true, log, int8 });
+      out.throttled.push({ runtime, rows, int8: !!int8, ...r.first });
     }
   } finally {
     server.close();

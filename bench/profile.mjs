@@ -2,6 +2,7 @@
 // Where ja-rerank's CPU time goes in Chromium: loads pkg/ on bench/page, scores a workload under
 // the V8 CPU profiler (CDP) and prints self time by function, heaviest first.
 //   node bench/profile.mjs [--pkg DIR] [--pairs fixtures/bench/pairs-128.jsonl] [--n 8] [--batch-size 4] [--top 40]
+//                          [--model stand-in/full] [--precision f32|int8]
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -32,7 +33,7 @@ try {
   const page = await context.newPage();
   await page.goto(`${origin}/bench.html`);
   await page.waitForFunction(() => window.benchReady);
-  await page.evaluate((o) => window.bench.loadJaRerank(o), { pkgUrl: "/pkg", hubUrl: `${origin}/hub`, model: "stand-in/full", backend: "cpu", batchSize });
+  await page.evaluate((o) => window.bench.loadJaRerank(o), { pkgUrl: "/pkg", hubUrl: `${origin}/hub`, model: opt("model", "stand-in/full"), backend: "cpu", batchSize, precision: opt("precision", undefined) });
   await page.evaluate((o) => window.bench.time(o), { pairs, warmup: 1, runs: 0 });
   const cdp = await context.newCDPSession(page);
   await cdp.send("Profiler.enable");

@@ -72,7 +72,10 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
     "on the page's main thread (the threaded ja-rerank row: in a Worker, through `RerankerWorker`, as wasm threads must). Workloads: 1 query × 32 passages at ~128 and ~256 tokens per pair (`fixtures/bench/`), and a",
     "JaCWIR-like one, 1 query × 100 short passages at 60–100 tokens (`bench/data/pairs-jacwir.jsonl`). Higher is better.",
     "The threaded ja-rerank build (`scripts/build-threads.sh` → `pkg-threads/`) runs whole batches of 4 pairs side by side, one per",
-    "thread, and multiplies-adds with relaxed SIMD's `f32x4.relaxed_madd` (FMA); the single-threaded package is plain simd128.", "");
+    "thread, and multiplies-adds with relaxed SIMD's `f32x4.relaxed_madd` (FMA); the single-threaded package is plain simd128.",
+    "The int8 rows load the stand-in converted by `ja-rerank convert --dtype int8` (`stand-in/full-int8`: int8 Linear weights and",
+    "word embeddings with per-row scales) with `precision: \"int8\"`: int8 weights × int8 activations (quantized per token on",
+    "the fly) summed in i32 with `i32x4.dot_i16x8_s`, as transformers.js's q8 (onnxruntime's dynamic quantization) does in its way.", "");
   const head = ["runtime", "threads", ...W.map((w) => `${w.label} (${w.pairs} pairs)`), "load (weights from)", "wasm memory"];
   const rows = [];
   for (const c of configs) {
@@ -120,6 +123,10 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   ratio("ours-cpu-2t", "tjs-fp32-2t", "ja-rerank threads (2) / transformers.js fp32, numThreads 2");
   ratio("ours-cpu-1t", "tjs-q8-1t", "ja-rerank 1 thread (fp32) / transformers.js q8, numThreads 1 (not like with like: int8)");
   ratio("ours-cpu-2t", "tjs-q8-2t", "ja-rerank threads (2, fp32) / transformers.js q8, numThreads 2 (int8)");
+  ratio("ours-int8-1t", "tjs-q8-1t", "**ja-rerank int8, 1 thread / transformers.js q8, numThreads 1** (like with like: int8)");
+  ratio("ours-int8-2t", "tjs-q8-2t", "**ja-rerank int8, threads (2) / transformers.js q8, numThreads 2** (int8)");
+  ratio("ours-int8-1t", "ours-cpu-1t", "ja-rerank int8 / ja-rerank f32, 1 thread (what int8 arithmetic buys)");
+  ratio("ours-int8-2t", "ours-cpu-2t", "ja-rerank int8 / ja-rerank f32, threads (2)");
   p(table(["comparison", ...W.map((w) => w.label)], ratioRows), "");
   if (byId["ours-cpu-2t"]?.skipped)
     p("\"pending\": ja-rerank has no threaded build yet. When `pkg-threads/` exists (a wasm-pack `--target web` build with",
@@ -197,7 +204,8 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
     p(table(["runtime", "file", "raw", "gzip -9"], sizeRows), "");
     p(`transformers.js fetched: ${sz.fetchedByTransformersJs.map((x) => `\`${x}\``).join(", ")} (ORT-web's default wasm for`,
       "transformers.js 4.x is the asyncify build, normally from jsDelivr; here served locally via `env.backends.onnx.wasm.wasmPaths`).",
-      "Weights are not included: 471 MB safetensors for ja-rerank, 471 MB (fp32) / 118 MB (q8) ONNX for transformers.js.", "");
+      "Weights are not included: 471 MB safetensors (f32) / 121 MB (int8, `ja-rerank convert`) for ja-rerank, 471 MB (fp32) / 118 MB (q8)",
+      "ONNX for transformers.js.", "");
   }
 
   // ---- first visits
@@ -212,27 +220,55 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
         "Japanese pieces) on the CPU, one thread; \"lazy\" = `rows: \"lazy\"` (the default: every tensor but the word embeddings",
         "by HTTP Range, then the rows each call lacks), \"eager\" = `rows: \"eager\"` (the whole file). Model = the Hub files",
         "(config, tokenizer, weights), code = the package (JS + wasm). MB = 10⁶ bytes; sent = compressed as on the wire,",
-        "decoded = after decompression.", "");
+        "decoded = after decompression. \"lazy, int8\" = the spread stand-in converted by `ja-rerank convert --dtype int8`",
+        "(`stand-in/spread-int8`, int8 Linear weights and word-embedding rows with their scales) loaded with `precision: \"int8\"`.", "");
       const rows = fv.workloads.map((w) => {
         const l = w.lazy.first.atFirst, e = w.eager.first.atFirst, last = w.lazy.first.cumulative.at(-1);
+        const i8 = w.lazyInt8?.first.atFirst;
         return [w.label, `${mb(l.model.sent + l.code.sent)} (model ${mb(l.model.sent)}, code ${mb(l.code.sent)})`,
+          i8 ? `**${mb(i8.model.sent + i8.code.sent)}** (model ${mb(i8.model.sent)}, code ${mb(i8.code.sent)})` : "–",
           mb(l.model.decoded + l.code.decoded), `${mb(e.model.sent + e.code.sent)}`,
           w.calls > 1 ? `${mb(last.model.sent + last.code.sent)} after ${w.calls} calls` : "–",
           `${w.lazy.second.atFirst.model.sent} B (${w.lazy.second.atFirst.model.requests} requests)`, w.bitIdentical ? "yes" : "**no**"];
       });
-      p(table(["workload", "lazy: sent to the first result", "lazy: decoded", "eager: sent", "lazy: cumulative",
+      p(table(["workload", "lazy: sent to the first result", "lazy, int8: sent to the first result", "lazy: decoded", "eager: sent", "lazy: cumulative",
         "second visit: model bytes", "scores lazy = eager, bit for bit"], rows), "");
       const t = fv.throttle;
       p(`Time to the first result (32 pairs of ~128 tokens) with Chromium's network emulation at ${t.downloadThroughput * 8 / 1e6} Mbit/s and`,
         `${t.latency} ms latency, from the call that loads the library to the scores:`, "");
       const split = fv.throttled.every((r) => r.loadMs != null);
       p(table(["runtime", "first result", ...(split ? ["of which: load", "first call"] : []), "sent: model", "sent: code", "model requests"], fv.throttled.map((r) => [
-        r.rows ? `ja-rerank, rows ${r.rows}` : r.runtime, sec(r.firstResultMs), ...(split ? [sec(r.loadMs), sec(r.firstCallMs)] : []),
+        r.rows ? `ja-rerank${r.int8 ? " int8" : ""}, rows ${r.rows}` : r.runtime, sec(r.firstResultMs), ...(split ? [sec(r.loadMs), sec(r.firstCallMs)] : []),
         mb(r.atFirst.model.sent), mb(r.atFirst.code.sent), r.atFirst.model.requests])), "");
       p("With rows on demand the first call waits for its rows: ~1,000 single-range requests for 32 pairs (rows of a spread",
         "vocabulary rarely share a request; merging across wider gaps costs far more bytes than it saves requests). Over HTTP/1.1",
         "(tools/serve.mjs) Chromium sends at most 6 at a time; the Hub's CDN speaks HTTP/2, where the 16 in flight share one connection.", "");
     }
+  }
+
+  // ---- quality
+  const Q = R.quality;
+  if (Q) {
+    p("## What f16 and int8 cost in ranking quality", "");
+    p("Written by `bench/quality.py` (the ja-rerank rows by the CLI, `ja-rerank score`; the q8 row by onnxruntime on the graph",
+      "transformers.js runs: exported and quantized as for the speed rows above, ids from Python `tokenizers`). All **stand-ins**.",
+      "**Trained stand-in** (`fixtures/models/ranker`, 2 × 128, trained here on man pages) on its held-out set: " +
+      `${Q.trained.variants["ja-rerank f32"].queries} queries, BM25's top 50 each (${Q.trained.variants["ja-rerank f32"].pairs} pairs). ` +
+      "Δscore and agreement are against ja-rerank f32 (which equals PyTorch to ~1e-6).", "");
+    const fmt = (x) => (x === 0 ? "0" : x.toExponential(1));
+    const sz = Q.trained.sizes;
+    const size = (name) => name.includes("q8") ? sz["q8 onnx"] : name.includes("f16") ? sz.f16 : name.includes("int8 file") || name === "ja-rerank int8 file" ? sz.int8 : sz.f32;
+    p(table(["ranking", "weights file", "NDCG@10", "MRR@10", "max \\|Δscore\\|", "mean \\|Δscore\\|", "top-1 = f32's", "top-10 set = f32's"], [
+      ["BM25 alone (the candidates' order)", "–", Q.trained.bm25["ndcg@10"].toFixed(4), Q.trained.bm25["mrr@10"].toFixed(4), "–", "–", "–", "–"],
+      ...Object.entries(Q.trained.variants).map(([name, v]) => [name, mb(size(name)), `**${v["ndcg@10"].toFixed(4)}**`, v["mrr@10"].toFixed(4),
+        fmt(v.max_abs_score_diff), fmt(v.mean_abs_score_diff), `${v.top1_agree}/${v.queries}`, `${v.top10_agree}/${v.queries}`]),
+    ]), "");
+    p("**Random full-size stand-in** (`fixtures/full`, small-v1's shape; random weights rank nothing, so only the rounding is",
+      `shown), on the ~128- and ~256-token benchmark pairs (${Object.values(Q.full)[0]?.pairs} pairs), against ja-rerank f32:`, "");
+    p(table(["variant", "max \\|Δscore\\|", "mean \\|Δscore\\|"], Object.entries(Q.full).map(([name, v]) => [name, fmt(v.max_abs_score_diff), fmt(v.mean_abs_score_diff)])), "");
+    p("f16 files are dequantized as they load (f32 arithmetic); int8 files too at precision f32. Precision int8 quantizes the",
+      "Linear weights per output channel and the activations per token and multiplies in int8 (attention, softmax, LayerNorm and",
+      "the head stay f32). The random stand-ins' weights are scaled so that scores spread, which magnifies every rounding.", "");
   }
 
   // ---- native

@@ -6,7 +6,7 @@
 //   node bench/run.mjs --quick    a smoke run (8 pairs per workload, 2 runs); writes bench/out/quick.md
 //
 // Options: --runs N (timed runs per measurement, default 5; quick 2), --warmup N (default 1),
-// --out FILE, --skip-native, --skip-browser, --skip-first-visit, --no-webgpu, --only ID,ID (browser configs by id,
+// --out FILE, --skip-native, --skip-browser, --skip-first-visit, --skip-quality, --no-webgpu, --only ID,ID (browser configs by id,
 // e.g. ours-cpu-1t,tjs-fp32-1t). Environment: CHROMIUM (default /usr/bin/chromium), BENCH_VENV
 // (an existing Python virtualenv with bench/requirements.txt; else bench/run-python makes one).
 // bench/README.md says what each number means.
@@ -58,9 +58,11 @@ const BROWSER = [
   { id: "ours-cpu-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, label: "ja-rerank CPU (wasm simd128)" },
   { id: "tjs-fp32-1t", runtime: "transformers.js", dtype: "fp32", threads: 1, label: "transformers.js fp32" },
   { id: "tjs-q8-1t", runtime: "transformers.js", dtype: "q8", threads: 1, label: "transformers.js q8" },
+  { id: "ours-int8-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128)" },
   { id: "ours-cpu-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, label: "ja-rerank CPU (wasm simd128, threads)", needs: THREADED_PKG },
   { id: "tjs-fp32-2t", runtime: "transformers.js", dtype: "fp32", threads: 2, label: "transformers.js fp32" },
   { id: "tjs-q8-2t", runtime: "transformers.js", dtype: "q8", threads: 2, label: "transformers.js q8" },
+  { id: "ours-int8-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128, threads)", needs: THREADED_PKG },
   // SwiftShader is a software Vulkan: correctness only. A few pairs, few runs.
   { id: "ours-webgpu", runtime: "ja-rerank", pkg: "pkg", backend: "webgpu", threads: 1, batchSize: 4, label: "ja-rerank WebGPU", workloads: { "128": 4 }, runs: 3, warmup: 1, software: true },
 ];
@@ -124,6 +126,18 @@ need(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium 
   if (!s || BigInt(s.size) !== src.size || BigInt(s.mtime_ns) !== src.mtimeNs) {
     log("exporting fixtures/full to ONNX (bench/export_onnx.py)");
     python("export_onnx.py", [], { capture: false });
+  }
+}
+// The int8 rows read small-v1's shape converted by the CLI (`ja-rerank convert --dtype int8`):
+// like transformers.js's q8, a smaller file and int8 arithmetic.
+for (const name of ["full", "spread"]) {
+  const out = join(ROOT, `target/compact/${name}-int8`);
+  const src = join(ROOT, `fixtures/${name}/model.safetensors`);
+  if (existsSync(src) && (!existsSync(join(out, "model.safetensors")) || statSync(join(out, "model.safetensors")).mtimeMs < statSync(src).mtimeMs)) {
+    need(existsSync(CLI), `${CLI} is missing: cargo build --release (it converts fixtures/${name} to int8)`);
+    log(`converting fixtures/${name} to int8 (ja-rerank convert) into target/compact/${name}-int8`);
+    const r = sh(CLI, ["convert", "--model", join(ROOT, `fixtures/${name}`), "--dtype", "int8", "--out", out]);
+    if (r.status !== 0) throw new Error(`ja-rerank convert failed: ${r.stderr}`);
   }
 }
 if (!existsSync(join(BENCH, "data/pairs-jacwir.jsonl"))) {
@@ -219,8 +233,8 @@ async function runBrowser() {
         entry.load =
           config.runtime === "ja-rerank"
             ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
-                pkgUrl: `/${config.pkg}`, hubUrl: `${origin}/hub`, model: "stand-in/full", backend: config.backend,
-                batchSize: config.batchSize, threads: config.threads,
+                pkgUrl: `/${config.pkg}`, hubUrl: `${origin}/hub`, model: config.model ?? "stand-in/full", backend: config.backend,
+                batchSize: config.batchSize, threads: config.threads, precision: config.precision,
               })
             : await page.evaluate((o) => window.bench.loadTransformersJs(o), {
                 tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full",
@@ -337,6 +351,12 @@ try {
   }
   results.loadAvg.afterFirstVisit = load();
   if (!flag("skip-native")) runNative();
+  // What f16 / int8 cost in ranking quality (bench/quality.py: the trained stand-in held out, and
+  // the random full-size one), next to transformers.js's q8 of the same models.
+  if (!flag("skip-quality") && !QUICK) {
+    log("quality of compact weights and int8 (bench/quality.py)");
+    results.quality = JSON.parse(python("quality.py", ["--cli", CLI]));
+  }
 } finally {
   rmSync(snapshot, { recursive: true, force: true });
 }

@@ -9,7 +9,8 @@
 //                    fixtures/full exists ("stand-in/spread" when fixtures/spread does). Any
 //                    revision resolves. "stand-in/ranker-f16" and "stand-in/ranker-int8": the
 //                    trained stand-in converted (`ja-rerank convert`) into target/compact/ (made
-//                    by scripts/test.sh). Test repos with faults: "stand-in/truncated"
+//                    by scripts/test.sh); "stand-in/full-int8" and "stand-in/spread-int8" likewise
+//                    (made by bench/run.mjs). Test repos with faults: "stand-in/truncated"
 //                    (model.safetensors cut short of its Content-Length), "stand-in/broken"
 //                    (HTTP 500); the org "no-range" ("no-range/tiny", ...) serves the same repos
 //                    but ignores Range (200 with the whole body), as some servers do.
@@ -52,6 +53,8 @@ export const HUB_REPOS = {
   "stand-in/ranker": join(ROOT, "fixtures/models/ranker"),
   "stand-in/ranker-f16": join(ROOT, "target/compact/ranker-f16"),
   "stand-in/ranker-int8": join(ROOT, "target/compact/ranker-int8"),
+  "stand-in/full-int8": join(ROOT, "target/compact/full-int8"),
+  "stand-in/spread-int8": join(ROOT, "target/compact/spread-int8"),
   "stand-in/full": join(ROOT, "fixtures/full"),
   "stand-in/spread": join(ROOT, "fixtures/spread"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),

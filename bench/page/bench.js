@@ -58,8 +58,8 @@ window.bench = {
 
   // ja-rerank from `${pkgUrl}/ja_rerank.js` (wasm-pack --target web). `threads` > 1 needs a
   // threaded build that exports initThreadPool (wasm-bindgen-rayon).
-  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads = 1, rows = undefined, revision = "bench" }) {
-    if (threads > 1) return this.loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads });
+  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads = 1, rows = undefined, revision = "bench", precision = undefined }) {
+    if (threads > 1) return this.loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision });
     const t0 = now();
     const mod = await import(`${pkgUrl}/ja_rerank.js`);
     const exports = await mod.default();
@@ -73,7 +73,7 @@ window.bench = {
       throw new Error(`${pkgUrl}/ja_rerank.js has no initThreadPool: not a threaded build`);
     }
     const t1 = now();
-    const reranker = await mod.Reranker.load({ hubUrl, model, backend, batchSize, revision, rows });
+    const reranker = await mod.Reranker.load({ hubUrl, model, backend, batchSize, revision, rows, precision });
     const t2 = now();
     runtime = {
       score: async (pairs) => ({ scores: await reranker.score(pairs.map((p) => [p.query, p.passage])) }),
@@ -87,10 +87,10 @@ window.bench = {
   // The threaded build in its Worker (rayon may not block the page's main thread): the
   // package's RerankerWorker, which calls initThreads(threads) in the worker. Timings include
   // the postMessage round trip, as a page using it would see.
-  async loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads }) {
+  async loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision = undefined }) {
     const t0 = now();
     const { RerankerWorker } = await import(`${pkgUrl}/client.js`);
-    const reranker = await RerankerWorker.load({ hubUrl, model, backend, batchSize, revision: "bench", threads });
+    const reranker = await RerankerWorker.load({ hubUrl, model, backend, batchSize, revision: "bench", threads, precision });
     const t1 = now();
     runtime = {
       score: async (pairs) => ({ scores: await reranker.score(pairs.map((p) => [p.query, p.passage])) }),
