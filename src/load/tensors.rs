@@ -70,23 +70,49 @@ fn burn_dtype(dtype: Dtype) -> Option<DType> {
 /// The tensors of a weights file as zero-copy views, named as the family's module names them.
 pub struct Tensors {
     tensors: Vec<PackTensor>,
+    /// int8 tensors the caller asked to keep as int8 ([`Self::take_int8`]).
+    int8: Vec<Int8Tensor>,
+    /// Their names (module naming): [`Self::apply_to`] does not miss them.
+    int8_names: Vec<String>,
 }
+
+/// An int8 tensor as the file stores it (format: [`compact`]): `shape[0]` rows of `shape[1]`
+/// values, one f32 scale per row (a PyTorch `Linear` weight: a row per output channel).
+pub struct Int8Tensor {
+    /// The module's name for it.
+    pub name: String,
+    /// The file's name, for messages.
+    pub file_name: String,
+    pub shape: Vec<usize>,
+    pub values: Vec<i8>,
+    pub scales: Vec<f32>,
+}
+
+/// Which int8 tensors (by module name) to keep as int8 instead of dequantizing them to f32.
+pub type KeepInt8<'a> = &'a dyn Fn(&str) -> bool;
 
 impl Tensors {
     /// Validates the whole file (header, offsets, and that the buffer holds every byte they
     /// promise), then views each tensor the module reads.
-    pub fn read(file: WeightBytes, naming: &Naming) -> Result<Self> {
+    pub fn read(file: WeightBytes, naming: &Naming, keep_int8: KeepInt8) -> Result<Self> {
         SafeTensors::deserialize(file.as_bytes())
             .map_err(|e| Error::Weights(format!("cannot read the file: {e}")))?;
         let header = Header::parse(file.as_bytes())?;
-        Self::from_parts(&header, vec![(0, file)], naming)
+        Self::from_parts(&header, vec![(0, file)], naming, keep_int8)
     }
 
     /// Views of the tensors the module reads that lie inside `parts` (each part: its offset in
     /// the file and its bytes, e.g. the ranges of [`Header::ranges`]). Tensors in no part are
     /// left out (a table whose rows come later); the caller says so to [`Self::apply_to`].
-    pub fn from_parts(header: &Header, parts: Vec<(u64, WeightBytes)>, naming: &Naming) -> Result<Self> {
-        let dequantized = dequantize_parts(header, &parts, naming)?;
+    /// int8 tensors are dequantized to f32, except those `keep_int8` names, which wait as the
+    /// file stores them for [`Self::take_int8`].
+    pub fn from_parts(
+        header: &Header,
+        parts: Vec<(u64, WeightBytes)>,
+        naming: &Naming,
+        keep_int8: KeepInt8,
+    ) -> Result<Self> {
+        let (dequantized, int8) = read_int8_parts(header, &parts, naming, keep_int8)?;
         let parts: Vec<(u64, u64, _)> =
             parts.into_iter().map(|(offset, bytes)| (offset, offset + bytes.len() as u64, bytes.into_burn())).collect();
         let mut tensors = Vec::new();
@@ -115,7 +141,14 @@ impl Tensors {
             let view = bytes.into_burn().view(0, len).map_err(|e| Error::Weights(format!("tensor '{name}': {e:?}")))?;
             tensors.push(PackTensor::new(naming.to_module(&name), DType::F32, shape, None, view));
         }
-        Ok(Self { tensors })
+        let int8_names = int8.iter().map(|t| t.name.clone()).collect();
+        Ok(Self { tensors, int8, int8_names })
+    }
+
+    /// Takes out the int8 tensors kept as int8 (see [`Self::from_parts`]); the module's
+    /// parameters for them stay unallocated.
+    pub fn take_int8(&mut self) -> Vec<Int8Tensor> {
+        std::mem::take(&mut self.int8)
     }
 
     /// Takes tensor `name` (module naming) out as f32 values of shape `shape`, e.g. a table the
@@ -145,11 +178,15 @@ impl Tensors {
     /// Fills `module` (PyTorch adapter; every float as f32), refusing missing, mis-shaped and
     /// unexpected tensors by their name in the file. `left_out`: parameters the caller took out
     /// on purpose (they stay unallocated).
-    pub fn apply_to<M: Module + ModuleSnapshot>(self, module: &mut M, naming: &Naming, left_out: &[&str]) -> Result<()> {
+    pub fn apply_to<M: Module + ModuleSnapshot>(mut self, module: &mut M, naming: &Naming, left_out: &[&str]) -> Result<()> {
         let adapter = PyTorchToBurnAdapter.chain(FloatCastAdapter::to(DType::F32));
-        let result = module.apply(self.tensors, None, Some(Box::new(adapter)), false);
-        let missing: Vec<&String> =
-            result.missing.iter().map(|(path, _)| path).filter(|p| !left_out.contains(&p.as_str())).collect();
+        let result = module.apply(std::mem::take(&mut self.tensors), None, Some(Box::new(adapter)), false);
+        let missing: Vec<&String> = result
+            .missing
+            .iter()
+            .map(|(path, _)| path)
+            .filter(|p| !left_out.contains(&p.as_str()) && !self.int8_names.contains(p))
+            .collect();
         if let Some(err) = result.errors.first() {
             let more = plural_more(result.errors.len() - 1);
             return Err(Error::Weights(format!("{}{more}", naming.to_file(&err.to_string()))));
@@ -182,15 +219,20 @@ fn raw<'a>(parts: &'a [(u64, WeightBytes)], t: &super::TensorSpan) -> Option<&'a
     })
 }
 
+/// A tensor dequantized to f32: its file name, shape and bytes.
+type Dequantized = (String, Vec<usize>, WeightBytes);
+
 /// The int8 tensors the module reads that lie in `parts`, dequantized to f32 with their per-row
-/// scales (format: [`compact`]). An int8 tensor without its scales, or scales of no int8 tensor,
-/// is refused by name.
-fn dequantize_parts(
+/// scales (format: [`compact`]), or kept as int8 where `keep_int8` says. An int8 tensor without
+/// its scales, or scales of no int8 tensor, is refused by name.
+fn read_int8_parts(
     header: &Header,
     parts: &[(u64, WeightBytes)],
     naming: &Naming,
-) -> Result<Vec<(String, Vec<usize>, WeightBytes)>> {
+    keep_int8: KeepInt8,
+) -> Result<(Vec<Dequantized>, Vec<Int8Tensor>)> {
     let mut out = Vec::new();
+    let mut kept = Vec::new();
     for t in header.tensors().iter().filter(|t| naming.reads(&t.name)) {
         if let Some(base) = t.name.strip_suffix(SCALE_SUFFIX) {
             if header.tensor(base).is_none_or(|b| b.dtype != Dtype::I8) {
@@ -209,12 +251,22 @@ fn dequantize_parts(
         let Some(q) = raw(parts, t) else { continue };
         let scales = raw(parts, scale)
             .ok_or_else(|| Error::Weights(format!("'{scale_name}' was not read with '{}'", t.name)))?;
-        let values = compact::dequantize(q, &floats(scales, Dtype::F32)?)?;
+        let scales = floats(scales, Dtype::F32)?;
+        let name = naming.to_module(&t.name);
+        if keep_int8(&name) {
+            let values: Vec<i8> = bytemuck::cast_slice(q).to_vec();
+            if values.len() != scales.len() * t.shape.iter().skip(1).product::<usize>() {
+                return Err(Error::Weights(format!("int8 tensor '{}': values do not make its rows", t.name)));
+            }
+            kept.push(Int8Tensor { name, file_name: t.name.clone(), shape: t.shape.clone(), values, scales });
+            continue;
+        }
+        let values = compact::dequantize(q, &scales)?;
         let mut bytes = WeightBytes::with_capacity(values.len() * 4);
         bytes.extend_from_slice(bytemuck::cast_slice(&values));
         out.push((t.name.clone(), t.shape.clone(), bytes));
     }
-    Ok(out)
+    Ok((out, kept))
 }
 
 /// Row values in the file's float dtype (little-endian f32, f16 or bf16) as f32.

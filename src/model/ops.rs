@@ -14,6 +14,7 @@ use burn::tensor::activation::{gelu, softmax as burn_softmax};
 use burn::tensor::{DType, Tensor, TensorData};
 
 use crate::error::{Error, Result};
+use crate::load::Int8Tensor;
 use crate::kernels::gemm::{self, Epilogue};
 use crate::kernels::int8::{self, PackedInt8};
 use crate::kernels::{attention, simd};
@@ -95,11 +96,21 @@ impl Ops {
     /// run through these ops (an encoder's layers), not its embedding tables — and frees the f32
     /// copy: the parameter keeps its id, its value becomes an empty tensor. The module must then
     /// run only through these ops. CPU devices only (the caller's policy checks).
-    pub fn quantize<M: Module>(&mut self, module: M) -> Result<M> {
-        let mut quantizer = Quantizer { packed: &mut self.int8, error: None };
+    ///
+    /// `stored`: weights the file already holds as int8 (an int8 file, `crate::load::compact`),
+    /// keyed by their path in `module` (`layer.0.attention.self_.query.weight`); their parameters
+    /// were left unallocated, and they are packed as stored, never widened to f32.
+    pub fn quantize<M: Module>(&mut self, module: M, stored: HashMap<String, Int8Tensor>) -> Result<M> {
+        let mut quantizer = Quantizer { packed: &mut self.int8, stored, path: Vec::new(), error: None };
         let module = module.map(&mut quantizer);
-        match quantizer.error {
-            Some(e) => Err(e),
+        if let Some(e) = quantizer.error {
+            return Err(e);
+        }
+        match quantizer.stored.into_values().next() {
+            Some(t) => Err(Error::Weights(format!(
+                "unexpected tensor '{}': the file does not match config.json",
+                t.file_name
+            ))),
             None => Ok(module),
         }
     }
@@ -221,13 +232,38 @@ impl Ops {
 /// Packs every 2-D float parameter it visits ([`Ops::quantize`]).
 struct Quantizer<'a> {
     packed: &'a mut HashMap<ParamId, PackedInt8>,
+    stored: HashMap<String, Int8Tensor>,
+    path: Vec<String>,
     error: Option<Error>,
 }
 
 impl ModuleMapper for Quantizer<'_> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         if D != 2 || self.error.is_some() {
             return param;
+        }
+        if let Some(t) = self.stored.remove(&self.path.join(".")) {
+            // The module's weight is [k, n] (inputs, outputs); the file's, PyTorch's [n, k].
+            let (device, dims) = (param.lazy_device(), param.lazy_shape().to_vec());
+            if t.shape != [dims[1], dims[0]] {
+                self.error = Some(Error::Weights(format!(
+                    "Shape mismatch for '{}': expected {:?}, found {:?}",
+                    t.file_name,
+                    [dims[1], dims[0]],
+                    t.shape
+                )));
+                return param;
+            }
+            self.packed.insert(param.id, PackedInt8::from_quantized(dims[0], dims[1], &t.values, &t.scales));
+            return Param::initialized(param.id, Tensor::<D>::zeros([0; D], &device));
         }
         let value = param.val();
         let dims = value.dims();
@@ -240,5 +276,50 @@ impl ModuleMapper for Quantizer<'_> {
         let (k, n) = (dims[0], dims[1]);
         self.packed.insert(param.id, PackedInt8::new(k, n, |kk, j| w[kk * n + j]));
         Param::initialized(param.id, Tensor::<D>::zeros([0; D], &device))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::cpu_device;
+    use burn::nn::LinearConfig;
+
+    fn stored(name: &str, shape: [usize; 2], values: Vec<i8>, scales: Vec<f32>) -> HashMap<String, Int8Tensor> {
+        let t = Int8Tensor { name: name.into(), file_name: format!("file.{name}"), shape: shape.to_vec(), values, scales };
+        HashMap::from([(name.to_string(), t)])
+    }
+
+    #[test]
+    fn stored_int8_weights_are_packed_as_stored_and_mismatches_refused() {
+        let device = cpu_device();
+        let (k, n) = (16, 8);
+        // PyTorch layout [n, k]; the row maxima are not ±127, so quantizing again would differ.
+        let values: Vec<i8> = (0..k * n).map(|i| (i % 61) as i8 - 30).collect();
+        let scales: Vec<f32> = (0..n).map(|j| 0.01 * (j + 1) as f32).collect();
+        let linear = LinearConfig::new(k, n).init(&device);
+        let id = linear.weight.id;
+        let mut ops = Ops::new(Kernels::Tiled);
+        let linear = ops.quantize(linear, stored("weight", [n, k], values.clone(), scales.clone())).unwrap();
+        assert_eq!(linear.weight.val().dims(), [0, 0], "the f32 weight is freed");
+        assert_eq!(ops.int8[&id].bytes(), k * n + 4 * n);
+
+        let x: Vec<f32> = (0..3 * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let got = ops.linear(&linear, Tensor::<3>::from_data(TensorData::new(x.clone(), [1, 3, k]), &device));
+        let bias = linear.bias.as_ref().unwrap().val().try_into_data().unwrap().try_into_vec::<f32>().unwrap();
+        let want = int8::matmul(&x, 3, &PackedInt8::from_quantized(k, n, &values, &scales), Some(&bias), Epilogue::Bias);
+        assert_eq!(got.try_into_data().unwrap().try_into_vec::<f32>().unwrap(), want);
+
+        let mut ops = Ops::new(Kernels::Tiled);
+        let wrong = stored("weight", [k, n], values.clone(), vec![1.0; k]);
+        match ops.quantize(LinearConfig::new(k, n).init(&device), wrong) {
+            Err(Error::Weights(m)) => assert!(m.contains("file.weight") && m.contains("Shape mismatch"), "{m}"),
+            other => panic!("a transposed int8 weight was accepted: {:?}", other.map(|_| ())),
+        }
+        let stray = stored("other.weight", [n, k], values, scales);
+        match ops.quantize(LinearConfig::new(k, n).init(&device), stray) {
+            Err(Error::Weights(m)) => assert!(m.contains("unexpected tensor 'file.other.weight'"), "{m}"),
+            other => panic!("an int8 tensor the module lacks was accepted: {:?}", other.map(|_| ())),
+        }
     }
 }

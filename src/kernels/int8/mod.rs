@@ -47,29 +47,32 @@ impl PackedInt8 {
     /// Quantizes and packs `[k, n]` given by `get(row, col)`.
     pub fn new(k: usize, n: usize, get: impl Fn(usize, usize) -> f32) -> Self {
         assert!(k > 0 && n > 0);
-        let (k2, n8) = (k.div_ceil(2), n.div_ceil(NR) * NR);
-        let mut scales = vec![0.0f32; n8];
-        let mut q = vec![0i8; k2 * 2 * n8]; // column-major: column j's 2·k2 values, zero-padded
+        let mut q = Vec::with_capacity(k * n);
+        let mut scales = Vec::with_capacity(n);
         let mut column = Vec::with_capacity(k);
-        let mut quantized = Vec::with_capacity(k);
         for j in 0..n {
             column.clear();
             column.extend((0..k).map(|kk| get(kk, j)));
-            quantized.clear();
-            scales[j] = quantize_row(&column, &mut quantized);
-            q[j * 2 * k2..j * 2 * k2 + k].copy_from_slice(&quantized);
+            scales.push(quantize_row(&column, &mut q));
         }
+        Self::from_quantized(k, n, &q, &scales)
+    }
+
+    /// Packs `[k, n]` given already quantized, column by column: column j is `q[j·k..(j+1)·k]`
+    /// with scale `scales[j]` — a PyTorch `Linear` weight `[n, k]` row by row, as an int8 file
+    /// stores it (`crate::load::compact`), so loading one never makes an f32 copy.
+    pub fn from_quantized(k: usize, n: usize, q: &[i8], scales: &[f32]) -> Self {
+        assert!(k > 0 && n > 0 && q.len() == k * n && scales.len() == n);
+        let (k2, n8) = (k.div_ceil(2), n.div_ceil(NR) * NR);
         let mut data = vec![0i8; k2 * 2 * n8];
-        for p in 0..n8 / NR {
-            for t in 0..k2 {
-                let dst = &mut data[(p * k2 + t) * 16..(p * k2 + t + 1) * 16];
-                for jj in 0..NR {
-                    let col = &q[(p * NR + jj) * 2 * k2..];
-                    dst[2 * jj] = col[2 * t];
-                    dst[2 * jj + 1] = col[2 * t + 1];
-                }
+        for (j, column) in q.chunks_exact(k).enumerate() {
+            let (p, jj) = (j / NR, j % NR);
+            for (kk, &v) in column.iter().enumerate() {
+                data[(p * k2 + kk / 2) * 16 + 2 * jj + kk % 2] = v;
             }
         }
+        let mut scales = scales.to_vec();
+        scales.resize(n8, 0.0);
         Self { k, n, data, scales }
     }
 
@@ -253,6 +256,11 @@ mod tests {
             sw[j] = quantize_row(&column, &mut q);
             (0..k).for_each(|kk| wq[kk * n + j] = q[kk]);
         }
+        reference_stored(x, &wq, &sw, bias, m, k, n)
+    }
+
+    /// The same with W given as int8 values `wq` `[k, n]` and per-column scales.
+    fn reference_stored(x: &[f32], wq: &[i8], sw: &[f32], bias: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
         let mut y = vec![0.0f32; m * n];
         for i in 0..m {
             // Activations: scale max/127, q = round_ties_even(x · 127/max).
@@ -285,6 +293,25 @@ mod tests {
                 let r = *r as f64;
                 let exact = r * 0.5 * (1.0 + libm::erf(r / std::f64::consts::SQRT_2));
                 assert!((*g as f64 - exact).abs() < 1e-6, "m {m} k {k} n {n}: gelu {g} vs {exact}");
+            }
+        }
+    }
+
+    #[test]
+    fn stored_int8_values_are_multiplied_as_stored() {
+        // An int8 file's weights are packed as the file holds them (rows = output columns), also
+        // where a row's largest value is not ±127 (what quantizing again would make it).
+        for &(m, k, n) in &[(5, 33, 13), (9, 384, 16)] {
+            let x = values(m * k, 41);
+            let rows: Vec<i8> = values(k * n, 42).iter().map(|v| (v * 90.0).round() as i8).collect();
+            let scales: Vec<f32> = values(n, 43).iter().map(|v| 0.001 + v.abs() * 0.01).collect();
+            let b = values(n, 44);
+            let packed = PackedInt8::from_quantized(k, n, &rows, &scales);
+            let got = matmul(&x, m, &packed, Some(&b), Epilogue::Bias);
+            let wq: Vec<i8> = (0..k * n).map(|i| rows[(i % n) * k + i / n]).collect();
+            let want = reference_stored(&x, &wq, &scales, &b, m, k, n);
+            for (i, (g, r)) in got.iter().zip(&want).enumerate() {
+                assert_eq!(g.to_bits(), r.to_bits(), "m {m} k {k} n {n}: element {i}: {g} vs {r}");
             }
         }
     }

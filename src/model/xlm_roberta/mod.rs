@@ -12,6 +12,7 @@ mod embeddings;
 mod head;
 mod layer;
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use burn::module::Module;
@@ -24,7 +25,7 @@ pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutpu
 
 use crate::error::Result;
 use crate::load::compact::SCALE_SUFFIX;
-use crate::load::{Header, Naming, Tensors, Weights};
+use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights};
 use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision};
 
 /// How this family's module paths relate to the checkpoint's tensor names.
@@ -35,6 +36,9 @@ pub const NAMING: Naming = Naming {
 };
 
 const WORD_EMBEDDINGS: &str = "roberta.embeddings.word_embeddings.weight";
+
+/// The module path of the encoder, whose `Linear`s run int8 under [`Precision::Int8`].
+const ENCODER: &str = "roberta.encoder.";
 
 /// Tensors the family does not read (a buffer, a pooler) are fetched too when they sit between
 /// two it reads and are this small: one request costs more than that many bytes.
@@ -106,43 +110,61 @@ pub struct XlmRoberta {
 impl XlmRoberta {
     /// Reads the weights of `model.safetensors` into a model built as `options` say. From
     /// [`Weights::Parts`] the word embeddings are a host table filled on demand, whatever
-    /// `options.host_word_embeddings` says.
+    /// `options.host_word_embeddings` says. Under [`Precision::Int8`] the encoder's weights in
+    /// an int8 file are packed as stored, without an f32 copy.
     pub fn load(config: &XlmRobertaConfig, weights: Weights, options: &BuildOptions) -> Result<Self> {
         let mut model = XlmRobertaForSequenceClassification::new(config, &options.device);
         let shape = [config.vocab_size, config.hidden_size];
-        let (tensors, host_embeddings) = match weights {
+        let keep_int8 = |name: &str| options.precision == Precision::Int8 && name.starts_with(ENCODER);
+        let (mut tensors, host_embeddings) = match weights {
             Weights::Parts { header, parts } => {
                 let table = header.row_table(WORD_EMBEDDINGS, shape)?;
-                let mut tensors = Tensors::from_parts(&header, parts, &NAMING)?;
+                let mut tensors = Tensors::from_parts(&header, parts, &NAMING, &keep_int8)?;
                 // An int8 table's rows are dequantized as they arrive, with its per-row scales.
                 let scale_name = format!("{WORD_EMBEDDINGS}{SCALE_SUFFIX}");
                 let scales = if table.is_int8() { Some(tensors.take_f32(&scale_name, &[config.vocab_size])?) } else { None };
                 (tensors, Some(HostEmbeddings::on_demand(table, scales)?))
             }
             Weights::File(bytes) if options.host_word_embeddings => {
-                let mut tensors = Tensors::read(bytes, &NAMING)?;
+                let mut tensors = Tensors::read(bytes, &NAMING, &keep_int8)?;
                 let table = tensors.take_f32(WORD_EMBEDDINGS, &shape)?;
                 (tensors, Some(HostEmbeddings::whole(table, config.hidden_size)))
             }
-            Weights::File(bytes) => (Tensors::read(bytes, &NAMING)?, None),
+            Weights::File(bytes) => (Tensors::read(bytes, &NAMING, &keep_int8)?, None),
         };
+        let stored: HashMap<String, Int8Tensor> = tensors
+            .take_int8()
+            .into_iter()
+            .map(|t| (t.name.strip_prefix(ENCODER).unwrap_or(&t.name).to_string(), t))
+            .collect();
         let left_out: &[&str] = if host_embeddings.is_some() { &[WORD_EMBEDDINGS] } else { &[] };
         tensors.apply_to(&mut model, &NAMING, left_out)?;
-        Self::from_module(model, host_embeddings, config, options)
+        Self::build(model, host_embeddings, config, options, stored)
     }
 
     /// A model from a module already filled (or randomly initialised, as the backend
     /// self-check's is). Under [`Precision::Int8`] the encoder's `Linear` weights are quantized
     /// here (the embeddings and the head stay f32).
     pub fn from_module(
-        mut model: XlmRobertaForSequenceClassification,
+        model: XlmRobertaForSequenceClassification,
         host_embeddings: Option<HostEmbeddings>,
         config: &XlmRobertaConfig,
         options: &BuildOptions,
     ) -> Result<Self> {
+        Self::build(model, host_embeddings, config, options, HashMap::new())
+    }
+
+    /// [`Self::from_module`], with the encoder weights an int8 file held (by path in the encoder).
+    fn build(
+        mut model: XlmRobertaForSequenceClassification,
+        host_embeddings: Option<HostEmbeddings>,
+        config: &XlmRobertaConfig,
+        options: &BuildOptions,
+        stored: HashMap<String, Int8Tensor>,
+    ) -> Result<Self> {
         let mut ops = Ops::new(options.kernels);
         if options.precision == Precision::Int8 {
-            model.roberta.encoder = ops.quantize(model.roberta.encoder)?;
+            model.roberta.encoder = ops.quantize(model.roberta.encoder, stored)?;
         }
         Ok(Self { model, host_embeddings, pad_token_id: config.pad_token_id, device: options.device.clone(), ops })
     }
