@@ -2,7 +2,8 @@
 // Load time and memory of a stand-in in headless Chromium, from tools/serve.mjs (Hub layout on
 // localhost): a cold load (network) and a warm one (Cache Storage), per backend.
 //
-//   node bench/load.mjs [--model stand-in/full] [--backend cpu,webgpu]   (after scripts/build-package.sh)
+//   node bench/load.mjs [--model stand-in/full] [--backend cpu,webgpu] [--precision f32|int8] [--pkg DIR]
+//   (after scripts/build-package.sh; stand-in/full-int8 after `ja-rerank convert`, see bench/run.mjs)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,8 +18,10 @@ const arg = (name, fallback) => {
 };
 const model = arg("model", "stand-in/full");
 const backends = arg("backend", "cpu").split(",");
+const precision = arg("precision", "f32");
+const pkg = resolve(arg("pkg", join(root, "pkg")));
 
-const server = await startServer({ port: 0, mounts: [["/pkg/", join(root, "pkg")], ["/", join(root, "bench/page")]], hub: true });
+const server = await startServer({ port: 0, mounts: [["/pkg/", pkg], ["/", join(root, "bench/page")]], hub: true });
 const origin = `http://127.0.0.1:${server.address().port}`;
 const launch = (dir) =>
   // A persistent profile, as a user's browser has: incognito-style contexts refuse to cache a
@@ -35,7 +38,7 @@ try {
     await page.goto(`${origin}/`);
     await page.waitForFunction(() => window.benchReady);
     const result = await page.evaluate(
-      async ({ hubUrl, model, backend }) => {
+      async ({ hubUrl, model, backend, precision }) => {
         const { init, Reranker } = window.jaRerank;
         await init();
         const warnings = [];
@@ -44,7 +47,7 @@ try {
         const rows = [];
         for (const run of ["cold (network)", "warm (Cache Storage)"]) {
           const t0 = performance.now();
-          const r = await Reranker.load({ hubUrl, model, backend, revision: "bench" });
+          const r = await Reranker.load({ hubUrl, model, backend, precision, revision: "bench" });
           const wall = performance.now() - t0;
           const info = r.info;
           const t1 = performance.now();
@@ -54,12 +57,12 @@ try {
         }
         return rows;
       },
-      { hubUrl: `${origin}/hub`, model, backend },
+      { hubUrl: `${origin}/hub`, model, backend, precision },
     );
     for (const { run, wall, info, firstRerankMs, warnings } of result) {
       for (const w of warnings) console.log(`  warning: ${w}`);
       console.log(
-        `${model} ${backend.padEnd(6)} ${run.padEnd(21)} load ${(wall / 1000).toFixed(2)} s (backend ${(info.backendMs / 1000).toFixed(2)}, fetch ${(info.fetchMs / 1000).toFixed(2)}, build ${(info.buildMs / 1000).toFixed(2)})` +
+        `${model} ${backend.padEnd(6)} ${precision} ${run.padEnd(21)} load ${(wall / 1000).toFixed(2)} s (backend ${(info.backendMs / 1000).toFixed(2)}, fetch ${(info.fetchMs / 1000).toFixed(2)}, build ${(info.buildMs / 1000).toFixed(2)})` +
           `  downloaded ${(info.bytesDownloaded / 2 ** 20).toFixed(0)} MiB, from cache ${(info.bytesFromCache / 2 ** 20).toFixed(0)} MiB` +
           `  wasm memory ${(info.wasmMemoryBytes / 2 ** 20).toFixed(0)} MiB  host embeddings ${info.hostWordEmbeddings}` +
           `  first rerank ${firstRerankMs.toFixed(0)} ms`,
