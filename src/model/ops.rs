@@ -282,8 +282,8 @@ impl ModuleMapper for Quantizer<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::backend::cpu_device;
     use burn::nn::LinearConfig;
+    use burn::tensor::Device;
 
     fn stored(name: &str, shape: [usize; 2], values: Vec<i8>, scales: Vec<f32>) -> HashMap<String, Int8Tensor> {
         let t = Int8Tensor { name: name.into(), file_name: format!("file.{name}"), shape: shape.to_vec(), values, scales };
@@ -292,7 +292,8 @@ mod tests {
 
     #[test]
     fn stored_int8_weights_are_packed_as_stored_and_mismatches_refused() {
-        let device = cpu_device();
+        // burn's default device: a CPU backend in native test builds (the tiled path's too).
+        let device = Device::default();
         let (k, n) = (16, 8);
         // PyTorch layout [n, k]; the row maxima are not ±127, so quantizing again would differ.
         let values: Vec<i8> = (0..k * n).map(|i| (i % 61) as i8 - 30).collect();
