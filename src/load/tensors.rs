@@ -72,8 +72,6 @@ pub struct Tensors {
     tensors: Vec<PackTensor>,
     /// int8 tensors the caller asked to keep as int8 ([`Self::take_int8`]).
     int8: Vec<Int8Tensor>,
-    /// Their names (module naming): [`Self::apply_to`] does not miss them.
-    int8_names: Vec<String>,
 }
 
 /// An int8 tensor as the file stores it (format: [`compact`]): `shape[0]` rows of `shape[1]`
@@ -141,12 +139,11 @@ impl Tensors {
             let view = bytes.into_burn().view(0, len).map_err(|e| Error::Weights(format!("tensor '{name}': {e:?}")))?;
             tensors.push(PackTensor::new(naming.to_module(&name), DType::F32, shape, None, view));
         }
-        let int8_names = int8.iter().map(|t| t.name.clone()).collect();
-        Ok(Self { tensors, int8, int8_names })
+        Ok(Self { tensors, int8 })
     }
 
     /// Takes out the int8 tensors kept as int8 (see [`Self::from_parts`]); the module's
-    /// parameters for them stay unallocated.
+    /// parameters for them stay unallocated (name them in [`Self::apply_to`]'s `left_out`).
     pub fn take_int8(&mut self) -> Vec<Int8Tensor> {
         std::mem::take(&mut self.int8)
     }
@@ -177,16 +174,12 @@ impl Tensors {
 
     /// Fills `module` (PyTorch adapter; every float as f32), refusing missing, mis-shaped and
     /// unexpected tensors by their name in the file. `left_out`: parameters the caller took out
-    /// on purpose (they stay unallocated).
-    pub fn apply_to<M: Module + ModuleSnapshot>(mut self, module: &mut M, naming: &Naming, left_out: &[&str]) -> Result<()> {
+    /// on purpose (they stay unallocated): a table filled later, int8 weights packed apart.
+    pub fn apply_to<M: Module + ModuleSnapshot>(self, module: &mut M, naming: &Naming, left_out: &[&str]) -> Result<()> {
         let adapter = PyTorchToBurnAdapter.chain(FloatCastAdapter::to(DType::F32));
-        let result = module.apply(std::mem::take(&mut self.tensors), None, Some(Box::new(adapter)), false);
-        let missing: Vec<&String> = result
-            .missing
-            .iter()
-            .map(|(path, _)| path)
-            .filter(|p| !left_out.contains(&p.as_str()) && !self.int8_names.contains(p))
-            .collect();
+        let result = module.apply(self.tensors, None, Some(Box::new(adapter)), false);
+        let missing: Vec<&String> =
+            result.missing.iter().map(|(path, _)| path).filter(|p| !left_out.contains(&p.as_str())).collect();
         if let Some(err) = result.errors.first() {
             let more = plural_more(result.errors.len() - 1);
             return Err(Error::Weights(format!("{}{more}", naming.to_file(&err.to_string()))));
@@ -254,10 +247,8 @@ fn read_int8_parts(
         let scales = floats(scales, Dtype::F32)?;
         let name = naming.to_module(&t.name);
         if keep_int8(&name) {
+            // The header has checked the bytes against the shape, and the scales against its rows.
             let values: Vec<i8> = bytemuck::cast_slice(q).to_vec();
-            if values.len() != scales.len() * t.shape.iter().skip(1).product::<usize>() {
-                return Err(Error::Weights(format!("int8 tensor '{}': values do not make its rows", t.name)));
-            }
             kept.push(Int8Tensor { name, file_name: t.name.clone(), shape: t.shape.clone(), values, scales });
             continue;
         }

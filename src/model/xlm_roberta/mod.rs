@@ -137,8 +137,11 @@ impl XlmRoberta {
             .into_iter()
             .map(|t| (t.name.strip_prefix(ENCODER).unwrap_or(&t.name).to_string(), t))
             .collect();
-        let left_out: &[&str] = if host_embeddings.is_some() { &[WORD_EMBEDDINGS] } else { &[] };
-        tensors.apply_to(&mut model, &NAMING, left_out)?;
+        let mut left_out: Vec<&str> = stored.values().map(|t| t.name.as_str()).collect();
+        if host_embeddings.is_some() {
+            left_out.push(WORD_EMBEDDINGS);
+        }
+        tensors.apply_to(&mut model, &NAMING, &left_out)?;
         Self::build(model, host_embeddings, config, options, stored)
     }
 
