@@ -85,6 +85,11 @@ mod v4 {
         pub fn max(self, b: Self) -> Self {
             V4(f32x4_pmax(self.0, b.0))
         }
+        /// Lane-wise `if b < self { b } else { self }` (`f32x4.pmin`).
+        #[inline(always)]
+        pub fn min(self, b: Self) -> Self {
+            V4(f32x4_pmin(self.0, b.0))
+        }
         /// Four i32 lanes (an `i32x4`) converted to f32, rounding to nearest.
         #[inline(always)]
         pub fn convert_i32(v: v128) -> Self {
@@ -147,6 +152,9 @@ mod v4 {
         }
         pub fn max(self, b: Self) -> Self {
             V4(std::array::from_fn(|i| if self.0[i] < b.0[i] { b.0[i] } else { self.0[i] }))
+        }
+        pub fn min(self, b: Self) -> Self {
+            V4(std::array::from_fn(|i| if b.0[i] < self.0[i] { b.0[i] } else { self.0[i] }))
         }
         pub fn convert_i32(v: [i32; 4]) -> Self {
             V4(v.map(|x| x as f32))

@@ -303,7 +303,7 @@ mod tests {
         let mut ops = Ops::new(Kernels::Tiled);
         let linear = ops.quantize(linear, stored("weight", [n, k], values.clone(), scales.clone())).unwrap();
         assert_eq!(linear.weight.val().dims(), [0, 0], "the f32 weight is freed");
-        assert_eq!(ops.int8[&id].bytes(), k * n + 4 * n);
+        assert_eq!(ops.int8[&id].bytes(), k * n + 8 * n, "int8 values, f32 scales and i32 column sums");
 
         let x: Vec<f32> = (0..3 * k).map(|i| (i as f32 * 0.37).sin()).collect();
         let got = ops.linear(&linear, Tensor::<3>::from_data(TensorData::new(x.clone(), [1, 3, k]), &device));

@@ -9,7 +9,10 @@
 //   c. backend "webgpu" on this CPU-only build is a BACKEND error, and the reranker still works;
 //   d. threads: 2 on the single-threaded package (pkg/) is an INVALID_INPUT error;
 //   e. a wasm the browser cannot compile (as Safari cannot compile this relaxed-SIMD build) is a
-//      BACKEND error that names the requirement.
+//      BACKEND error that names the requirement;
+//   f. precision "int8" (here `i32x4.relaxed_dot_i8x16_i7x16_add_s`, four k per lane) on the
+//      trained stand-in's int8 file scores as natively (fixtures/ranker/compact-scores.json, whose
+//      native kernel sums two k per lane: the integer sums are the same).
 // Exits non-zero on any failure. Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,6 +34,8 @@ for (const p of ["pkg-threads/client.js", "pkg/client.js"]) {
 }
 const reference = JSON.parse(readFileSync(join(ROOT, "fixtures/reference.json"), "utf8"));
 const cases = reference.cases.filter((c) => c.max_length === 512);
+const ranker = JSON.parse(readFileSync(join(ROOT, "fixtures/ranker/reference.json"), "utf8"));
+const compact = JSON.parse(readFileSync(join(ROOT, "fixtures/ranker/compact-scores.json"), "utf8"));
 
 await finish(async () => {
   const page0 = mkdtempSync(join(tmpdir(), "ja-rerank-threads-"));
@@ -120,6 +125,28 @@ await finish(async () => {
       "e. a wasm the browser cannot compile is a BACKEND error that names the requirement",
       uncompilable?.code === "BACKEND" && /cannot compile/.test(uncompilable.message) && /relaxed SIMD/.test(uncompilable.message),
       JSON.stringify(uncompilable),
+    );
+    const int8 = await page.evaluate(
+      async ({ hubUrl, pairs }) => {
+        const { RerankerWorker } = await import("/pkg-threads/client.js");
+        const reranker = await RerankerWorker.load({ hubUrl, model: "stand-in/ranker-int8", backend: "cpu", precision: "int8", threads: 2, batchSize: 8, cache: false });
+        const scores = await reranker.score(pairs);
+        const precision = reranker.info.precision;
+        reranker.dispose();
+        return { scores, precision };
+      },
+      { hubUrl: `${origin}/hub`, pairs: ranker.cases.map((c) => [c.query, c.passage]) },
+    );
+    const native = compact.runs["int8 file, precision int8"];
+    const deltas = int8.scores.map((s, i) => Math.abs(s - native[i]));
+    const close = deltas.filter((d) => d <= 1e-6).length;
+    // As tests/web_ranker.rs: the same integer sums, but an f32 difference in the last bit (the
+    // fused multiply-adds of this build's GELU, say) can move an activation across a rounding
+    // boundary of its quantum, so a pair or two may differ by ~1e-4.
+    check(
+      "f. precision int8 (relaxed dot) on the int8 stand-in scores as natively",
+      int8.precision === "int8" && int8.scores.length === native.length && close * 10 >= native.length * 9 && Math.max(...deltas) <= 1e-3,
+      `${close} of ${native.length} within 1e-6, max |Δscore| ${Math.max(...deltas).toExponential(2)}`,
     );
     check("no console errors", consoleErrors.length === 0, consoleErrors.slice(0, 3).join(" | "));
   } finally {

@@ -1,95 +1,226 @@
-//! The lane operations of the int8 kernel, one implementation per target: wasm simd128 (what
-//! ships), x86-64 SSE2 (`pmaddwd` is what V8 lowers `i32x4.dot_i16x8_s` to, so native runs are
-//! fast and give the same sums), and plain arrays elsewhere. Each gives the same bits.
+//! The lane operations of the int8 kernel ([`Lanes`]), one implementation per instruction set:
+//!
+//! - [`Pairs`], `i32x4.dot_i16x8_s` (plain simd128, every engine): activations and weights
+//!   widened to i16, two consecutive k per i32 lane. Natively the x86-64 SSE2 `pmaddwd` (what V8
+//!   lowers that instruction to), elsewhere plain arrays.
+//! - [`Quads`], `i32x4.relaxed_dot_i8x16_i7x16_add_s` (the relaxed-SIMD build): int8 weights times
+//!   activations in [0, 127] (the instruction's 7-bit operand, where every engine gives the
+//!   exact sum), four consecutive k per i32 lane, half the weight bytes per product.
+//!
+//! Integer sums are exact, so every implementation gives the same bits; [`arrays`] has both
+//! layouts on plain arrays, so native unit tests check the relaxed build's algorithm too.
 
-pub use imp::*;
-
-#[cfg(target_arch = "wasm32")]
-mod imp {
-    use core::arch::wasm32::*;
-
-    use crate::kernels::simd::V4;
-
+/// How a kernel multiplies: `KG` consecutive k summed per i32 lane, four output columns per
+/// vector. A row of activations is held as `u32` words of `KG` values each (`i16` pairs or `u8`
+/// quads, little-endian), a weight vector as `4 · KG` int8 bytes: column j's `KG` values at
+/// `KG · j`.
+pub trait Lanes {
+    const KG: usize;
     /// Four i32 accumulators.
-    #[derive(Clone, Copy)]
-    pub struct I4(v128);
-    /// Eight int8 weights widened to i16: two k of four columns.
-    #[derive(Clone, Copy)]
-    pub struct W8(v128);
-    /// One row's two consecutive x values as i16, in every lane pair.
-    #[derive(Clone, Copy)]
-    pub struct Pair(v128);
+    type Acc: Copy;
+    /// One `KG`-group of k for four columns.
+    type W: Copy;
+    /// One row's word (`KG` activations), in every lane.
+    type X: Copy;
 
-    impl I4 {
-        #[inline(always)]
-        pub fn zero() -> Self {
-            I4(i32x4_splat(0))
-        }
-        /// Lane j += x0·w[2j] + x1·w[2j+1].
-        #[inline(always)]
-        pub fn dot_add(self, x: Pair, w: W8) -> Self {
-            I4(i32x4_add(self.0, i32x4_dot_i16x8(x.0, w.0)))
-        }
-        #[inline(always)]
-        pub fn store(self, out: &mut [i32]) {
-            assert!(out.len() == 4);
-            // SAFETY: out holds 4 i32 (asserted).
-            unsafe { v128_store(out.as_mut_ptr() as *mut v128, self.0) }
-        }
-    }
-
-    impl W8 {
-        /// # Safety: `p` is valid for 8 reads.
-        #[inline(always)]
-        pub unsafe fn load(p: *const i8) -> Self {
-            W8(unsafe { i16x8_load_extend_i8x8(p) })
-        }
-    }
-
-    impl Pair {
-        /// # Safety: `p` is valid for 1 read.
-        #[inline(always)]
-        pub unsafe fn load_splat(p: *const u32) -> Self {
-            Pair(unsafe { v128_load32_splat(p) })
-        }
-    }
-
-    #[inline(always)]
-    pub fn to_f32(acc: &[i32]) -> V4 {
-        assert!(acc.len() == 4);
-        // SAFETY: acc holds 4 i32 (asserted).
-        V4::convert_i32(unsafe { v128_load(acc.as_ptr() as *const v128) })
-    }
-
-    /// max |v| over `row` (NaNs ignored, as `f32x4.pmax` does).
-    #[inline(always)]
-    pub fn abs_max(row: &[f32]) -> f32 {
-        let chunks = row.chunks_exact(4);
-        let rest = chunks.remainder();
-        let mut m = f32x4_splat(0.0);
-        for c in chunks {
-            // SAFETY: c holds 4 floats.
-            m = f32x4_pmax(m, f32x4_abs(unsafe { v128_load(c.as_ptr() as *const v128) }));
-        }
-        let lanes = [f32x4_extract_lane::<0>(m), f32x4_extract_lane::<1>(m), f32x4_extract_lane::<2>(m), f32x4_extract_lane::<3>(m)];
-        lanes.into_iter().chain(rest.iter().map(|v| v.abs())).fold(0.0, |m, v| if m < v { v } else { m })
-    }
-
-    /// `round(x[i] · inv)` for 8 values, to nearest, ties to even: adding 1.5·2^23 leaves the
-    /// rounded integer in the low mantissa bits (|x · inv| ≤ 127.0x), two instructions where
-    /// `f32x4.nearest` + `i32x4.trunc_sat_f32x4` are a long sequence in V8 on x64.
+    fn zero() -> Self::Acc;
+    /// # Safety: `p` is valid for `4 · KG` reads.
+    unsafe fn load_w(p: *const i8) -> Self::W;
+    /// # Safety: `p` is valid for 1 read.
+    unsafe fn splat(p: *const u32) -> Self::X;
+    /// Lane j += Σ over the group of x · w[j].
+    fn dot_add(acc: Self::Acc, x: Self::X, w: Self::W) -> Self::Acc;
+    fn store(acc: Self::Acc, out: &mut [i32]);
+    /// Writes activation `c` of a row, `u` in [0, 127].
+    fn put(row: &mut [u32], c: usize, u: i32);
+    /// Writes activations `c..c + 8` of a row (`c` a multiple of 8): `clamp(round(x · inv) + zero,
+    /// 0, 127)`, rounded to nearest, ties to even.
     ///
     /// # Safety
-    /// `x` is valid for 8 reads, `out` for 8 writes.
+    /// `x` is valid for 8 reads; `row` holds at least `(c + 8) / KG` words.
+    unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize);
+}
+
+/// The scalar rule [`Lanes::quantize8`] vectorises.
+#[inline(always)]
+pub fn quantize_scalar(v: f32, inv: f32, zero: i32) -> i32 {
+    ((v * inv).round_ties_even() as i32 + zero).clamp(0, 127)
+}
+
+/// The smallest and largest value of `row`, widened to include 0 (NaNs ignored).
+#[inline(always)]
+pub fn min_max(row: &[f32]) -> (f32, f32) {
+    let chunks = row.chunks_exact(4);
+    let rest = chunks.remainder();
+    let (mut lo, mut hi) = (crate::kernels::simd::V4::zero(), crate::kernels::simd::V4::zero());
+    for c in chunks {
+        // SAFETY: c holds 4 floats.
+        let v = unsafe { crate::kernels::simd::V4::load(c.as_ptr()) };
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    let (lo, hi) = (lo.lanes(), hi.lanes());
+    let fold = |init: f32, lanes: [f32; 4], pick: fn(f32, f32) -> bool| {
+        lanes.into_iter().chain(rest.iter().copied()).fold(init, |m, v| if pick(v, m) { v } else { m })
+    };
+    (fold(0.0, lo, |v, m| v < m), fold(0.0, hi, |v, m| v > m))
+}
+
+#[cfg(any(test, not(any(target_arch = "wasm32", target_arch = "x86_64"))))]
+pub mod arrays {
+    //! Both layouts on plain arrays: the reference the SIMD implementations must equal, and
+    //! natively the only implementation of [`Quads`](super::Lanes) the tests can run.
+    use super::{Lanes, quantize_scalar};
+
+    /// `KG` = 2 ([`super::Pairs`]' layout) or 4 ([`super::Quads`]').
+    pub struct Arrays<const KG: usize>;
+
+    impl<const KG: usize> Lanes for Arrays<KG> {
+        const KG: usize = KG;
+        type Acc = [i32; 4];
+        type W = [[i8; KG]; 4];
+        type X = [i32; KG];
+
+        fn zero() -> [i32; 4] {
+            [0; 4]
+        }
+        unsafe fn load_w(p: *const i8) -> Self::W {
+            std::array::from_fn(|j| std::array::from_fn(|g| unsafe { *p.add(KG * j + g) }))
+        }
+        unsafe fn splat(p: *const u32) -> Self::X {
+            let word = unsafe { *p };
+            let bits = 32 / KG;
+            std::array::from_fn(|g| ((word >> (bits * g)) & ((1u64 << bits) - 1) as u32) as i32)
+        }
+        fn dot_add(acc: [i32; 4], x: Self::X, w: Self::W) -> [i32; 4] {
+            std::array::from_fn(|j| acc[j] + (0..KG).map(|g| x[g] * w[j][g] as i32).sum::<i32>())
+        }
+        fn store(acc: [i32; 4], out: &mut [i32]) {
+            out.copy_from_slice(&acc);
+        }
+        fn put(row: &mut [u32], c: usize, u: i32) {
+            let bits = 32 / KG;
+            row[c / KG] |= (u as u32) << (bits * (c % KG));
+        }
+        unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize) {
+            for i in 0..8 {
+                Self::put(row, c + i, quantize_scalar(unsafe { *x.add(i) }, inv, zero));
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod wasm {
+    use core::arch::wasm32::*;
+
+    use super::Lanes;
+
+    /// `i32x4.dot_i16x8_s`: plain simd128.
+    #[cfg(not(feature = "relaxed-simd"))]
+    pub struct Pairs;
+
+    /// `round(x · inv) + zero` for 8 values, clamped to [0, 127], as i16: adding 1.5·2^23 leaves
+    /// the rounded integer in the low mantissa bits (|x · inv| ≤ 127.0x), two instructions where
+    /// `f32x4.nearest` + `i32x4.trunc_sat_f32x4` are a long sequence in V8 on x64.
     #[inline(always)]
-    pub unsafe fn quantize8(x: *const f32, inv: f32, out: *mut i16) {
+    unsafe fn quantize_i16x8(x: *const f32, inv: f32, zero: i32) -> v128 {
         let (inv, magic) = (f32x4_splat(inv), f32x4_splat(12_582_912.0));
-        let bias = i32x4_splat(0x4B40_0000);
+        let bias = i32x4_splat(0x4B40_0000 - zero);
         let round = |v: v128| i32x4_sub(f32x4_add(f32x4_mul(v, inv), magic), bias);
         unsafe {
-            let lo = round(v128_load(x as *const v128));
-            let hi = round(v128_load(x.add(4) as *const v128));
-            v128_store(out as *mut v128, i16x8_narrow_i32x4(lo, hi));
+            let v = i16x8_narrow_i32x4(round(v128_load(x as *const v128)), round(v128_load(x.add(4) as *const v128)));
+            i16x8_min(i16x8_max(v, i16x8_splat(0)), i16x8_splat(127))
+        }
+    }
+
+    #[cfg(not(feature = "relaxed-simd"))]
+    impl Lanes for Pairs {
+        const KG: usize = 2;
+        type Acc = v128;
+        type W = v128;
+        type X = v128;
+
+        #[inline(always)]
+        fn zero() -> v128 {
+            i32x4_splat(0)
+        }
+        #[inline(always)]
+        unsafe fn load_w(p: *const i8) -> v128 {
+            unsafe { i16x8_load_extend_i8x8(p) }
+        }
+        #[inline(always)]
+        unsafe fn splat(p: *const u32) -> v128 {
+            unsafe { v128_load32_splat(p) }
+        }
+        #[inline(always)]
+        fn dot_add(acc: v128, x: v128, w: v128) -> v128 {
+            i32x4_add(acc, i32x4_dot_i16x8(x, w))
+        }
+        #[inline(always)]
+        fn store(acc: v128, out: &mut [i32]) {
+            assert!(out.len() == 4);
+            // SAFETY: out holds 4 i32 (asserted).
+            unsafe { v128_store(out.as_mut_ptr() as *mut v128, acc) }
+        }
+        #[inline(always)]
+        fn put(row: &mut [u32], c: usize, u: i32) {
+            row[c / 2] |= (u as u32) << (16 * (c % 2));
+        }
+        #[inline(always)]
+        unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize) {
+            assert!(row.len() >= (c + 8) / 2);
+            unsafe { v128_store(row.as_mut_ptr().add(c / 2) as *mut v128, quantize_i16x8(x, inv, zero)) }
+        }
+    }
+
+    /// `i32x4.relaxed_dot_i8x16_i7x16_add_s`: the relaxed-SIMD build. Callers are compiled with
+    /// the `relaxed-simd` target feature (the tiles), else the instruction is not inlined.
+    #[cfg(feature = "relaxed-simd")]
+    pub struct Quads;
+
+    #[cfg(feature = "relaxed-simd")]
+    impl Lanes for Quads {
+        const KG: usize = 4;
+        type Acc = v128;
+        type W = v128;
+        type X = v128;
+
+        #[inline(always)]
+        fn zero() -> v128 {
+            i32x4_splat(0)
+        }
+        #[inline(always)]
+        unsafe fn load_w(p: *const i8) -> v128 {
+            unsafe { v128_load(p as *const v128) }
+        }
+        #[inline(always)]
+        unsafe fn splat(p: *const u32) -> v128 {
+            unsafe { v128_load32_splat(p) }
+        }
+        /// The weights are the signed operand, the activations (in [0, 127]) the 7-bit one:
+        /// exact in every engine (x64 `pmaddubsw` pair sums stay under i16's saturation).
+        #[inline(always)]
+        fn dot_add(acc: v128, x: v128, w: v128) -> v128 {
+            i32x4_relaxed_dot_i8x16_i7x16_add(w, x, acc)
+        }
+        #[inline(always)]
+        fn store(acc: v128, out: &mut [i32]) {
+            assert!(out.len() == 4);
+            // SAFETY: out holds 4 i32 (asserted).
+            unsafe { v128_store(out.as_mut_ptr() as *mut v128, acc) }
+        }
+        #[inline(always)]
+        fn put(row: &mut [u32], c: usize, u: i32) {
+            row[c / 4] |= (u as u32) << (8 * (c % 4));
+        }
+        #[inline(always)]
+        unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize) {
+            assert!(row.len() >= (c + 8) / 4);
+            unsafe {
+                let v = quantize_i16x8(x, inv, zero);
+                v128_store64_lane::<0>(u8x16_narrow_i16x8(v, v), row.as_mut_ptr().add(c / 4) as *mut u64);
+            }
         }
     }
 }
@@ -97,150 +228,73 @@ mod imp {
 /// x86-64: `pmaddwd` (SSE2, in every x86-64 CPU) is `i32x4.dot_i16x8_s` — what V8 lowers it
 /// to — so native runs (the CLI's int8 evaluations, the tests) are fast and give the same sums.
 #[cfg(target_arch = "x86_64")]
-mod imp {
+mod sse2 {
     use core::arch::x86_64::*;
 
-    use crate::kernels::simd::V4;
+    use super::Lanes;
 
-    #[derive(Clone, Copy)]
-    pub struct I4(__m128i);
-    #[derive(Clone, Copy)]
-    pub struct W8(__m128i);
-    #[derive(Clone, Copy)]
-    pub struct Pair(__m128i);
+    pub struct Pairs;
 
-    impl I4 {
+    impl Lanes for Pairs {
+        const KG: usize = 2;
+        type Acc = __m128i;
+        type W = __m128i;
+        type X = __m128i;
+
         #[inline(always)]
-        pub fn zero() -> Self {
+        fn zero() -> __m128i {
             // SAFETY: SSE2 is part of x86-64.
-            I4(unsafe { _mm_setzero_si128() })
+            unsafe { _mm_setzero_si128() }
         }
         #[inline(always)]
-        pub fn dot_add(self, x: Pair, w: W8) -> Self {
-            // SAFETY: SSE2 is part of x86-64.
-            I4(unsafe { _mm_add_epi32(self.0, _mm_madd_epi16(x.0, w.0)) })
-        }
-        #[inline(always)]
-        pub fn store(self, out: &mut [i32]) {
-            assert!(out.len() == 4);
-            // SAFETY: out holds 4 i32 (asserted); SSE2 is part of x86-64.
-            unsafe { _mm_storeu_si128(out.as_mut_ptr() as *mut __m128i, self.0) }
-        }
-    }
-
-    impl W8 {
-        /// # Safety: `p` is valid for 8 reads.
-        #[inline(always)]
-        pub unsafe fn load(p: *const i8) -> Self {
+        unsafe fn load_w(p: *const i8) -> __m128i {
             // Sign-extend 8 bytes to i16 with SSE2 alone: each byte into a word's high half, then
             // an arithmetic shift right by 8.
             unsafe {
                 let v = _mm_loadl_epi64(p as *const __m128i);
-                W8(_mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8))
+                _mm_srai_epi16(_mm_unpacklo_epi8(v, v), 8)
             }
         }
-    }
-
-    impl Pair {
-        /// # Safety: `p` is valid for 1 read.
         #[inline(always)]
-        pub unsafe fn load_splat(p: *const u32) -> Self {
-            // SAFETY: the caller's; SSE2 is part of x86-64.
-            Pair(unsafe { _mm_set1_epi32(*p as i32) })
+        unsafe fn splat(p: *const u32) -> __m128i {
+            unsafe { _mm_set1_epi32(*p as i32) }
         }
-    }
-
-    #[inline(always)]
-    pub fn to_f32(acc: &[i32]) -> V4 {
-        V4::convert_i32([acc[0], acc[1], acc[2], acc[3]])
-    }
-
-    /// max |v| over `row`, NaNs ignored (`maxps(v, m)` keeps m when v is NaN, as wasm's pmax).
-    #[inline(always)]
-    pub fn abs_max(row: &[f32]) -> f32 {
-        let chunks = row.chunks_exact(4);
-        let rest = chunks.remainder();
-        // SAFETY: SSE2 is part of x86-64; each chunk holds 4 floats.
-        let lanes: [f32; 4] = unsafe {
-            let mask = _mm_castsi128_ps(_mm_set1_epi32(0x7FFF_FFFF));
-            let mut m = _mm_setzero_ps();
-            for c in chunks {
-                m = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(c.as_ptr()), mask), m);
+        #[inline(always)]
+        fn dot_add(acc: __m128i, x: __m128i, w: __m128i) -> __m128i {
+            // SAFETY: SSE2 is part of x86-64.
+            unsafe { _mm_add_epi32(acc, _mm_madd_epi16(x, w)) }
+        }
+        #[inline(always)]
+        fn store(acc: __m128i, out: &mut [i32]) {
+            assert!(out.len() == 4);
+            // SAFETY: out holds 4 i32 (asserted); SSE2 is part of x86-64.
+            unsafe { _mm_storeu_si128(out.as_mut_ptr() as *mut __m128i, acc) }
+        }
+        #[inline(always)]
+        fn put(row: &mut [u32], c: usize, u: i32) {
+            row[c / 2] |= (u as u32) << (16 * (c % 2));
+        }
+        /// `cvtps2dq` rounds to nearest, ties to even (the default mode); i16 min/max clamp.
+        #[inline(always)]
+        unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize) {
+            assert!(row.len() >= (c + 8) / 2);
+            unsafe {
+                let (inv, zero) = (_mm_set1_ps(inv), _mm_set1_epi32(zero));
+                let lo = _mm_add_epi32(_mm_cvtps_epi32(_mm_mul_ps(_mm_loadu_ps(x), inv)), zero);
+                let hi = _mm_add_epi32(_mm_cvtps_epi32(_mm_mul_ps(_mm_loadu_ps(x.add(4)), inv)), zero);
+                let v = _mm_min_epi16(_mm_max_epi16(_mm_packs_epi32(lo, hi), _mm_setzero_si128()), _mm_set1_epi16(127));
+                _mm_storeu_si128(row.as_mut_ptr().add(c / 2) as *mut __m128i, v);
             }
-            std::mem::transmute(m)
-        };
-        lanes.into_iter().chain(rest.iter().map(|v| v.abs())).fold(0.0, |m, v| if m < v { v } else { m })
-    }
-
-    /// `round(x[i] · inv)` for 8 values, to nearest, ties to even (`cvtps2dq` under the default
-    /// rounding mode), saturated to i16 as wasm's narrow does.
-    ///
-    /// # Safety
-    /// `x` is valid for 8 reads, `out` for 8 writes.
-    #[inline(always)]
-    pub unsafe fn quantize8(x: *const f32, inv: f32, out: *mut i16) {
-        unsafe {
-            let inv = _mm_set1_ps(inv);
-            let lo = _mm_cvtps_epi32(_mm_mul_ps(_mm_loadu_ps(x), inv));
-            let hi = _mm_cvtps_epi32(_mm_mul_ps(_mm_loadu_ps(x.add(4)), inv));
-            _mm_storeu_si128(out as *mut __m128i, _mm_packs_epi32(lo, hi));
         }
     }
 }
 
+/// The lanes this build multiplies with.
+#[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
+pub type Active = wasm::Quads;
+#[cfg(all(target_arch = "wasm32", not(feature = "relaxed-simd")))]
+pub type Active = wasm::Pairs;
+#[cfg(target_arch = "x86_64")]
+pub type Active = sse2::Pairs;
 #[cfg(not(any(target_arch = "wasm32", target_arch = "x86_64")))]
-mod imp {
-    //! The same operations on plain arrays, so that native tests run the wasm algorithm.
-    use crate::kernels::simd::V4;
-
-    #[derive(Clone, Copy)]
-    pub struct I4([i32; 4]);
-    #[derive(Clone, Copy)]
-    pub struct W8([i16; 8]);
-    #[derive(Clone, Copy)]
-    pub struct Pair([i16; 2]);
-
-    impl I4 {
-        pub fn zero() -> Self {
-            I4([0; 4])
-        }
-        pub fn dot_add(self, x: Pair, w: W8) -> Self {
-            let [x0, x1] = x.0.map(i32::from);
-            I4(std::array::from_fn(|j| self.0[j] + x0 * w.0[2 * j] as i32 + x1 * w.0[2 * j + 1] as i32))
-        }
-        pub fn store(self, out: &mut [i32]) {
-            out.copy_from_slice(&self.0);
-        }
-    }
-
-    impl W8 {
-        /// # Safety: `p` is valid for 8 reads.
-        pub unsafe fn load(p: *const i8) -> Self {
-            W8(std::array::from_fn(|i| unsafe { *p.add(i) } as i16))
-        }
-    }
-
-    impl Pair {
-        /// # Safety: `p` is valid for 1 read.
-        pub unsafe fn load_splat(p: *const u32) -> Self {
-            let pair = unsafe { *p };
-            Pair([pair as u16 as i16, (pair >> 16) as u16 as i16])
-        }
-    }
-
-    pub fn to_f32(acc: &[i32]) -> V4 {
-        V4::convert_i32([acc[0], acc[1], acc[2], acc[3]])
-    }
-
-    pub fn abs_max(row: &[f32]) -> f32 {
-        row.iter().map(|v| v.abs()).fold(0.0, |m, v| if m < v { v } else { m })
-    }
-
-    /// # Safety
-    /// `x` is valid for 8 reads, `out` for 8 writes.
-    pub unsafe fn quantize8(x: *const f32, inv: f32, out: *mut i16) {
-        for i in 0..8 {
-            unsafe { *out.add(i) = crate::kernels::int8::quantize_scalar(*x.add(i), inv) };
-        }
-    }
-}
+pub type Active = arrays::Arrays<2>;

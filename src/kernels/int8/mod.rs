@@ -4,16 +4,26 @@
 //! - W is quantized once per model instance, per output column (symmetric, `max|w| / 127`: the
 //!   rule of `ja-rerank convert --dtype int8`, [`quantize_row`], so a converted file's int8 values
 //!   come back unchanged) and packed into panels of 8 columns.
-//! - x is quantized per row on every call (dynamic quantization, the same rule).
-//! - The product uses `i32x4.dot_i16x8_s` (plain simd128, every engine): the int8 values are
-//!   widened to i16 on load (`i16x8.load8x8_s`), and one instruction multiplies two consecutive
-//!   k of four columns and adds the pairs. Integer sums are exact, so the result does not depend
-//!   on the order of the k loop: natively the same algorithm on arrays gives the same bits.
+//! - x is quantized per row on every call (dynamic quantization), asymmetrically to [0, 127]:
+//!   scale `(max − min) / 127` over the row's range widened to include 0, zero point
+//!   `z = round(−min / scale)`, `u = clamp(round(x / scale) + z, 0, 127)`. Seven bits rather than
+//!   eight, so that the relaxed-SIMD build's `i32x4.relaxed_dot_i8x16_i7x16_add_s` (whose second
+//!   operand must be in [0, 127] to be exact in every engine) computes the same sums as plain
+//!   simd128; a range that is not centred on 0 (GELU outputs) keeps most of its resolution.
+//!   Its cost in ranking quality is measured (README, "Precision").
+//! - `Σ (u − z) · w = Σ u · w − z · Σ w`: the column sums of W are kept with it. The products go
+//!   through [`lanes`]: `i32x4.dot_i16x8_s` two k at a time (plain simd128, every engine), or
+//!   the relaxed dot four k at a time. Integer sums are exact, so the result does not depend on
+//!   the instruction or the order of the k loop: natively the same algorithm on arrays (or SSE2)
+//!   gives the same bits.
 //! - `y = f32(acc) · (scale_x · scale_w) + b`, then GELU where fused, as [`super::gemm`].
 //!
-//! Range: |q| ≤ 127, so a pair sums to at most 32,258 and k up to 66,000 fits i32.
+//! Range: |w| ≤ 127 and u ≤ 127, so a pair sums to at most 32,258 (the relaxed instruction's
+//! i16 step does not saturate) and k up to 66,000 fits i32.
 
 mod lanes;
+
+use lanes::{Active, Lanes};
 
 use super::gemm::Epilogue;
 use super::simd::{V4, gelu};
@@ -37,10 +47,15 @@ pub fn quantize_row(row: &[f32], out: &mut Vec<i8>) -> f32 {
 pub struct PackedInt8 {
     k: usize,
     n: usize,
-    /// Panel p, k-pair t: 16 bytes, `w[2t][j], w[2t+1][j]` for j = 8p..8p+4, then for 8p+4..8p+8.
+    /// The lanes' group of k (`Lanes::KG`) this was packed for.
+    kg: usize,
+    /// Panel p, group t of `kg` consecutive k: `8 · kg` bytes, column j's `kg` values at
+    /// `kg · j` (columns 8p..8p+8).
     data: Vec<i8>,
     /// Per column, padded with zeros to whole panels.
     scales: Vec<f32>,
+    /// Σ_k w per column (the zero point's correction), padded likewise.
+    sums: Vec<i32>,
 }
 
 impl PackedInt8 {
@@ -62,18 +77,25 @@ impl PackedInt8 {
     /// with scale `scales[j]` — a PyTorch `Linear` weight `[n, k]` row by row, as an int8 file
     /// stores it (`crate::load::compact`), so loading one never makes an f32 copy.
     pub fn from_quantized(k: usize, n: usize, q: &[i8], scales: &[f32]) -> Self {
+        Self::pack::<Active>(k, n, q, scales)
+    }
+
+    fn pack<L: Lanes>(k: usize, n: usize, q: &[i8], scales: &[f32]) -> Self {
         assert!(k > 0 && n > 0 && q.len() == k * n && scales.len() == n);
-        let (k2, n8) = (k.div_ceil(2), n.div_ceil(NR) * NR);
-        let mut data = vec![0i8; k2 * 2 * n8];
+        let kg = L::KG;
+        let (groups, n8) = (k.div_ceil(kg), n.div_ceil(NR) * NR);
+        let mut data = vec![0i8; groups * kg * n8];
+        let mut sums = vec![0i32; n8];
         for (j, column) in q.chunks_exact(k).enumerate() {
             let (p, jj) = (j / NR, j % NR);
             for (kk, &v) in column.iter().enumerate() {
-                data[(p * k2 + kk / 2) * 16 + 2 * jj + kk % 2] = v;
+                data[(p * groups + kk / kg) * NR * kg + kg * jj + kk % kg] = v;
             }
+            sums[j] = column.iter().map(|&v| v as i32).sum();
         }
         let mut scales = scales.to_vec();
         scales.resize(n8, 0.0);
-        Self { k, n, data, scales }
+        Self { k, n, kg, data, scales, sums }
     }
 
     /// `[k, n]`: inputs and outputs.
@@ -81,83 +103,87 @@ impl PackedInt8 {
         [self.k, self.n]
     }
 
-    /// Bytes held (the int8 panels and their scales).
+    /// Bytes held (the int8 panels, their scales and column sums).
     pub fn bytes(&self) -> usize {
-        self.data.len() + 4 * self.scales.len()
+        self.data.len() + 4 * self.scales.len() + 4 * self.sums.len()
     }
 }
 
-/// x `[m, k]` quantized per row, as i16 pairs packed in u32 (`q[2t] | q[2t+1] << 16`).
+/// x `[m, k]` quantized per row to [0, 127], as the lanes hold it: `words` per row, `KG` values each.
 struct QuantizedRows {
-    pairs: Vec<u32>,
+    words: Vec<u32>,
     scales: Vec<f32>,
-    k2: usize,
+    zeros: Vec<i32>,
+    /// Words per row.
+    kw: usize,
 }
 
-/// Quantizes the activations `x` `[m, k]` per row: scale `max|x| / 127`, `q = x · (127 / max)`
-/// rounded to nearest, ties to even — vectorised (a scalar division and `round` per value cost a
-/// quarter of the int8 matmul's time in V8), and the same in every lane implementation.
-fn quantize_rows(x: &[f32], m: usize, k: usize) -> QuantizedRows {
-    let k2 = k.div_ceil(2);
-    let mut pairs = vec![0u32; m * k2];
-    let mut scales = Vec::with_capacity(m);
+/// Quantizes the activations `x` `[m, k]` per row (the rule in the module's documentation),
+/// vectorised: a scalar division and `round` per value cost a quarter of the int8 matmul's time
+/// in V8. `u = round(x · (127 / range)) + z` is the same in every lane implementation.
+fn quantize_rows<L: Lanes>(x: &[f32], m: usize, k: usize) -> QuantizedRows {
+    let kw = k.div_ceil(L::KG);
+    let mut words = vec![0u32; m * kw];
+    let (mut scales, mut zeros) = (Vec::with_capacity(m), Vec::with_capacity(m));
     let full = k / 8 * 8;
-    for (row, dst) in x.chunks_exact(k).zip(pairs.chunks_exact_mut(k2)) {
-        let max = lanes::abs_max(row);
-        let (scale, inv) = if max > 0.0 { (max / 127.0, 127.0 / max) } else { (1.0, 0.0) };
+    for (row, dst) in x.chunks_exact(k).zip(words.chunks_exact_mut(kw)) {
+        let (min, max) = lanes::min_max(row);
+        let range = max - min;
+        let (scale, inv) = if range > 0.0 { (range / 127.0, 127.0 / range) } else { (1.0, 0.0) };
+        let zero = (-min * inv).round_ties_even() as i32;
         scales.push(scale);
-        // The row's 2·k2 i16 values, the last one 0 when k is odd (u32 is aligned for i16).
-        let q = dst.as_mut_ptr() as *mut i16;
+        zeros.push(zero);
         for c in (0..full).step_by(8) {
-            // SAFETY: c + 8 ≤ k values of the row; dst holds 2·k2 ≥ k i16.
-            unsafe { lanes::quantize8(row.as_ptr().add(c), inv, q.add(c)) };
+            // SAFETY: c + 8 ≤ k values of the row; dst holds kw · KG ≥ k values.
+            unsafe { L::quantize8(row.as_ptr().add(c), inv, zero, dst, c) };
         }
         for (c, &v) in row.iter().enumerate().skip(full) {
-            // SAFETY: c < k ≤ 2·k2.
-            unsafe { *q.add(c) = quantize_scalar(v, inv) };
+            L::put(dst, c, lanes::quantize_scalar(v, inv, zero));
         }
     }
-    QuantizedRows { pairs, scales, k2 }
-}
-
-/// One activation, as [`lanes::quantize8`] does eight.
-#[inline(always)]
-fn quantize_scalar(v: f32, inv: f32) -> i16 {
-    (v * inv).round_ties_even() as i16
+    QuantizedRows { words, scales, zeros, kw }
 }
 
 /// `epilogue(x · W + bias)` for x `[m, k]` row-major, bias `[n]`; returns `[m, n]`. Panics unless
 /// `x.len() == m × k` and `bias.len() == n` for W's k and n (callers check).
 pub fn matmul(x: &[f32], m: usize, w: &PackedInt8, bias: Option<&[f32]>, epilogue: Epilogue) -> Vec<f32> {
+    matmul_with::<Active>(x, m, w, bias, epilogue)
+}
+
+fn matmul_with<L: Lanes>(x: &[f32], m: usize, w: &PackedInt8, bias: Option<&[f32]>, epilogue: Epilogue) -> Vec<f32> {
     let (k, n) = (w.k, w.n);
-    assert!(x.len() == m * k && bias.is_none_or(|b| b.len() == n));
+    assert!(x.len() == m * k && bias.is_none_or(|b| b.len() == n) && w.kg == L::KG);
     let n8 = w.scales.len();
     let mut padded_bias = vec![0.0f32; n8];
     if let Some(b) = bias {
         padded_bias[..n].copy_from_slice(b);
     }
-    let a = quantize_rows(x, m, k);
+    let a = quantize_rows::<L>(x, m, k);
     let mut c = vec![0.0f32; m * n8];
     // Row blocks write disjoint rows of c: with a thread pool they run in parallel.
     let block = |i0: usize, c: &mut [f32]| {
         let i1 = (i0 + MC).min(m);
-        let k2 = a.k2;
+        let (kw, step) = (a.kw, NR * L::KG);
         for p in 0..n8 / NR {
-            let panel = &w.data[p * k2 * 16..(p + 1) * k2 * 16];
+            let panel = &w.data[p * kw * step..(p + 1) * kw * step];
             let cols = p * NR..p * NR + NR;
-            let (sw, bias) = (&w.scales[cols.clone()], &padded_bias[cols]);
+            let (sw, sums, bias) = (&w.scales[cols.clone()], &w.sums[cols.clone()], &padded_bias[cols]);
             let mut i = i0;
             while i < i1 {
                 let rows = (i1 - i).min(MR);
                 let mut acc = [[0i32; NR]; MR];
                 if rows == MR {
-                    tile_4x8(&a.pairs[i * k2..(i + MR) * k2], k2, panel, &mut acc);
+                    // SAFETY: the lanes are this build's (or, in tests, arrays).
+                    unsafe { tile_4x8::<L>(&a.words[i * kw..(i + MR) * kw], kw, panel, &mut acc) };
                 } else {
                     for r in 0..rows {
-                        tile_1x8(&a.pairs[(i + r) * k2..(i + r + 1) * k2], panel, &mut acc[r]);
+                        // SAFETY: as above.
+                        unsafe { tile_1x8::<L>(&a.words[(i + r) * kw..(i + r + 1) * kw], panel, &mut acc[r]) };
                     }
                 }
-                for (r, acc) in acc.iter().enumerate().take(rows) {
+                for (r, acc) in acc.iter_mut().enumerate().take(rows) {
+                    let zero = a.zeros[i + r];
+                    acc.iter_mut().zip(sums).for_each(|(v, s)| *v -= zero * s);
                     let out = &mut c[(i + r - i0) * n8 + p * NR..][..NR];
                     finish(acc, a.scales[i + r], sw, bias, epilogue, out);
                 }
@@ -182,63 +208,86 @@ fn finish(acc: &[i32; NR], sx: f32, sw: &[f32], bias: &[f32], epilogue: Epilogue
         // SAFETY: sw, bias and out hold 8 floats (one panel's columns).
         unsafe {
             let scale = sx.mul(V4::load(sw.as_ptr().add(4 * h)));
-            let v = lanes::to_f32(&acc[4 * h..4 * h + 4]).mul(scale).add(V4::load(bias.as_ptr().add(4 * h)));
+            let v = to_f32(&acc[4 * h..4 * h + 4]).mul(scale).add(V4::load(bias.as_ptr().add(4 * h)));
             let v = if epilogue == Epilogue::BiasGelu { gelu(v) } else { v };
             v.store(out.as_mut_ptr().add(4 * h));
         }
     }
 }
 
-/// Four rows of pairs (`k2` apart) times one panel, into `acc`.
 #[inline(always)]
-fn tile_4x8(a: &[u32], k2: usize, panel: &[i8], acc: &mut [[i32; NR]; MR]) {
-    assert!(a.len() == MR * k2 && panel.len() == k2 * 16);
-    let z = lanes::I4::zero();
+fn to_f32(acc: &[i32]) -> V4 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        assert!(acc.len() == 4);
+        // SAFETY: acc holds 4 i32 (asserted).
+        V4::convert_i32(unsafe { core::arch::wasm32::v128_load(acc.as_ptr() as *const core::arch::wasm32::v128) })
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    V4::convert_i32([acc[0], acc[1], acc[2], acc[3]])
+}
+
+/// Four rows of words (`kw` apart) times one panel, into `acc`.
+///
+/// # Safety
+/// `L`'s instructions are available (in the relaxed-SIMD build this function is compiled with
+/// them; every caller runs in that build).
+#[cfg_attr(not(feature = "relaxed-simd"), inline(always))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "relaxed-simd"), target_feature(enable = "relaxed-simd"))]
+unsafe fn tile_4x8<L: Lanes>(a: &[u32], kw: usize, panel: &[i8], acc: &mut [[i32; NR]; MR]) {
+    let (step, half) = (NR * L::KG, 4 * L::KG);
+    assert!(a.len() == MR * kw && panel.len() == kw * step);
+    let z = L::zero();
     let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31) = (z, z, z, z, z, z, z, z);
     // Raw pointers: the bounds are asserted once above, not per k (as in the f32 tiles).
     let (w, a0) = (panel.as_ptr(), a.as_ptr());
-    // SAFETY: rows r = 0..4 hold k2 pairs each at a0 + r·k2, the panel 16 bytes per pair.
+    // SAFETY: rows r = 0..4 hold kw words each at a0 + r·kw, the panel `step` bytes per word.
     unsafe {
-        let (a1, a2, a3) = (a0.add(k2), a0.add(2 * k2), a0.add(3 * k2));
-        for t in 0..k2 {
-            let (w0, w1) = (lanes::W8::load(w.add(t * 16)), lanes::W8::load(w.add(t * 16 + 8)));
-            let x = lanes::Pair::load_splat(a0.add(t));
-            c00 = c00.dot_add(x, w0);
-            c01 = c01.dot_add(x, w1);
-            let x = lanes::Pair::load_splat(a1.add(t));
-            c10 = c10.dot_add(x, w0);
-            c11 = c11.dot_add(x, w1);
-            let x = lanes::Pair::load_splat(a2.add(t));
-            c20 = c20.dot_add(x, w0);
-            c21 = c21.dot_add(x, w1);
-            let x = lanes::Pair::load_splat(a3.add(t));
-            c30 = c30.dot_add(x, w0);
-            c31 = c31.dot_add(x, w1);
+        let (a1, a2, a3) = (a0.add(kw), a0.add(2 * kw), a0.add(3 * kw));
+        for t in 0..kw {
+            let (w0, w1) = (L::load_w(w.add(t * step)), L::load_w(w.add(t * step + half)));
+            let x = L::splat(a0.add(t));
+            c00 = L::dot_add(c00, x, w0);
+            c01 = L::dot_add(c01, x, w1);
+            let x = L::splat(a1.add(t));
+            c10 = L::dot_add(c10, x, w0);
+            c11 = L::dot_add(c11, x, w1);
+            let x = L::splat(a2.add(t));
+            c20 = L::dot_add(c20, x, w0);
+            c21 = L::dot_add(c21, x, w1);
+            let x = L::splat(a3.add(t));
+            c30 = L::dot_add(c30, x, w0);
+            c31 = L::dot_add(c31, x, w1);
         }
     }
     for (r, (lo, hi)) in [(c00, c01), (c10, c11), (c20, c21), (c30, c31)].into_iter().enumerate() {
-        lo.store(&mut acc[r][..4]);
-        hi.store(&mut acc[r][4..]);
+        L::store(lo, &mut acc[r][..4]);
+        L::store(hi, &mut acc[r][4..]);
     }
 }
 
-/// One row of pairs times one panel (the rows left over by 4-row tiles).
-#[inline(always)]
-fn tile_1x8(a: &[u32], panel: &[i8], acc: &mut [i32; NR]) {
-    assert!(panel.len() == a.len() * 16);
-    let (mut lo, mut hi) = (lanes::I4::zero(), lanes::I4::zero());
+/// One row of words times one panel (the rows left over by 4-row tiles).
+///
+/// # Safety
+/// As [`tile_4x8`].
+#[cfg_attr(not(feature = "relaxed-simd"), inline(always))]
+#[cfg_attr(all(target_arch = "wasm32", feature = "relaxed-simd"), target_feature(enable = "relaxed-simd"))]
+unsafe fn tile_1x8<L: Lanes>(a: &[u32], panel: &[i8], acc: &mut [i32; NR]) {
+    let (step, half) = (NR * L::KG, 4 * L::KG);
+    assert!(panel.len() == a.len() * step);
+    let (mut lo, mut hi) = (L::zero(), L::zero());
     let w = panel.as_ptr();
     for t in 0..a.len() {
         // SAFETY: as in tile_4x8, for one row.
         unsafe {
-            let (w0, w1) = (lanes::W8::load(w.add(t * 16)), lanes::W8::load(w.add(t * 16 + 8)));
-            let x = lanes::Pair::load_splat(a.as_ptr().add(t));
-            lo = lo.dot_add(x, w0);
-            hi = hi.dot_add(x, w1);
+            let (w0, w1) = (L::load_w(w.add(t * step)), L::load_w(w.add(t * step + half)));
+            let x = L::splat(a.as_ptr().add(t));
+            lo = L::dot_add(lo, x, w0);
+            hi = L::dot_add(hi, x, w1);
         }
     }
-    lo.store(&mut acc[..4]);
-    hi.store(&mut acc[4..]);
+    L::store(lo, &mut acc[..4]);
+    L::store(hi, &mut acc[4..]);
 }
 
 #[cfg(test)]
@@ -263,36 +312,71 @@ mod tests {
     fn reference_stored(x: &[f32], wq: &[i8], sw: &[f32], bias: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
         let mut y = vec![0.0f32; m * n];
         for i in 0..m {
-            // Activations: scale max/127, q = round_ties_even(x · 127/max).
+            // Activations: range [min(0, x), max(0, x)], scale range/127, zero point
+            // round(−min · 127/range), u = clamp(round_ties_even(x · 127/range) + z, 0, 127).
             let row = &x[i * k..(i + 1) * k];
-            let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-            let (sx, inv) = if max > 0.0 { (max / 127.0, 127.0 / max) } else { (1.0, 0.0) };
-            let xq: Vec<i8> = row.iter().map(|v| (v * inv).round_ties_even() as i8).collect();
+            let min = row.iter().fold(0.0f32, |m, &v| m.min(v));
+            let max = row.iter().fold(0.0f32, |m, &v| m.max(v));
+            let range = max - min;
+            let (sx, inv) = if range > 0.0 { (range / 127.0, 127.0 / range) } else { (1.0, 0.0) };
+            let z = (-min * inv).round_ties_even() as i64;
+            let xq: Vec<i64> =
+                row.iter().map(|v| ((v * inv).round_ties_even() as i64 + z).clamp(0, 127) - z).collect();
             for j in 0..n {
-                let acc: i64 = (0..k).map(|kk| xq[kk] as i64 * wq[kk * n + j] as i64).sum();
+                let acc: i64 = (0..k).map(|kk| xq[kk] * wq[kk * n + j] as i64).sum();
                 y[i * n + j] = acc as i32 as f32 * (sx * sw[j]) + bias[j];
             }
         }
         y
     }
 
+    /// `matmul` with each lane implementation natively at hand: this build's, and both layouts
+    /// on arrays (the relaxed-SIMD build's quads run natively only so).
+    fn every_lanes(x: &[f32], m: usize, k: usize, n: usize, q: &[i8], scales: &[f32], b: &[f32], e: Epilogue) -> Vec<(&'static str, Vec<f32>)> {
+        use lanes::arrays::Arrays;
+        vec![
+            ("active", matmul(x, m, &PackedInt8::pack::<Active>(k, n, q, scales), Some(b), e)),
+            ("pairs", matmul_with::<Arrays<2>>(x, m, &PackedInt8::pack::<Arrays<2>>(k, n, q, scales), Some(b), e)),
+            ("quads", matmul_with::<Arrays<4>>(x, m, &PackedInt8::pack::<Arrays<4>>(k, n, q, scales), Some(b), e)),
+        ]
+    }
+
+    /// Column-major int8 values and scales of `w` `[k, n]`, as `PackedInt8::new` quantizes it.
+    fn quantize_columns(w: &[f32], k: usize, n: usize) -> (Vec<i8>, Vec<f32>) {
+        let (mut q, mut scales) = (Vec::new(), Vec::new());
+        for j in 0..n {
+            let column: Vec<f32> = (0..k).map(|kk| w[kk * n + j]).collect();
+            scales.push(quantize_row(&column, &mut q));
+        }
+        (q, scales)
+    }
+
     #[test]
     fn equals_the_scalar_reference_bit_for_bit() {
-        // m: tile tails and several MC blocks; k: odd (a padded pair); n: a padded panel.
-        for &(m, k, n) in &[(1, 1, 8), (3, 17, 16), (4, 2, 8), (7, 33, 24), (64, 40, 8), (131, 65, 40), (5, 384, 13)] {
-            let (x, w, b) = (values(m * k, 11), values(k * n, 12), values(n, 13));
-            let packed = PackedInt8::new(k, n, |kk, j| w[kk * n + j]);
-            let got = matmul(&x, m, &packed, Some(&b), Epilogue::Bias);
-            let want = reference(&x, &w, &b, m, k, n);
-            assert_eq!(got.len(), want.len());
-            for (i, (g, r)) in got.iter().zip(&want).enumerate() {
-                assert_eq!(g.to_bits(), r.to_bits(), "m {m} k {k} n {n}: element {i}: {g} vs {r}");
+        // m: tile tails and several MC blocks; k: odd and not a multiple of 4 (padded groups),
+        // below and above 8 (the vector quantizer's tail); n: a padded panel. Rows all positive,
+        // all negative, mixed and zero (zero points 0, 127, in between, none).
+        for &(m, k, n) in &[(1, 1, 8), (3, 17, 16), (4, 2, 8), (7, 33, 24), (64, 40, 8), (131, 65, 40), (5, 384, 13), (6, 30, 8)] {
+            let (mut x, w, b) = (values(m * k, 11), values(k * n, 12), values(n, 13));
+            if m >= 6 {
+                x[..k].iter_mut().for_each(|v| *v = v.abs() + 0.5);
+                x[k..2 * k].iter_mut().for_each(|v| *v = -v.abs());
+                x[2 * k..3 * k].iter_mut().for_each(|v| *v = 0.0);
             }
-            let gelu = matmul(&x, m, &packed, Some(&b), Epilogue::BiasGelu);
-            for (g, r) in gelu.iter().zip(&want) {
-                let r = *r as f64;
-                let exact = r * 0.5 * (1.0 + libm::erf(r / std::f64::consts::SQRT_2));
-                assert!((*g as f64 - exact).abs() < 1e-6, "m {m} k {k} n {n}: gelu {g} vs {exact}");
+            let (q, scales) = quantize_columns(&w, k, n);
+            let want = reference(&x, &w, &b, m, k, n);
+            for (lanes, got) in every_lanes(&x, m, k, n, &q, &scales, &b, Epilogue::Bias) {
+                assert_eq!(got.len(), want.len());
+                for (i, (g, r)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g.to_bits(), r.to_bits(), "{lanes}: m {m} k {k} n {n}: element {i}: {g} vs {r}");
+                }
+            }
+            for (lanes, gelu) in every_lanes(&x, m, k, n, &q, &scales, &b, Epilogue::BiasGelu) {
+                for (g, r) in gelu.iter().zip(&want) {
+                    let r = *r as f64;
+                    let exact = r * 0.5 * (1.0 + libm::erf(r / std::f64::consts::SQRT_2));
+                    assert!((*g as f64 - exact).abs() < 1e-6, "{lanes}: m {m} k {k} n {n}: gelu {g} vs {exact}");
+                }
             }
         }
     }
@@ -306,12 +390,12 @@ mod tests {
             let rows: Vec<i8> = values(k * n, 42).iter().map(|v| (v * 90.0).round() as i8).collect();
             let scales: Vec<f32> = values(n, 43).iter().map(|v| 0.001 + v.abs() * 0.01).collect();
             let b = values(n, 44);
-            let packed = PackedInt8::from_quantized(k, n, &rows, &scales);
-            let got = matmul(&x, m, &packed, Some(&b), Epilogue::Bias);
             let wq: Vec<i8> = (0..k * n).map(|i| rows[(i % n) * k + i / n]).collect();
             let want = reference_stored(&x, &wq, &scales, &b, m, k, n);
-            for (i, (g, r)) in got.iter().zip(&want).enumerate() {
-                assert_eq!(g.to_bits(), r.to_bits(), "m {m} k {k} n {n}: element {i}: {g} vs {r}");
+            for (lanes, got) in every_lanes(&x, m, k, n, &rows, &scales, &b, Epilogue::Bias) {
+                for (i, (g, r)) in got.iter().zip(&want).enumerate() {
+                    assert_eq!(g.to_bits(), r.to_bits(), "{lanes}: m {m} k {k} n {n}: element {i}: {g} vs {r}");
+                }
             }
         }
     }
@@ -334,16 +418,27 @@ mod tests {
 
     #[test]
     fn large_values_do_not_overflow_and_zero_rows_stay_zero() {
-        // Every product at ±127², k = 1536 (small-v1's widest): the i32 sums stay exact.
+        // Every product at 127 · ±127 (u = 127 against w = ±127: the relaxed instruction's i16
+        // pair sums at their largest), k = 1536 (small-v1's widest): the i32 sums stay exact.
         let (m, k, n) = (5, 1536, 8);
         let mut x = vec![1.0f32; m * k];
         x[k..2 * k].iter_mut().for_each(|v| *v = 0.0); // row 1: all zeros
-        let w = vec![-1.0f32; k * n];
-        let packed = PackedInt8::new(k, n, |kk, j| w[kk * n + j]);
-        let y = matmul(&x, m, &packed, None, Epilogue::Bias);
-        for i in 0..m {
-            let want = if i == 1 { 0.0 } else { -(k as f32) };
-            assert!(y[i * n..(i + 1) * n].iter().all(|v| *v == want), "row {i}: {:?}", &y[i * n..i * n + 2]);
+        x[3 * k..4 * k].iter_mut().for_each(|v| *v = -1.0); // row 3: u = 0, zero point 127
+        let mut q = vec![-127i8; k * n];
+        q[k..2 * k].iter_mut().for_each(|v| *v = 127); // column 1
+        let scales = vec![1.0 / 127.0; n];
+        for (lanes, y) in every_lanes(&x, m, k, n, &q, &scales, &[0.0; 8], Epilogue::Bias) {
+            for i in 0..m {
+                let sign = match i {
+                    1 => 0.0,
+                    3 => -1.0,
+                    _ => 1.0,
+                };
+                for j in 0..n {
+                    let want = sign * if j == 1 { k as f32 } else { -(k as f32) };
+                    assert_eq!(y[i * n + j], want, "{lanes}: row {i} column {j}");
+                }
+            }
         }
     }
 
