@@ -31,8 +31,12 @@ pub trait Lanes {
     /// Lane j += Σ over the group of x · w[j].
     fn dot_add(acc: Self::Acc, x: Self::X, w: Self::W) -> Self::Acc;
     fn store(acc: Self::Acc, out: &mut [i32]);
-    /// Writes activation `c` of a row, `u` in [0, 127].
-    fn put(row: &mut [u32], c: usize, u: i32);
+    /// Writes activation `c` of a row, `u` in [0, 127], into a zeroed word (little-endian: the
+    /// layout every implementation loads).
+    #[inline(always)]
+    fn put(row: &mut [u32], c: usize, u: i32) {
+        row[c / Self::KG] |= (u as u32) << (32 / Self::KG * (c % Self::KG));
+    }
     /// Writes activations `c..c + 8` of a row (`c` a multiple of 8): `clamp(round(x · inv) + zero,
     /// 0, 127)`, rounded to nearest, ties to even.
     ///
@@ -40,6 +44,8 @@ pub trait Lanes {
     /// `x` is valid for 8 reads; `row` holds at least `(c + 8) / KG` words.
     unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize);
 }
+
+use crate::kernels::simd::V4;
 
 /// The scalar rule [`Lanes::quantize8`] vectorises.
 #[inline(always)]
@@ -52,10 +58,10 @@ pub fn quantize_scalar(v: f32, inv: f32, zero: i32) -> i32 {
 pub fn min_max(row: &[f32]) -> (f32, f32) {
     let chunks = row.chunks_exact(4);
     let rest = chunks.remainder();
-    let (mut lo, mut hi) = (crate::kernels::simd::V4::zero(), crate::kernels::simd::V4::zero());
+    let (mut lo, mut hi) = (V4::zero(), V4::zero());
     for c in chunks {
         // SAFETY: c holds 4 floats.
-        let v = unsafe { crate::kernels::simd::V4::load(c.as_ptr()) };
+        let v = unsafe { V4::load(c.as_ptr()) };
         lo = lo.min(v);
         hi = hi.max(v);
     }
@@ -98,10 +104,6 @@ pub mod arrays {
         fn store(acc: [i32; 4], out: &mut [i32]) {
             out.copy_from_slice(&acc);
         }
-        fn put(row: &mut [u32], c: usize, u: i32) {
-            let bits = 32 / KG;
-            row[c / KG] |= (u as u32) << (bits * (c % KG));
-        }
         unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize) {
             for i in 0..8 {
                 Self::put(row, c + i, quantize_scalar(unsafe { *x.add(i) }, inv, zero));
@@ -115,6 +117,14 @@ mod wasm {
     use core::arch::wasm32::*;
 
     use super::Lanes;
+
+    /// Four i32 lanes to `out`.
+    #[inline(always)]
+    fn store4(acc: v128, out: &mut [i32]) {
+        assert!(out.len() == 4);
+        // SAFETY: out holds 4 i32 (asserted).
+        unsafe { v128_store(out.as_mut_ptr() as *mut v128, acc) }
+    }
 
     /// `i32x4.dot_i16x8_s`: plain simd128.
     #[cfg(not(feature = "relaxed-simd"))]
@@ -159,13 +169,7 @@ mod wasm {
         }
         #[inline(always)]
         fn store(acc: v128, out: &mut [i32]) {
-            assert!(out.len() == 4);
-            // SAFETY: out holds 4 i32 (asserted).
-            unsafe { v128_store(out.as_mut_ptr() as *mut v128, acc) }
-        }
-        #[inline(always)]
-        fn put(row: &mut [u32], c: usize, u: i32) {
-            row[c / 2] |= (u as u32) << (16 * (c % 2));
+            store4(acc, out)
         }
         #[inline(always)]
         unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize) {
@@ -206,13 +210,7 @@ mod wasm {
         }
         #[inline(always)]
         fn store(acc: v128, out: &mut [i32]) {
-            assert!(out.len() == 4);
-            // SAFETY: out holds 4 i32 (asserted).
-            unsafe { v128_store(out.as_mut_ptr() as *mut v128, acc) }
-        }
-        #[inline(always)]
-        fn put(row: &mut [u32], c: usize, u: i32) {
-            row[c / 4] |= (u as u32) << (8 * (c % 4));
+            store4(acc, out)
         }
         #[inline(always)]
         unsafe fn quantize8(x: *const f32, inv: f32, zero: i32, row: &mut [u32], c: usize) {
@@ -269,10 +267,6 @@ mod sse2 {
             assert!(out.len() == 4);
             // SAFETY: out holds 4 i32 (asserted); SSE2 is part of x86-64.
             unsafe { _mm_storeu_si128(out.as_mut_ptr() as *mut __m128i, acc) }
-        }
-        #[inline(always)]
-        fn put(row: &mut [u32], c: usize, u: i32) {
-            row[c / 2] |= (u as u32) << (16 * (c % 2));
         }
         /// `cvtps2dq` rounds to nearest, ties to even (the default mode); i16 min/max clamp.
         #[inline(always)]
