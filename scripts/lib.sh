@@ -1,5 +1,5 @@
 # Shared by scripts/*.sh: logging and install-if-missing helpers.
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" "$SECONDS"; }
 
 # apt packages, installed only when a command they provide is missing.
 need_apt() {  # need_apt COMMAND PACKAGE...
