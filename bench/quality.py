@@ -4,7 +4,8 @@
    343 queries, BM25's top 50 each, 17,108 pairs): NDCG@10 / MRR@10, max and mean |Δscore| against
    f32, and how often the top-1 and the top-10 set agree with f32's, for
    - ja-rerank f32, its f16 and int8 files (`ja-rerank convert`) at precision f32, precision int8
-     from the f32 and from the int8 file (all by the CLI, `ja-rerank score`), and
+     from the f32 and from the int8 file, precision f16 (burn-flex's f16 matmuls: the arithmetic
+     WebGPU's f16 path does, in another summation order; all by the CLI, `ja-rerank score`), and
    - transformers.js's q8 of the same model: exported to ONNX and quantized as bench/export_onnx.py
      does (opset 17, onnxruntime quantize_dynamic QInt8), scored by onnxruntime natively (the graph
      ORT-web runs in transformers.js), ids from Python `tokenizers`.
@@ -152,6 +153,7 @@ def main() -> None:
         "ja-rerank int8 file": cli_scores(int8, pairs),
         "ja-rerank precision int8 (f32 file)": cli_scores(ranker, pairs, "int8"),
         "ja-rerank precision int8 (int8 file)": cli_scores(int8, pairs, "int8"),
+        "ja-rerank precision f16 (f32 file)": cli_scores(ranker, pairs, "f16"),
         "transformers.js q8 (onnxruntime, same graph)": onnx_scores(export_q8(ranker, COMPACT / "ranker-onnx"), ranker / "tokenizer.json", pairs),
     }
     bm25 = [{"passages": q["passages"]} for q in queries]
@@ -177,6 +179,7 @@ def main() -> None:
         "ja-rerank int8 file": cli_scores(fint8, fpairs),
         "ja-rerank precision int8 (f32 file)": cli_scores(full, fpairs, "int8"),
         "ja-rerank precision int8 (int8 file)": cli_scores(fint8, fpairs, "int8"),
+        "ja-rerank precision f16 (f32 file)": cli_scores(full, fpairs, "f16"),
     }
     q8 = ROOT / "bench" / "models" / "stand-in" / "full" / "onnx" / "model_quantized.onnx"
     if q8.exists():

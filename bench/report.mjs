@@ -75,7 +75,8 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
     "thread, and multiplies-adds with relaxed SIMD's `f32x4.relaxed_madd` (FMA); the single-threaded package is plain simd128.",
     "The int8 rows load the stand-in converted by `ja-rerank convert --dtype int8` (`stand-in/full-int8`: int8 Linear weights and",
     "word embeddings with per-row scales) with `precision: \"int8\"`: int8 weights × int8 activations (quantized per token on",
-    "the fly) summed in i32 with `i32x4.dot_i16x8_s`, as transformers.js's q8 (onnxruntime's dynamic quantization) does in its way.", "");
+    "the fly, 7 bits with a zero point) summed in i32 with `i32x4.dot_i16x8_s` (the threaded build: `i32x4.relaxed_dot_i8x16_i7x16_add_s`),",
+    "as transformers.js's q8 (onnxruntime's dynamic quantization) does in its way.", "");
   const head = ["runtime", "threads", ...W.map((w) => `${w.label} (${w.pairs} pairs)`), "load (weights from)", "wasm memory"];
   const rows = [];
   for (const c of configs) {
@@ -257,7 +258,7 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
       "Δscore and agreement are against ja-rerank f32 (which equals PyTorch to ~1e-6).", "");
     const fmt = (x) => (x === 0 ? "0" : x.toExponential(1));
     const sz = Q.trained.sizes;
-    const size = (name) => name.includes("q8") ? sz["q8 onnx"] : name.includes("f16") ? sz.f16 : name.includes("int8 file") || name === "ja-rerank int8 file" ? sz.int8 : sz.f32;
+    const size = (name) => name.includes("q8") ? sz["q8 onnx"] : name.includes("f16 file") ? sz.f16 : name.includes("int8 file") || name === "ja-rerank int8 file" ? sz.int8 : sz.f32;
     p(table(["ranking", "weights file", "NDCG@10", "MRR@10", "max \\|Δscore\\|", "mean \\|Δscore\\|", "top-1 = f32's", "top-10 set = f32's"], [
       ["BM25 alone (the candidates' order)", "–", Q.trained.bm25["ndcg@10"].toFixed(4), Q.trained.bm25["mrr@10"].toFixed(4), "–", "–", "–", "–"],
       ...Object.entries(Q.trained.variants).map(([name, v]) => [name, mb(size(name)), `**${v["ndcg@10"].toFixed(4)}**`, v["mrr@10"].toFixed(4),
@@ -268,7 +269,9 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
     p(table(["variant", "max \\|Δscore\\|", "mean \\|Δscore\\|"], Object.entries(Q.full).map(([name, v]) => [name, fmt(v.max_abs_score_diff), fmt(v.mean_abs_score_diff)])), "");
     p("f16 files are dequantized as they load (f32 arithmetic); int8 files too at precision f32. Precision int8 quantizes the",
       "Linear weights per output channel and the activations per token and multiplies in int8 (attention, softmax, LayerNorm and",
-      "the head stay f32). The random stand-ins' weights are scaled so that scores spread, which magnifies every rounding.", "");
+      "the head stay f32). Precision f16 casts the encoder's Linear weights to f16 and multiplies in f16 (burn-flex here; WebGPU",
+      "with shader-f16 in the browser, summing in its own order). The random stand-ins' weights are scaled so that scores spread,",
+      "which magnifies every rounding.", "");
   }
 
   // ---- native

@@ -66,11 +66,14 @@ fn f16_and_int8_copies_load_and_score_close_to_f32() {
 /// are scaled so that scores spread, which magnifies rounding), with headroom. What compact
 /// weights cost a model that ranks is measured on the trained stand-in, below.
 const F16_BOUND: f32 = 5e-3;
+/// f16 products too (precision "f16"): measured 5.0e-3 on the random "tiny" stand-in's pairs.
+const F16_ARITHMETIC_BOUND: f32 = 1.5e-2;
 const INT8_BOUND: f32 = 0.25;
 
 /// The trained stand-in's held-out NDCG@10 with compact weights, and with int8 arithmetic
-/// (precision "int8", from the f32 file and from the int8 one), stays within the goals of f32's:
-/// f16 within 0.002, int8 within 0.01 (README, "Compact weights" and "Precision").
+/// (precision "int8", from the f32 file and from the int8 one) and f16 arithmetic (precision
+/// "f16", burn-flex's f16 matmul) stays within the goals of f32's: f16 within 0.002, int8 within
+/// 0.01 (README, "Compact weights" and "Precision").
 #[test]
 fn compact_weights_keep_the_trained_stand_ins_ndcg() {
     use ja_rerank::eval::{EvalQuery, ndcg_at_k};
@@ -100,11 +103,48 @@ fn compact_weights_keep_the_trained_stand_ins_ndcg() {
         ("int8 file", int8_file.clone(), Precision::F32, 0.01),
         ("f32 file, precision int8", f32_file.clone(), Precision::Int8, 0.01),
         ("int8 file, precision int8", int8_file, Precision::Int8, 0.01),
+        ("f32 file, precision f16", f32_file.clone(), Precision::F16, 0.002),
     ];
     for (name, file, precision, goal) in runs {
         let got = ndcg(file, precision);
         println!("trained stand-in, {name}: NDCG@10 {got:.4} (f32 {base:.4})");
         assert!((got - base).abs() <= goal, "{name}: NDCG@10 {got} vs f32 {base}: more than {goal} apart");
+    }
+}
+
+/// Precision "f16" computes the encoder's Linears in f16 where the device can (burn-flex; the
+/// tiled kernels hand f16 weights to burn's ops), and in f32 where it cannot (burn-ndarray), saying
+/// why: then the scores are exactly f32's.
+#[test]
+fn f16_precision_computes_in_f16_where_the_device_can() {
+    use ja_rerank::CpuBackend;
+    let cases = reference("reference.json").cases;
+    let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
+    let dir = model_dir("tiny");
+    let run = |backend: CpuBackend, precision, kernels| {
+        let device = backend.device()?;
+        let options = RerankerOptions { precision, kernels: Some(kernels), device: Some(device), ..Default::default() };
+        let r = Reranker::from_dir(&dir, options).unwrap();
+        let scores: Vec<f32> = r.score(&pairs).unwrap().iter().map(|s| s.score).collect();
+        Some((r.precision(), r.precision_reason().map(str::to_string), scores))
+    };
+    let (_, _, exact) = run(CpuBackend::Flex, Precision::F32, Kernels::Burn).unwrap();
+    let (precision, why, half) = run(CpuBackend::Flex, Precision::F16, Kernels::Burn).unwrap();
+    assert_eq!((precision, why), (Precision::F16, None));
+    let d = max_diff(&half, &exact);
+    println!("precision f16 vs f32 on the random stand-in (burn-flex): max |Δscore| {d:.2e}");
+    assert!(d > 0.0 && d <= F16_ARITHMETIC_BOUND, "f16 vs f32: max |Δscore| {d}");
+    // The tiled kernels' f32 softmax differs from burn's in the last bit, which moves some values
+    // across an f16 rounding boundary (measured 2e-3 on these magnifying weights): f16, not
+    // bit for bit.
+    let (precision, _, tiled) = run(CpuBackend::Flex, Precision::F16, Kernels::Tiled).unwrap();
+    let t = max_diff(&tiled, &exact);
+    assert!(precision == Precision::F16 && t > 0.0 && t <= F16_ARITHMETIC_BOUND, "tiled kernels, f16 vs f32: {t}");
+    if let Some((precision, why, scores)) = run(CpuBackend::NdArray, Precision::F16, Kernels::Burn) {
+        assert_eq!(precision, Precision::F32);
+        assert!(why.as_deref().is_some_and(|w| w.contains("f16")), "{why:?}");
+        let (_, _, nd_exact) = run(CpuBackend::NdArray, Precision::F32, Kernels::Burn).unwrap();
+        assert_eq!(scores, nd_exact, "burn-ndarray at precision f16 computes in f32");
     }
 }
 

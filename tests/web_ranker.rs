@@ -171,3 +171,38 @@ async fn compact_weights_and_int8_arithmetic_score_as_natively() {
     let unknown = load_js(options("ranker", json!({ "precision": "int4" }))).await.map(JsValue::from);
     assert_eq!(code_of(unknown), "INVALID_INPUT");
 }
+
+/// Precision "f16" on WebGPU: where the adapter has shader-f16 (Firefox's lavapipe) the encoder's
+/// Linears run in f16 — the scores move off PyTorch's f32 ones, within the bound below; where it
+/// has not (Chromium's SwiftShader) the reranker computes in f32, says why, and scores as PyTorch.
+#[wasm_bindgen_test]
+async fn f16_precision_computes_in_f16_where_the_adapter_has_shader_f16() {
+    let reference = reference();
+    let pairs = js(serde_json::Value::Array(reference.cases.iter().map(|c| json!([c.query, c.passage])).collect()));
+    let r = load("ranker", json!({ "backend": "webgpu", "precision": "f16" })).await;
+    let info = r.info();
+    let shader_f16 = get(&get(&info, "adapter"), "shaderF16").as_bool().unwrap();
+    // Both branches run in CI: the browsers' software adapters differ here (FINDINGS.md).
+    let firefox = get(&get(&js_sys::global(), "navigator"), "userAgent").as_string().unwrap().contains("Firefox");
+    assert_eq!(shader_f16, firefox, "expected shader-f16 on Firefox's lavapipe only");
+    let got = numbers(&score(&r, pairs).await.unwrap());
+    let worst = got.iter().zip(&reference.cases).map(|(s, c)| (s - 1.0 / (1.0 + (-c.logit).exp())).abs()).fold(0.0, f64::max);
+    let precision = get(&info, "precision").as_string().unwrap();
+    let reason = get(&info, "precisionReason").as_string();
+    log(format!("precision f16 on WebGPU (shader-f16: {shader_f16}): computed in {precision}, max |Δscore| {worst:.2e} against PyTorch f32"));
+    if shader_f16 {
+        assert_eq!((precision.as_str(), reason), ("f16", None));
+        assert!(worst > 1e-6 && worst <= F16_ARITHMETIC_BOUND, "f16 arithmetic: max |Δscore| {worst} against PyTorch f32");
+    } else {
+        assert_eq!(precision, "f32");
+        assert!(reason.as_deref().is_some_and(|w| w.contains("shader-f16")), "precisionReason: {reason:?}");
+        assert!(worst <= TOLERANCE, "computed in f32: max |Δscore| {worst} against PyTorch");
+    }
+    r.dispose();
+}
+
+/// How far f16 arithmetic may move the trained stand-in's scores from PyTorch's f32 ones: natively
+/// (burn-flex's f16 products, `ja-rerank score --precision f16`) its reference pairs move by up to
+/// 2.3e-4, on Firefox's lavapipe by 3.7e-4 (2026-12-05); a GPU's f16 matmul accumulates in its own
+/// order, hence the headroom.
+const F16_ARITHMETIC_BOUND: f64 = 2e-3;

@@ -93,8 +93,9 @@ struct ModelArgs {
     /// CPU backend: ndarray or flex (whichever are compiled in).
     #[arg(long)]
     backend: Option<String>,
-    /// How the Linear layers compute: f32 (exact) or int8 (int8 weights and activations; see the
-    /// README, "Precision", for what it costs).
+    /// How the Linear layers compute: f32 (exact), f16 (f16 weights and matmuls; burn-flex has
+    /// them, burn-ndarray computes in f32) or int8 (int8 weights and activations); see the
+    /// README, "Precision", for what each costs.
     #[arg(long, default_value = "f32")]
     precision: String,
     /// Print load and scoring times to stderr.
@@ -166,6 +167,9 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
         ..Default::default()
     };
     let reranker = Reranker::from_dir(&args.model, options).map_err(|e| e.to_string())?;
+    if let Some(why) = reranker.precision_reason() {
+        eprintln!("note: {why}");
+    }
     if args.timing {
         eprintln!("loaded {} on {} in {:.2} s", args.model.display(), backend.name(), start.elapsed().as_secs_f64());
     }

@@ -50,16 +50,22 @@ pub enum Precision {
     /// head stay f32. A quarter of the weights' memory and faster matmuls in wasm, at a measured
     /// cost in ranking quality (README, "Precision"). CPU devices only.
     Int8,
+    /// f16 weights for the encoder's `Linear` layers, multiplied in f16 ([`to_f16`]): half the
+    /// weights' memory on the device. Their inputs are cast to f16 and their outputs back to f32;
+    /// biases, attention, softmax, LayerNorms, embeddings and the head stay f32. For devices with
+    /// f16 arithmetic (WebGPU with `shader-f16`); the reranker's policy computes in f32 elsewhere.
+    F16,
 }
 
 impl Precision {
     /// Every precision, by name: the one list the CLI and the web options read.
-    pub const ALL: [Precision; 2] = [Precision::F32, Precision::Int8];
+    pub const ALL: [Precision; 3] = [Precision::F32, Precision::F16, Precision::Int8];
 
     pub fn name(self) -> &'static str {
         match self {
             Precision::F32 => "f32",
             Precision::Int8 => "int8",
+            Precision::F16 => "f16",
         }
     }
 
@@ -127,6 +133,10 @@ impl Ops {
 
     /// The int8 or tiled product, or `Err(x)` back for burn's.
     fn linear_with(&self, linear: &Linear, x: Tensor<3>, epilogue: Epilogue) -> std::result::Result<Tensor<3>, Tensor<3>> {
+        if linear.weight.val().dtype() == DType::F16 {
+            let y = linear_f16(linear, x);
+            return Ok(if epilogue == Epilogue::BiasGelu { gelu(y) } else { y });
+        }
         let [batch, seq, _] = x.dims();
         let d_out = match self.int8.get(&linear.weight.id) {
             Some(packed) => packed.dims()[1],
@@ -227,6 +237,29 @@ impl Ops {
         let w = weight.try_into_data().ok()?;
         Some(gemm::matmul_bias(x, w.as_slice::<f32>().ok()?, bias.as_deref(), epilogue, rows, d_in, d_out))
     }
+}
+
+/// `x · W + b` with `W` in f16 ([`Precision::F16`]): `x` is cast to f16 for the product, which
+/// comes back as f32 before the f32 bias is added.
+fn linear_f16(linear: &Linear, x: Tensor<3>) -> Tensor<3> {
+    let y = x.cast(DType::F16).matmul(linear.weight.val().unsqueeze()).cast(DType::F32);
+    match &linear.bias {
+        Some(bias) => y + bias.val().unsqueeze(),
+        None => y,
+    }
+}
+
+/// Every 2-D float parameter of `module` cast to f16 on its device ([`Precision::F16`]; a family
+/// passes the modules whose `Linear`s run through [`Ops`], as for [`Ops::quantize`]). Biases
+/// and LayerNorms (1-D) stay f32.
+pub fn to_f16<M: Module>(module: M) -> M {
+    struct Halve;
+    impl ModuleMapper for Halve {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            if D == 2 { param.map(|t| t.cast(DType::F16)) } else { param }
+        }
+    }
+    module.map(&mut Halve)
 }
 
 /// Packs every 2-D float parameter it visits ([`Ops::quantize`]).

@@ -67,6 +67,8 @@ pub struct Reranker {
     on_cpu: bool,
     kernels: Kernels,
     precision: Precision,
+    /// Why `precision` is not the one the options asked for (f16 on a device without it).
+    precision_reason: Option<String>,
     limits: BatchLimits,
 }
 
@@ -118,7 +120,7 @@ impl Reranker {
         let device = options.device.clone().unwrap_or_else(cpu_device);
         let on_cpu = is_cpu(&device);
         let kernels = options.kernels_for(on_cpu)?;
-        let precision = options.precision_for(on_cpu)?;
+        let (precision, precision_reason) = options.precision_for(&device, on_cpu)?;
         let build =
             BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels, precision };
         let model = config.build(weights.into(), &build)?;
@@ -128,7 +130,7 @@ impl Reranker {
             max_cells: bytes / (4 * dims.num_attention_heads),
             max_tokens: bytes / (4 * dims.intermediate_size.max(dims.hidden_size)),
         };
-        Ok(Self { model, tokenizer, config, device, on_cpu, kernels, precision, limits })
+        Ok(Self { model, tokenizer, config, device, on_cpu, kernels, precision, precision_reason, limits })
     }
 
     /// Reads `config.json`, `tokenizer.json` and `model.safetensors` from a folder in Hub layout.
@@ -170,6 +172,11 @@ impl Reranker {
     /// How this instance's `Linear` layers compute.
     pub fn precision(&self) -> Precision {
         self.precision
+    }
+
+    /// Why [`Self::precision`] differs from the one asked for, if it does.
+    pub fn precision_reason(&self) -> Option<&str> {
+        self.precision_reason.as_deref()
     }
 
     /// Batches run side by side: the thread pool's size on the CPU where there is one (the

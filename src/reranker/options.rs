@@ -2,7 +2,7 @@
 //! budget), where the word-embedding table lives given the device's limits, which kernels the
 //! CPU runs. The CLI, the web surface and the examples all take their defaults from here.
 
-use burn::tensor::Device;
+use burn::tensor::{DType, Device};
 
 use crate::error::{Error, Result};
 use crate::model::{Kernels, ModelConfig, Precision};
@@ -33,8 +33,8 @@ pub struct RerankerOptions {
     /// Which kernels compute on the CPU; `None` = ja-rerank's tiled kernels in wasm (faster
     /// there than burn-flex), burn's natively. [`Kernels::Tiled`] runs on CPU devices only.
     pub kernels: Option<Kernels>,
-    /// How the `Linear` layers compute: f32 (exact, the default) or int8 (CPU only; README,
-    /// "Precision", for what it costs).
+    /// How the `Linear` layers compute: f32 (exact, the default), f16 (devices with f16
+    /// arithmetic, else f32) or int8 (CPU only); README, "Precision", for what each costs.
     pub precision: Precision,
 }
 
@@ -111,9 +111,22 @@ impl RerankerOptions {
         self.max_activation_bytes.unwrap_or(DEFAULT_MAX_ACTIVATION_BYTES)
     }
 
-    /// The precision a model instance on a device runs: int8 only on the CPU.
-    pub(super) fn precision_for(&self, on_cpu: bool) -> Result<Precision> {
-        precision_on(self.precision, on_cpu)
+    /// The precision a model instance on `device` runs, and why it is not the one asked for: int8
+    /// only on the CPU (refused elsewhere); f16 where the device has f16 arithmetic — WebGPU with
+    /// `shader-f16`, burn's CPU backends natively — and f32 elsewhere (nothing is lost but memory;
+    /// in wasm the CPU's kernels are f32 and int8, and burn-flex's f16 matmul there is scalar).
+    pub(super) fn precision_for(&self, device: &Device, on_cpu: bool) -> Result<(Precision, Option<String>)> {
+        let precision = precision_on(self.precision, on_cpu)?;
+        let why = match precision {
+            Precision::F16 if on_cpu && cfg!(target_arch = "wasm32") => {
+                "precision \"f16\" computes on WebGPU in the browser (the CPU's kernels are f32 and int8)"
+            }
+            Precision::F16 if !device.supports_dtype(DType::F16) => {
+                "precision \"f16\" needs f16 arithmetic, which this device lacks (a WebGPU adapter without shader-f16, burn-ndarray)"
+            }
+            _ => return Ok((precision, None)),
+        };
+        Ok((Precision::F32, Some(format!("{why}: computing in f32"))))
     }
 
     /// The kernels a model instance on a device runs: the choice made, or the default for it.
@@ -182,9 +195,28 @@ mod tests {
         let tiled = RerankerOptions { kernels: Some(Kernels::Tiled), ..Default::default() };
         assert_eq!(tiled.kernels_for(true).unwrap(), Kernels::Tiled);
         assert!(matches!(tiled.kernels_for(false), Err(Error::InvalidInput(_))));
+        let cpu = cpu_device();
         let int8 = RerankerOptions { precision: Precision::Int8, ..Default::default() };
-        assert_eq!(int8.precision_for(true).unwrap(), Precision::Int8);
-        assert!(matches!(int8.precision_for(false), Err(Error::InvalidInput(_))));
-        assert_eq!(RerankerOptions::default().precision_for(false).unwrap(), Precision::F32);
+        assert_eq!(int8.precision_for(&cpu, true).unwrap(), (Precision::Int8, None));
+        assert!(matches!(int8.precision_for(&cpu, false), Err(Error::InvalidInput(_))));
+        assert_eq!(RerankerOptions::default().precision_for(&cpu, false).unwrap(), (Precision::F32, None));
+        // f16 where the device computes in f16 (natively burn-flex; not burn-ndarray); in wasm the
+        // CPU computes f16 in f32. Either way the reranker says why it did not get f16.
+        let f16 = RerankerOptions { precision: Precision::F16, ..Default::default() };
+        #[allow(unused_variables)]
+        let in_f32 = |device: &Device, needle: &str| {
+            let (precision, why) = f16.precision_for(device, true).unwrap();
+            assert_eq!(precision, Precision::F32);
+            assert!(why.as_deref().is_some_and(|w| w.contains(needle)), "{why:?}");
+        };
+        #[cfg(feature = "flex")]
+        if cfg!(target_arch = "wasm32") {
+            in_f32(&Device::flex(), "WebGPU");
+        } else {
+            assert_eq!(f16.precision_for(&Device::flex(), true).unwrap(), (Precision::F16, None));
+        }
+        #[cfg(all(feature = "ndarray", not(target_arch = "wasm32")))]
+        #[allow(deprecated)]
+        in_f32(&Device::ndarray(), "lacks");
     }
 }

@@ -44,8 +44,10 @@ export interface LoadOptions {
   /** How the Linear layers compute. "f32" (default): exact, PyTorch's scores to ~1e-6 (int8 / f16 files are
    * dequantized as they load). "int8": int8 weights × int8 activations on the CPU — smaller in memory and faster,
    * at a measured cost in ranking quality (README, "Precision"); with backend "auto" it picks the CPU, and
-   * backend "webgpu" refuses it. */
-  precision?: "f32" | "int8";
+   * backend "webgpu" refuses it. "f16": the Linear weights in f16 on WebGPU and multiplied in f16 (half the GPU
+   * memory), where the adapter has shader-f16; elsewhere (the CPU, an adapter without it) the reranker computes
+   * in f32 and info.precisionReason says why. */
+  precision?: "f32" | "f16" | "int8";
   onProgress?: (event: ProgressEvent) => void;
   /** Called when the reranker moves backend (the GPU device was lost). */
   onBackendChange?: (event: BackendChangeEvent) => void;

@@ -38,7 +38,9 @@ export interface RerankerInfo {
   maxLength: number;
   batchSize: number;
   /** How the Linear layers compute (LoadOptions.precision). */
-  precision: "f32" | "int8";
+  precision: "f32" | "f16" | "int8";
+  /** Why precision is not the one asked for ("f16" without f16 arithmetic: computed in f32); null when it is. */
+  precisionReason: string | null;
   hostWordEmbeddings: boolean;
   loadMs: number;
   /** Of loadMs: bringing the backend up (WebGPU init and self-check), reading the files (network or Cache Storage), and building the model. */
@@ -104,6 +106,7 @@ pub struct Info {
     max_length: usize,
     batch_size: usize,
     precision: &'static str,
+    precision_reason: Option<String>,
     host_word_embeddings: bool,
     load_ms: f64,
     backend_ms: f64,
@@ -208,6 +211,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
         max_length: core.max_length(),
         batch_size: core.batch_size(),
         precision: core.precision().name(),
+        precision_reason: core.precision_reason().map(str::to_string),
         host_word_embeddings,
         load_ms: js_sys::Date::now() - started,
         backend_ms: backend_ready - started,

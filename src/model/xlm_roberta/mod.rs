@@ -26,6 +26,7 @@ pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutpu
 use crate::error::Result;
 use crate::load::compact::SCALE_SUFFIX;
 use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights};
+use crate::model::ops::to_f16;
 use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision};
 
 /// How this family's module paths relate to the checkpoint's tensor names.
@@ -147,7 +148,7 @@ impl XlmRoberta {
 
     /// A model from a module already filled (or randomly initialised, as the backend
     /// self-check's is). Under [`Precision::Int8`] the encoder's `Linear` weights are quantized
-    /// here (the embeddings and the head stay f32).
+    /// here, under [`Precision::F16`] cast to f16 (the embeddings and the head stay f32).
     pub fn from_module(
         model: XlmRobertaForSequenceClassification,
         host_embeddings: Option<HostEmbeddings>,
@@ -166,8 +167,10 @@ impl XlmRoberta {
         stored: HashMap<String, Int8Tensor>,
     ) -> Result<Self> {
         let mut ops = Ops::new(options.kernels);
-        if options.precision == Precision::Int8 {
-            model.roberta.encoder = ops.quantize(model.roberta.encoder, stored)?;
+        match options.precision {
+            Precision::Int8 => model.roberta.encoder = ops.quantize(model.roberta.encoder, stored)?,
+            Precision::F16 => model.roberta.encoder = to_f16(model.roberta.encoder),
+            Precision::F32 => {}
         }
         Ok(Self { model, host_embeddings, pad_token_id: config.pad_token_id, device: options.device.clone(), ops })
     }
