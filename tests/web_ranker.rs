@@ -177,8 +177,9 @@ async fn compact_weights_and_int8_arithmetic_score_as_natively() {
 /// has not (Chromium's SwiftShader) the reranker computes in f32, says why, and scores as PyTorch.
 #[wasm_bindgen_test]
 async fn f16_precision_computes_in_f16_where_the_adapter_has_shader_f16() {
-    let reference = reference();
-    let pairs = js(serde_json::Value::Array(reference.cases.iter().map(|c| json!([c.query, c.passage])).collect()));
+    // A third of the reference pairs: software WebGPU is slow, and CI's time is counted.
+    let cases: Vec<LogitCase> = reference().cases.into_iter().take(32).collect();
+    let pairs = js(serde_json::Value::Array(cases.iter().map(|c| json!([c.query, c.passage])).collect()));
     let r = load("ranker", json!({ "backend": "webgpu", "precision": "f16" })).await;
     let info = r.info();
     let shader_f16 = get(&get(&info, "adapter"), "shaderF16").as_bool().unwrap();
@@ -186,7 +187,8 @@ async fn f16_precision_computes_in_f16_where_the_adapter_has_shader_f16() {
     let firefox = get(&get(&js_sys::global(), "navigator"), "userAgent").as_string().unwrap().contains("Firefox");
     assert_eq!(shader_f16, firefox, "expected shader-f16 on Firefox's lavapipe only");
     let got = numbers(&score(&r, pairs).await.unwrap());
-    let worst = got.iter().zip(&reference.cases).map(|(s, c)| (s - 1.0 / (1.0 + (-c.logit).exp())).abs()).fold(0.0, f64::max);
+    assert_eq!(got.len(), cases.len());
+    let worst = got.iter().zip(&cases).map(|(s, c)| (s - 1.0 / (1.0 + (-c.logit).exp())).abs()).fold(0.0, f64::max);
     let precision = get(&info, "precision").as_string().unwrap();
     let reason = get(&info, "precisionReason").as_string();
     log(format!("precision f16 on WebGPU (shader-f16: {shader_f16}): computed in {precision}, max |Δscore| {worst:.2e} against PyTorch f32"));
