@@ -1,5 +1,9 @@
 # Shared by scripts/*.sh: logging and install-if-missing helpers.
-step() { printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" "$SECONDS"; }
+# Each step says when it started, counted from the first script of the run (scripts called by
+# another, such as build-package.sh from test.sh, inherit the start), so a CI log shows the split.
+: "${JA_RERANK_T0:=$(date +%s)}"
+export JA_RERANK_T0
+step() { printf '\n\033[1m== %s\033[0m (at %d s)\n' "$*" "$(( $(date +%s) - JA_RERANK_T0 ))"; }
 
 # apt packages, installed only when a command they provide is missing.
 need_apt() {  # need_apt COMMAND PACKAGE...
