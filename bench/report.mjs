@@ -125,6 +125,7 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   ratio("ours-cpu-1t", "tjs-q8-1t", "ja-rerank 1 thread (fp32) / transformers.js q8, numThreads 1 (not like with like: int8)");
   ratio("ours-cpu-2t", "tjs-q8-2t", "ja-rerank threads (2, fp32) / transformers.js q8, numThreads 2 (int8)");
   ratio("ours-int8-1t", "tjs-q8-1t", "**ja-rerank int8, 1 thread / transformers.js q8, numThreads 1** (like with like: int8)");
+  ratio("ours-int8-1t-relaxed", "tjs-q8-1t", "**ja-rerank int8, 1 thread, relaxed-SIMD build / transformers.js q8, numThreads 1** (int8)");
   ratio("ours-int8-2t", "tjs-q8-2t", "**ja-rerank int8, threads (2) / transformers.js q8, numThreads 2** (int8)");
   ratio("ours-int8-1t", "ours-cpu-1t", "ja-rerank int8 / ja-rerank f32, 1 thread (what int8 arithmetic buys)");
   ratio("ours-int8-2t", "ours-cpu-2t", "ja-rerank int8 / ja-rerank f32, threads (2)");

@@ -59,6 +59,9 @@ const BROWSER = [
   { id: "tjs-fp32-1t", runtime: "transformers.js", dtype: "fp32", threads: 1, label: "transformers.js fp32" },
   { id: "tjs-q8-1t", runtime: "transformers.js", dtype: "q8", threads: 1, label: "transformers.js q8" },
   { id: "ours-int8-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128)" },
+  // The relaxed-SIMD build (pkg-threads/, what Chromium and Firefox can run) on one thread, in
+  // its Worker: the int8 kernel on i32x4.relaxed_dot_i8x16_i7x16_add_s rather than dot_i16x8.
+  { id: "ours-int8-1t-relaxed", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 1, worker: true, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (relaxed-SIMD build, in its Worker)", needs: THREADED_PKG },
   { id: "ours-cpu-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, label: "ja-rerank CPU (wasm simd128, threads)", needs: THREADED_PKG },
   { id: "tjs-fp32-2t", runtime: "transformers.js", dtype: "fp32", threads: 2, label: "transformers.js fp32" },
   { id: "tjs-q8-2t", runtime: "transformers.js", dtype: "q8", threads: 2, label: "transformers.js q8" },
@@ -234,7 +237,7 @@ async function runBrowser() {
           config.runtime === "ja-rerank"
             ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
                 pkgUrl: `/${config.pkg}`, hubUrl: `${origin}/hub`, model: config.model ?? "stand-in/full", backend: config.backend,
-                batchSize: config.batchSize, threads: config.threads, precision: config.precision,
+                batchSize: config.batchSize, threads: config.threads, worker: config.worker, precision: config.precision,
               })
             : await page.evaluate((o) => window.bench.loadTransformersJs(o), {
                 tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full",

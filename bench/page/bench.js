@@ -58,8 +58,8 @@ window.bench = {
 
   // ja-rerank from `${pkgUrl}/ja_rerank.js` (wasm-pack --target web). `threads` > 1 needs a
   // threaded build that exports initThreadPool (wasm-bindgen-rayon).
-  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads = 1, rows = undefined, revision = "bench", precision = undefined }) {
-    if (threads > 1) return this.loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision });
+  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads = 1, worker = false, rows = undefined, revision = "bench", precision = undefined }) {
+    if (threads > 1 || worker) return this.loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision });
     const t0 = now();
     const mod = await import(`${pkgUrl}/ja_rerank.js`);
     const exports = await mod.default();
