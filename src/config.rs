@@ -33,6 +33,11 @@ impl ConfigJson {
         }
     }
 
+    /// Whether the file has the field at all (null included).
+    pub fn has(&self, field: &str) -> bool {
+        self.fields.contains_key(field)
+    }
+
     /// A size that must be present and positive.
     pub fn count(&self, field: &str) -> Result<usize> {
         self.size(field, None)

@@ -46,7 +46,12 @@ impl Naming {
 
     /// Our module path → the tensor's name in the file, so messages name what users can grep for.
     fn to_file(&self, path: &str) -> String {
-        let name = path.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias");
+        // burn's LayerNorm names its parameters gamma / beta; checkpoints, weight / bias.
+        let name = match (path.strip_suffix(".gamma"), path.strip_suffix(".beta")) {
+            (Some(norm), _) => format!("{norm}.weight"),
+            (_, Some(norm)) => format!("{norm}.bias"),
+            _ => path.to_string(),
+        };
         self.renames.iter().fold(name, |n, (file, module)| n.replace(module, file))
     }
 }

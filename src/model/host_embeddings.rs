@@ -5,11 +5,34 @@
 
 use std::sync::RwLock;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::{Error, Result};
 use crate::load::compact::dequantize;
 use crate::load::{RowTable, floats};
+
+/// The word part of a batch on its way into a model: ids to look up on the device, or rows
+/// already looked up in a [`HostEmbeddings`] table.
+pub enum Words {
+    /// `[batch, seq]` token ids.
+    Ids(Tensor<2, Int>),
+    /// `[batch, seq, hidden]` word-embedding rows.
+    Vectors(Tensor<3>),
+}
+
+impl Words {
+    /// A padded `[batch, seq]` batch of ids (row-major), looked up in `host` when the table lives
+    /// there (an error if it lacks a row).
+    pub fn new(ids: &[u32], dims: [usize; 2], host: Option<&HostEmbeddings>, device: &Device) -> Result<Self> {
+        Ok(match host {
+            None => {
+                let ids: Vec<i64> = ids.iter().map(|&id| id as i64).collect();
+                Words::Ids(Tensor::<2, Int>::from_data(TensorData::new(ids, dims), device))
+            }
+            Some(table) => Words::Vectors(table.lookup(ids, dims, device)?),
+        })
+    }
+}
 
 /// Marks an id whose row is not held.
 const ABSENT: u32 = u32::MAX;

@@ -19,7 +19,7 @@ use burn::tensor::{Device, Tensor};
 use crate::config::ConfigJson;
 use crate::error::{Error, Result};
 use crate::load::{Header, Weights};
-pub use host_embeddings::HostEmbeddings;
+pub use host_embeddings::{HostEmbeddings, Words};
 pub use ops::{Kernels, Ops, Precision};
 pub use xlm_roberta::XlmRobertaConfig;
 

@@ -10,7 +10,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::XlmRobertaConfig;
 use crate::error::Result;
-use crate::model::HostEmbeddings;
+use crate::model::{HostEmbeddings, Words};
 
 /// `roberta.embeddings.*`: word + position + token-type embeddings, then LayerNorm.
 #[derive(Module, Debug)]
@@ -46,15 +46,6 @@ impl Embeddings {
     }
 }
 
-/// The word part of the input: ids to look up on the device, or rows already looked up on the
-/// host ([`HostEmbeddings`]).
-pub enum Words {
-    /// `[batch, seq]` token ids.
-    Ids(Tensor<2, Int>),
-    /// `[batch, seq, hidden]` word-embedding rows.
-    Vectors(Tensor<3>),
-}
-
 /// One padded batch on its way into the model.
 pub struct ModelInput {
     /// Token ids `[batch, seq]` right-padded with `pad_token_id`, or their embedding rows.
@@ -82,13 +73,7 @@ impl ModelInput {
             }
         }
         let position_ids = create_position_ids_from_input_ids(&input_ids, seq, pad_token_id);
-        let words = match host {
-            None => {
-                let ids: Vec<i64> = input_ids.iter().map(|&id| id as i64).collect();
-                Words::Ids(Tensor::<2, Int>::from_data(TensorData::new(ids, [batch, seq]), device))
-            }
-            Some(table) => Words::Vectors(table.lookup(&input_ids, [batch, seq], device)?),
-        };
+        let words = Words::new(&input_ids, [batch, seq], host, device)?;
         Ok(ModelInput {
             words,
             position_ids: Tensor::<2, Int>::from_data(TensorData::new(position_ids, [batch, seq]), device),

@@ -19,7 +19,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
 pub use config::{ARCHITECTURE, XlmRobertaConfig};
-pub use embeddings::{Embeddings, ModelInput, Words, create_position_ids_from_input_ids};
+pub use embeddings::{Embeddings, ModelInput, create_position_ids_from_input_ids};
 pub use head::ClassificationHead;
 pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
