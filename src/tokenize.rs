@@ -23,7 +23,7 @@ impl PairTokenizer {
             Tokenizer::from_bytes(tokenizer_json).map_err(|e| Error::Tokenizer(format!("cannot parse: {e}")))?;
         if tokenizer.get_post_processor().is_none() {
             return Err(Error::Tokenizer(
-                "no post_processor: the pair template (<s> A </s></s> B </s>) is missing".into(),
+                "no post_processor: the pair template (XLM-R: <s> A </s></s> B </s>) is missing".into(),
             ));
         }
         // Settings stored in the file (a fixed padding, another max_length) are replaced by ours:

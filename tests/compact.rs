@@ -5,26 +5,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{MODELS, model_dir, reference};
+use common::{MODELS, compact_copy, model_dir, reference};
 use ja_rerank::load::compact::{Compact, convert};
 use ja_rerank::load::{Header, WEIGHTS_FILE};
 use ja_rerank::{Error, Kernels, ModelConfig, Precision, Reranker, RerankerOptions, WeightBytes, Weights};
-
-/// A copy of stand-in `model` with compact weights, in a fresh folder (tests run in parallel).
-fn compact_copy(model: &str, to: Compact) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("ja-rerank-compact-{model}-{}-{}-{n}", to.name(), std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in ["config.json", "tokenizer.json"] {
-        std::fs::copy(model_dir(model).join(f), dir.join(f)).unwrap();
-    }
-    let f32 = std::fs::read(model_dir(model).join(WEIGHTS_FILE)).unwrap();
-    std::fs::write(dir.join(WEIGHTS_FILE), convert(&f32, to).unwrap()).unwrap();
-    dir
-}
 
 fn scores(dir: &Path, pairs: &[(&str, &str)]) -> Vec<f32> {
     let r = Reranker::from_dir(dir, RerankerOptions::default()).unwrap();

@@ -9,6 +9,7 @@
 //! built) and [`HostEmbeddings`] (a word-embedding table kept off the device).
 
 mod host_embeddings;
+pub mod modernbert;
 pub mod ops;
 pub mod xlm_roberta;
 
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::load::{Header, Weights};
 pub use host_embeddings::{HostEmbeddings, Words};
 pub use ops::{Kernels, Ops, Precision};
+pub use modernbert::ModernBertConfig;
 pub use xlm_roberta::XlmRobertaConfig;
 
 /// A cross-encoder ready to score, whatever its family.
@@ -64,6 +66,7 @@ pub struct Dims {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelConfig {
     XlmRoberta(XlmRobertaConfig),
+    ModernBert(ModernBertConfig),
 }
 
 impl ModelConfig {
@@ -73,9 +76,10 @@ impl ModelConfig {
         let json = ConfigJson::parse(bytes)?;
         match json.model_type()?.as_str() {
             "xlm-roberta" => Ok(Self::XlmRoberta(XlmRobertaConfig::from_json(&json)?)),
+            "modernbert" => Ok(Self::ModernBert(ModernBertConfig::from_json(&json)?)),
             other => Err(Error::config(
                 "model_type",
-                format!("\"{other}\" is not supported (supported: \"xlm-roberta\")"),
+                format!("\"{other}\" is not supported (supported: \"xlm-roberta\", \"modernbert\")"),
             )),
         }
     }
@@ -84,12 +88,14 @@ impl ModelConfig {
     pub fn family(&self) -> &'static str {
         match self {
             Self::XlmRoberta(_) => "xlm-roberta",
+            Self::ModernBert(_) => "modernbert",
         }
     }
 
     pub fn dims(&self) -> Dims {
         match self {
             Self::XlmRoberta(c) => c.dims(),
+            Self::ModernBert(c) => c.dims(),
         }
     }
 
@@ -110,6 +116,7 @@ impl ModelConfig {
     pub fn eager_ranges(&self, header: &Header) -> Vec<Range<u64>> {
         match self {
             Self::XlmRoberta(_) => xlm_roberta::eager_ranges(header),
+            Self::ModernBert(_) => modernbert::eager_ranges(header),
         }
     }
 
@@ -119,6 +126,7 @@ impl ModelConfig {
     pub fn build(&self, weights: Weights, options: &BuildOptions) -> Result<Box<dyn CrossEncoder>> {
         match self {
             Self::XlmRoberta(c) => Ok(Box::new(xlm_roberta::XlmRoberta::load(c, weights, options)?)),
+            Self::ModernBert(c) => Ok(Box::new(modernbert::ModernBert::load(c, weights, options)?)),
         }
     }
 }

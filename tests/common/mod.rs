@@ -46,3 +46,17 @@ pub fn reference(file: &str) -> Reference {
 pub const MODELS: [&str; 2] = ["tiny", "odd"];
 
 pub const TOLERANCE: f32 = 1e-4;
+
+/// A copy of stand-in `model` with compact weights, in a fresh folder (tests run in parallel).
+pub fn compact_copy(model: &str, to: ja_rerank::load::compact::Compact) -> std::path::PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ja-rerank-compact-{model}-{}-{}-{n}", to.name(), std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["config.json", "tokenizer.json"] {
+        std::fs::copy(model_dir(model).join(f), dir.join(f)).unwrap();
+    }
+    let f32 = std::fs::read(model_dir(model).join(ja_rerank::load::WEIGHTS_FILE)).unwrap();
+    std::fs::write(dir.join(ja_rerank::load::WEIGHTS_FILE), ja_rerank::load::compact::convert(&f32, to).unwrap()).unwrap();
+    dir
+}

@@ -1,0 +1,93 @@
+//! `model.embeddings.*` and ModernBERT's input rule: how a batch of token-id rows becomes the
+//! tensors the embeddings and the attention read. No position or token-type embeddings (the
+//! layers rotate queries and keys instead, `super::rotary`); two additive masks, one for the
+//! global layers and one for the local (sliding-window) ones.
+
+use burn::module::Module;
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm};
+use burn::tensor::{Device, Tensor, TensorData};
+
+use super::ModernBertConfig;
+use super::layer::layer_norm;
+use crate::error::Result;
+use crate::model::{HostEmbeddings, Words};
+
+/// `model.embeddings.*`: token embeddings, then LayerNorm (no bias where `norm_bias` is false).
+#[derive(Module, Debug)]
+pub struct Embeddings {
+    pub tok_embeddings: Embedding,
+    pub norm: LayerNorm,
+}
+
+impl Embeddings {
+    pub fn new(c: &ModernBertConfig, device: &Device) -> Self {
+        Self {
+            tok_embeddings: EmbeddingConfig::new(c.vocab_size, c.hidden_size).init(device),
+            norm: layer_norm(c, device),
+        }
+    }
+
+    /// Words (ids or looked-up rows) → `[batch, seq, hidden]`.
+    pub fn forward(&self, words: Words) -> Tensor<3> {
+        let x = match words {
+            Words::Ids(ids) => self.tok_embeddings.forward(ids),
+            Words::Vectors(vectors) => vectors,
+        };
+        self.norm.forward(x)
+    }
+}
+
+/// One padded batch on its way into the model.
+pub struct ModelInput {
+    /// Token ids `[batch, seq]` right-padded with `pad_token_id` (positions are then 0.. for every
+    /// row, as HF's eager and sdpa paths number them), or their embedding rows.
+    pub words: Words,
+    /// Real tokens per row (mean pooling divides by it).
+    pub lengths: Vec<usize>,
+    /// `[batch, 1, 1, seq]`: 0 for real keys, `f32::MIN` for padding (HF fills with the dtype's
+    /// minimum, not −∞).
+    pub global_bias: Tensor<4>,
+    /// `[batch, 1, seq, seq]`: also `f32::MIN` where |query − key| exceeds the window. `None`
+    /// when no layer is local or the batch fits in the window (then it equals the global mask).
+    pub local_bias: Option<Tensor<4>>,
+}
+
+impl ModelInput {
+    /// Pads `rows` (token ids per pair) to the longest and builds the tensors on `device`,
+    /// looking the words up in `host` when the table lives there (an error if it lacks a row).
+    pub fn new(
+        rows: &[&[u32]],
+        config: &ModernBertConfig,
+        host: Option<&HostEmbeddings>,
+        device: &Device,
+    ) -> Result<Self> {
+        let batch = rows.len();
+        let seq = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+        let lengths: Vec<usize> = rows.iter().map(|r| r.len()).collect();
+        let mut input_ids = Vec::with_capacity(batch * seq);
+        for row in rows {
+            input_ids.extend((0..seq).map(|t| row.get(t).copied().unwrap_or(config.pad_token_id)));
+        }
+        // Padding is masked by place: a typed `<pad>` is a real, attended token.
+        let key_bias = |len: usize, j: usize| if j < len { 0.0f32 } else { f32::MIN };
+        let global: Vec<f32> = lengths.iter().flat_map(|&len| (0..seq).map(move |j| key_bias(len, j))).collect();
+        let window = config.layers.iter().filter_map(|l| l.window).min();
+        // One value per (query, key), never the sum of two minima (that would be −∞, and a row of
+        // −∞ a NaN): HF fills the global mask's minimum in, as here.
+        let local_bias = window.filter(|&w| seq > w + 1).map(|w| {
+            let mut local = Vec::with_capacity(batch * seq * seq);
+            for &len in &lengths {
+                for i in 0..seq {
+                    local.extend((0..seq).map(|j| if i.abs_diff(j) > w { f32::MIN } else { key_bias(len, j) }));
+                }
+            }
+            Tensor::<4>::from_data(TensorData::new(local, [batch, 1, seq, seq]), device)
+        });
+        Ok(ModelInput {
+            words: Words::new(&input_ids, [batch, seq], host, device)?,
+            lengths,
+            global_bias: Tensor::<4>::from_data(TensorData::new(global, [batch, 1, 1, seq]), device),
+            local_bias,
+        })
+    }
+}

@@ -1,0 +1,111 @@
+//! `model.layers.N.*`: a pre-norm layer — `h + attn(attn_norm(h))`, then `h + mlp(mlp_norm(h))`
+//! — with fused q/k/v, rotary queries and keys, and a GeGLU feed-forward.
+
+// Fields carry the HF tensor names (`Wqkv`, `Wo`, `Wi`).
+#![allow(non_snake_case)]
+
+use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::gelu;
+use burn::tensor::{Device, Tensor};
+
+use super::ModernBertConfig;
+use super::rotary::Rotary;
+use crate::model::Ops;
+
+#[derive(Module, Debug)]
+pub struct Layer {
+    /// HF's `nn.Identity()` in layer 0 (the embeddings' norm precedes it): no tensor, `None`.
+    pub attn_norm: Option<LayerNorm>,
+    pub attn: Attention,
+    pub mlp_norm: LayerNorm,
+    pub mlp: Mlp,
+}
+
+#[derive(Module, Debug)]
+pub struct Attention {
+    /// `[hidden, 3 · hidden]`: q, k, v side by side, each split into heads.
+    pub Wqkv: Linear,
+    pub Wo: Linear,
+    num_heads: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct Mlp {
+    /// `[hidden, 2 · intermediate]`: the activated input, then the gate.
+    pub Wi: Linear,
+    pub Wo: Linear,
+}
+
+fn linear(d_in: usize, d_out: usize, bias: bool, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out).with_bias(bias).init(device)
+}
+
+/// A LayerNorm as the config has them (a bias only where `norm_bias`).
+pub fn layer_norm(c: &ModernBertConfig, device: &Device) -> LayerNorm {
+    LayerNormConfig::new(c.hidden_size).with_epsilon(c.norm_eps).with_bias(c.norm_bias).init(device)
+}
+
+impl Layer {
+    pub fn new(index: usize, c: &ModernBertConfig, device: &Device) -> Self {
+        let h = c.hidden_size;
+        Self {
+            attn_norm: (index > 0).then(|| layer_norm(c, device)),
+            attn: Attention {
+                Wqkv: linear(h, 3 * h, c.attention_bias, device),
+                Wo: linear(h, h, c.attention_bias, device),
+                num_heads: c.num_attention_heads,
+            },
+            mlp_norm: layer_norm(c, device),
+            mlp: Mlp {
+                Wi: linear(h, 2 * c.intermediate_size, c.mlp_bias, device),
+                Wo: linear(c.intermediate_size, h, c.mlp_bias, device),
+            },
+        }
+    }
+
+    /// `[batch, seq, hidden]` → `[batch, rows, hidden]`: every row, or with `first_only` the first
+    /// token's alone (exact: rows depend on each other only through keys and values). `bias` is
+    /// `[batch, 1, 1 | seq, seq]`.
+    pub fn forward(&self, h: Tensor<3>, first_only: bool, bias: Tensor<4>, rotary: &Rotary, ops: &Ops) -> Tensor<3> {
+        let x = match &self.attn_norm {
+            Some(norm) => norm.forward(h.clone()),
+            None => h.clone(),
+        };
+        let residual = if first_only { h.narrow(1, 0, 1) } else { h };
+        let h = residual + self.attn.forward(x, first_only, bias, rotary, ops);
+        let m = self.mlp.forward(self.mlp_norm.forward(h.clone()), ops);
+        h + m
+    }
+}
+
+impl Attention {
+    /// HF's eager attention: `softmax(q · kᵀ · d^-½ + bias) · v`, then `Wo`. Queries are every
+    /// row of `x`, or its first with `first_only`.
+    fn forward(&self, x: Tensor<3>, first_only: bool, bias: Tensor<4>, rotary: &Rotary, ops: &Ops) -> Tensor<3> {
+        let [batch, seq, hidden] = x.dims();
+        let (heads, head_dim) = (self.num_heads, hidden / self.num_heads);
+        let qkv = ops.linear(&self.Wqkv, x);
+        let split = |part: usize, len: usize| {
+            qkv.clone().narrow(2, part * hidden, hidden).narrow(1, 0, len).reshape([batch, len, heads, head_dim]).swap_dims(1, 2)
+        };
+        let q_len = if first_only { 1 } else { seq };
+        let q = rotary.apply(split(0, q_len));
+        let k = rotary.apply(split(1, seq));
+        let v = split(2, seq);
+        let bias = if first_only && bias.dims()[2] > 1 { bias.narrow(2, 0, 1) } else { bias };
+        let scores = q.matmul(k.swap_dims(2, 3)) * (1.0 / (head_dim as f64).sqrt()) + bias;
+        let context = ops.softmax(scores).matmul(v).swap_dims(1, 2).reshape([batch, q_len, hidden]);
+        ops.linear(&self.Wo, context)
+    }
+}
+
+impl Mlp {
+    /// `Wo(gelu(input) · gate)` where `Wi(x)` = [input | gate] (exact erf GELU, HF's "gelu").
+    fn forward(&self, x: Tensor<3>, ops: &Ops) -> Tensor<3> {
+        let y = ops.linear(&self.Wi, x);
+        let width = y.dims()[2] / 2;
+        let (input, gate) = (y.clone().narrow(2, 0, width), y.narrow(2, width, width));
+        ops.linear(&self.Wo, gelu(input) * gate)
+    }
+}

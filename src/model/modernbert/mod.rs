@@ -1,0 +1,183 @@
+//! ModernBERT cross-encoders (`ModernBertForSequenceClassification`, e.g.
+//! `hotchpotch/japanese-reranker-xsmall-v2`). Field paths mirror the Hugging Face tensor names
+//! (`model.layers.3.attn.Wqkv.weight`), so loading is a name-for-name copy.
+//!
+//! The spec of record is `transformers/models/modernbert/modeling_modernbert.py` (eager
+//! attention) at inference: no dropout, padded batches (HF's flash-attention path unpads, with
+//! the same arithmetic for right-padded rows).
+
+mod config;
+mod embeddings;
+mod head;
+mod layer;
+mod rotary;
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use burn::module::Module;
+use burn::nn::{LayerNorm, Linear};
+use burn::tensor::{Device, Tensor};
+
+pub use config::{ARCHITECTURE, LayerKind, ModernBertConfig, Pooling};
+pub use embeddings::{Embeddings, ModelInput};
+pub use head::{PredictionHead, pool};
+pub use layer::{Attention, Layer, Mlp};
+pub use rotary::Rotary;
+
+use crate::error::Result;
+use crate::load::compact::SCALE_SUFFIX;
+use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights};
+use crate::model::ops::to_f16;
+use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision};
+
+/// How this family's module paths relate to the checkpoint's tensor names: the same.
+pub const NAMING: Naming = Naming { prefixes: &["model.", "head.", "classifier."], buffers: &[], renames: &[] };
+
+const WORD_EMBEDDINGS: &str = "model.embeddings.tok_embeddings.weight";
+
+/// The module path of the layers, whose `Linear`s run int8 under [`Precision::Int8`].
+const LAYERS: &str = "model.layers.";
+
+/// As in `xlm_roberta`: small unread tensors between two read ones are fetched with them.
+const MAX_GAP_BYTES: u64 = 1 << 20;
+
+/// The byte ranges to read for a model whose word-embedding rows arrive on demand.
+pub fn eager_ranges(header: &Header) -> Vec<Range<u64>> {
+    header.ranges(|name| NAMING.reads(name) && name != WORD_EMBEDDINGS, MAX_GAP_BYTES)
+}
+
+#[derive(Module, Debug)]
+pub struct ModernBertModel {
+    pub embeddings: Embeddings,
+    pub layers: Vec<Layer>,
+    pub final_norm: LayerNorm,
+}
+
+#[derive(Module, Debug)]
+pub struct ModernBertForSequenceClassification {
+    pub model: ModernBertModel,
+    pub head: PredictionHead,
+    pub classifier: Linear,
+}
+
+impl ModernBertForSequenceClassification {
+    /// A model of the configured shape with uninitialised (lazy) parameters, to be filled from a
+    /// checkpoint.
+    pub fn new(config: &ModernBertConfig, device: &Device) -> Self {
+        Self {
+            model: ModernBertModel {
+                embeddings: Embeddings::new(config, device),
+                layers: (0..config.num_hidden_layers).map(|i| Layer::new(i, config, device)).collect(),
+                final_norm: layer::layer_norm(config, device),
+            },
+            head: PredictionHead::new(config, device),
+            classifier: head::classifier(config, device),
+        }
+    }
+
+    /// `[batch]` logits (num_labels = 1) for a padded batch.
+    pub fn forward(&self, input: ModelInput, config: &ModernBertConfig, ops: &Ops) -> Tensor<1> {
+        let mut hidden = self.model.embeddings.forward(input.words);
+        let [batch, seq, _] = hidden.dims();
+        let device = hidden.device();
+        // One table per θ (two in every published config: global and local).
+        let mut rotaries: Vec<(f64, Rotary)> = Vec::new();
+        for kind in &config.layers {
+            if !rotaries.iter().any(|(theta, _)| *theta == kind.rope_theta) {
+                rotaries.push((kind.rope_theta, Rotary::new(kind.rope_theta, config.head_dim(), seq, &device)));
+            }
+        }
+        let last = self.model.layers.len().saturating_sub(1);
+        for (i, (layer, kind)) in self.model.layers.iter().zip(&config.layers).enumerate() {
+            let rotary = &rotaries.iter().find(|(theta, _)| *theta == kind.rope_theta).expect("made above").1;
+            let bias = match (kind.window, &input.local_bias) {
+                (Some(_), Some(local)) => local.clone(),
+                _ => input.global_bias.clone(),
+            };
+            // A head that reads the first token alone lets the last layer compute that row alone.
+            let first_only = i == last && config.classifier_pooling == Pooling::Cls;
+            hidden = layer.forward(hidden, first_only, bias, rotary, ops);
+        }
+        let hidden = self.model.final_norm.forward(hidden);
+        let pooled = pool(hidden, config.classifier_pooling, &input.lengths);
+        self.classifier.forward(self.head.forward(pooled)).reshape([batch])
+    }
+}
+
+/// A ModernBERT cross-encoder ready to score: the checkpoint's module and how this instance runs it.
+pub struct ModernBert {
+    model: ModernBertForSequenceClassification,
+    /// The word-embedding table when it lives in host memory (then the module's parameter is
+    /// left unallocated).
+    host_embeddings: Option<HostEmbeddings>,
+    config: ModernBertConfig,
+    device: Device,
+    ops: Ops,
+}
+
+impl ModernBert {
+    /// Reads the weights of `model.safetensors` into a model built as `options` say, as
+    /// `xlm_roberta::XlmRoberta::load` does (host or on-demand word embeddings, int8 files
+    /// packed as stored).
+    pub fn load(config: &ModernBertConfig, weights: Weights, options: &BuildOptions) -> Result<Self> {
+        let mut model = ModernBertForSequenceClassification::new(config, &options.device);
+        let shape = [config.vocab_size, config.hidden_size];
+        let keep_int8 = |name: &str| options.precision == Precision::Int8 && name.starts_with(LAYERS);
+        let (mut tensors, host_embeddings) = match weights {
+            Weights::Parts { header, parts } => {
+                let table = header.row_table(WORD_EMBEDDINGS, shape)?;
+                let mut tensors = Tensors::from_parts(&header, parts, &NAMING, &keep_int8)?;
+                let scale_name = format!("{WORD_EMBEDDINGS}{SCALE_SUFFIX}");
+                let scales = if table.is_int8() { Some(tensors.take_f32(&scale_name, &[config.vocab_size])?) } else { None };
+                (tensors, Some(HostEmbeddings::on_demand(table, scales)?))
+            }
+            Weights::File(bytes) if options.host_word_embeddings => {
+                let mut tensors = Tensors::read(bytes, &NAMING, &keep_int8)?;
+                let table = tensors.take_f32(WORD_EMBEDDINGS, &shape)?;
+                (tensors, Some(HostEmbeddings::whole(table, config.hidden_size)))
+            }
+            Weights::File(bytes) => (Tensors::read(bytes, &NAMING, &keep_int8)?, None),
+        };
+        let stored: HashMap<String, Int8Tensor> = tensors
+            .take_int8()
+            .into_iter()
+            .map(|t| (t.name.strip_prefix(LAYERS).unwrap_or(&t.name).to_string(), t))
+            .collect();
+        let mut left_out: Vec<&str> = stored.values().map(|t| t.name.as_str()).collect();
+        if host_embeddings.is_some() {
+            left_out.push(WORD_EMBEDDINGS);
+        }
+        tensors.apply_to(&mut model, &NAMING, &left_out)?;
+        Self::build(model, host_embeddings, config, options, stored)
+    }
+
+    /// Under [`Precision::Int8`] the layers' `Linear` weights are quantized (or packed as an int8
+    /// file stored them), under [`Precision::F16`] cast to f16; the embeddings and head stay f32.
+    fn build(
+        mut model: ModernBertForSequenceClassification,
+        host_embeddings: Option<HostEmbeddings>,
+        config: &ModernBertConfig,
+        options: &BuildOptions,
+        stored: HashMap<String, Int8Tensor>,
+    ) -> Result<Self> {
+        let mut ops = Ops::new(options.kernels);
+        match options.precision {
+            Precision::Int8 => model.model.layers = ops.quantize(model.model.layers, stored)?,
+            Precision::F16 => model.model.layers = to_f16(model.model.layers),
+            Precision::F32 => {}
+        }
+        Ok(Self { model, host_embeddings, config: config.clone(), device: options.device.clone(), ops })
+    }
+}
+
+impl CrossEncoder for ModernBert {
+    fn forward(&self, rows: &[&[u32]]) -> Result<Tensor<1>> {
+        let input = ModelInput::new(rows, &self.config, self.host_embeddings.as_ref(), &self.device)?;
+        Ok(self.model.forward(input, &self.config, &self.ops))
+    }
+
+    fn host_embeddings(&self) -> Option<&HostEmbeddings> {
+        self.host_embeddings.as_ref()
+    }
+}
