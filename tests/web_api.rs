@@ -54,6 +54,37 @@ async fn parity_on_webgpu_with_device_and_host_embeddings() {
     assert_eq!(ja_rerank::web::panic_count(), 0, "a panic was caught in a callback (see the console)");
 }
 
+/// The ModernBERT stand-ins (the v2 rerankers' family: rotary positions, local attention, GeGLU,
+/// "cls" and "mean" pooling), by config.json alone, on the CPU kernels (every case) and on WebGPU
+/// (one batch of 7, and 1024-token pairs for mb-tiny only: software adapters are slow; at
+/// max_length 1024 the batch holds the three 1024-token pairs).
+#[wasm_bindgen_test]
+async fn modernbert_parity_on_the_cpu_and_webgpu() {
+    for model in ["mb-tiny", "mb-mean"] {
+        for max_length in [1024, 100] {
+            let all = cases_in(MODERNBERT_REFERENCE, max_length);
+            assert!(all.len() >= 40);
+            let webgpu = if max_length == 1024 && model != "mb-tiny" { &all[..0] } else { &all[..7] };
+            for (backend, cases) in [("cpu", &all[..]), ("webgpu", webgpu)] {
+                if cases.is_empty() {
+                    continue;
+                }
+                let r = load(model, json!({ "backend": backend, "maxLength": max_length, "batchSize": 7 })).await;
+                assert_eq!(r.backend(), backend);
+                assert_eq!(get(&r.info(), "modelType").as_string().as_deref(), Some("modernbert"));
+                let got = numbers(&score(&r, pairs_js(cases)).await.unwrap());
+                assert_scores_match(&got, cases, model, &format!("{backend} max_length {max_length}"));
+            }
+        }
+    }
+    let cases = &cases_in(MODERNBERT_REFERENCE, 100)[..7];
+    let options = json!({ "backend": "webgpu", "wordEmbeddings": "host", "maxLength": 100, "batchSize": 7 });
+    let r = load("mb-tiny", options).await;
+    assert_eq!(get(&r.info(), "hostWordEmbeddings").as_bool(), Some(true));
+    let got = numbers(&score(&r, pairs_js(cases)).await.unwrap());
+    assert_scores_match(&got, cases, "mb-tiny", "webgpu (host embeddings)");
+}
+
 #[wasm_bindgen_test]
 async fn auto_picks_a_backend_and_says_which() {
     let r = load("tiny", json!({})).await;

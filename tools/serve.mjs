@@ -5,7 +5,8 @@
 //
 // --root / --mount   static files (index.html for directories)
 // --hub              Hub layout at /hub/{org}/{name}/resolve/{revision}/{file}: the committed
-//                    stand-ins as "stand-in/tiny", "stand-in/odd", "stand-in/ranker" (trained), and "stand-in/full" when
+//                    stand-ins as "stand-in/tiny", "stand-in/odd", "stand-in/ranker" (trained), "stand-in/mb-tiny" and
+//                    "stand-in/mb-mean" (ModernBERT), and "stand-in/full" when
 //                    fixtures/full exists ("stand-in/spread" when fixtures/spread does). Any
 //                    revision resolves. "stand-in/ranker-f16" and "stand-in/ranker-int8": the
 //                    trained stand-in converted (`ja-rerank convert`) into target/compact/ (made
@@ -51,6 +52,8 @@ export const HUB_REPOS = {
   "stand-in/tiny": join(ROOT, "fixtures/models/tiny"),
   "stand-in/odd": join(ROOT, "fixtures/models/odd"),
   "stand-in/ranker": join(ROOT, "fixtures/models/ranker"),
+  "stand-in/mb-tiny": join(ROOT, "fixtures/models/mb-tiny"),
+  "stand-in/mb-mean": join(ROOT, "fixtures/models/mb-mean"),
   "stand-in/ranker-f16": join(ROOT, "target/compact/ranker-f16"),
   "stand-in/ranker-int8": join(ROOT, "target/compact/ranker-int8"),
   "stand-in/full-int8": join(ROOT, "target/compact/full-int8"),

@@ -33,6 +33,8 @@ export interface RerankerInfo {
   backendReason: string | null;
   adapter: AdapterInfo | null;
   model: string;
+  /** The model's family, config.json's model_type: "xlm-roberta" | "modernbert". */
+  modelType: string;
   revision: string;
   hubUrl: string;
   maxLength: number;
@@ -101,6 +103,7 @@ pub struct Info {
     backend_reason: Option<String>,
     adapter: Option<AdapterReport>,
     model: String,
+    model_type: &'static str,
     revision: String,
     hub_url: String,
     max_length: usize,
@@ -206,6 +209,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
         backend_reason: reason,
         adapter: gpu.as_ref().map(|g| g.adapter.clone()),
         model: settings.source.model.clone(),
+        model_type: core.config().family(),
         revision: settings.source.revision.clone(),
         hub_url: settings.source.hub_url.clone(),
         max_length: core.max_length(),

@@ -10,6 +10,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 pub const REFERENCE: &str = include_str!("../../fixtures/reference.json");
+/// The ModernBERT stand-ins' reference (tools/fixtures/make_modernbert.py).
+pub const MODERNBERT_REFERENCE: &str = include_str!("../../fixtures/modernbert-reference.json");
 pub const TOLERANCE: f64 = 1e-4;
 
 /// The test server, e.g. `http://127.0.0.1:8787`; the Hub layout lives under `/hub`.
@@ -37,7 +39,12 @@ struct Reference {
 }
 
 pub fn cases(max_length: usize) -> Vec<Case> {
-    let r: Reference = serde_json::from_str(REFERENCE).unwrap();
+    cases_in(REFERENCE, max_length)
+}
+
+/// The cases at `max_length` of a reference file's text.
+pub fn cases_in(reference: &str, max_length: usize) -> Vec<Case> {
+    let r: Reference = serde_json::from_str(reference).unwrap();
     r.cases.into_iter().filter(|c| c.max_length == max_length).collect()
 }
 
