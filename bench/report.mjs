@@ -68,7 +68,9 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
 
   // ---- main browser table
   p("## Browser: pairs per second", "");
-  p("Median of the timed runs after a warm-up; each run is one `score(pairs)` call over the whole workload (tokenizing included),",
+  p("Median of the timed runs after a warm-up; each run is one `score(pairs)` call over the whole workload (tokenizing included).",
+    "Rows compared in one ratio below (the same threads and precision family) are loaded side by side, each in its own page, and",
+    "their timed runs alternate, so a stretch in which neighbours slow the machine slows both sides of a ratio alike. Runs are",
     "on the page's main thread (the threaded ja-rerank row: in a Worker, through `RerankerWorker`, as wasm threads must). Workloads: 1 query × 32 passages at ~128 and ~256 tokens per pair (`fixtures/bench/`), and a",
     "JaCWIR-like one, 1 query × 100 short passages at 60–100 tokens (`bench/data/pairs-jacwir.jsonl`). Higher is better.",
     "The threaded ja-rerank build (`scripts/build-threads.sh` → `pkg-threads/`) runs whole batches of 4 pairs side by side, one per",

@@ -2,7 +2,7 @@
 // ja-rerank vs transformers.js on the same weights, inputs and browser, plus native context
 // (ja-rerank CLI, PyTorch, onnxruntime). Writes BENCHMARKS.md and bench/out/results-*.json.
 //
-//   node bench/run.mjs            the full run (~20 min on 2 cores); writes BENCHMARKS.md
+//   node bench/run.mjs            the full run (~60 min on 2 cores); writes BENCHMARKS.md
 //   node bench/run.mjs --quick    a smoke run (8 pairs per workload, 2 runs); writes bench/out/quick.md
 //
 // Options: --runs N (timed runs per measurement, default 5; quick 2), --warmup N (default 1),
@@ -51,21 +51,23 @@ const WORKLOADS = [
   { id: "jacwir", file: "bench/data/pairs-jacwir.jsonl", label: "JaCWIR-like, 60–100 tokens" },
 ];
 
-// Browser configurations, in the order they run (one fresh page each, one browser session).
+// Browser configurations, in the order they load (one fresh page each, one browser session);
+// those of one `group` are compared with each other, so they are loaded together and their timed
+// runs alternate (runBrowser).
 // "ours-cpu-2t" runs only when a threaded build exists in pkg-threads/.
 const THREADED_PKG = join(ROOT, "pkg-threads");
 const BROWSER = [
-  { id: "ours-cpu-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, label: "ja-rerank CPU (wasm simd128)" },
-  { id: "tjs-fp32-1t", runtime: "transformers.js", dtype: "fp32", threads: 1, label: "transformers.js fp32" },
-  { id: "tjs-q8-1t", runtime: "transformers.js", dtype: "q8", threads: 1, label: "transformers.js q8" },
-  { id: "ours-int8-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128)" },
+  { id: "ours-cpu-1t", group: "f32-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, label: "ja-rerank CPU (wasm simd128)" },
+  { id: "tjs-fp32-1t", group: "f32-1t", runtime: "transformers.js", dtype: "fp32", threads: 1, label: "transformers.js fp32" },
+  { id: "tjs-q8-1t", group: "int8-1t", runtime: "transformers.js", dtype: "q8", threads: 1, label: "transformers.js q8" },
+  { id: "ours-int8-1t", group: "int8-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128)" },
   // The relaxed-SIMD build (pkg-threads/, what Chromium and Firefox can run) on one thread, in
   // its Worker: the int8 kernel on i32x4.relaxed_dot_i8x16_i7x16_add_s rather than dot_i16x8.
-  { id: "ours-int8-1t-relaxed", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 1, worker: true, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (relaxed-SIMD build, in its Worker)", needs: THREADED_PKG },
-  { id: "ours-cpu-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, label: "ja-rerank CPU (wasm simd128, threads)", needs: THREADED_PKG },
-  { id: "tjs-fp32-2t", runtime: "transformers.js", dtype: "fp32", threads: 2, label: "transformers.js fp32" },
-  { id: "tjs-q8-2t", runtime: "transformers.js", dtype: "q8", threads: 2, label: "transformers.js q8" },
-  { id: "ours-int8-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128, threads)", needs: THREADED_PKG },
+  { id: "ours-int8-1t-relaxed", group: "int8-1t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 1, worker: true, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (relaxed-SIMD build, in its Worker)", needs: THREADED_PKG },
+  { id: "ours-cpu-2t", group: "f32-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, label: "ja-rerank CPU (wasm simd128, threads)", needs: THREADED_PKG },
+  { id: "tjs-fp32-2t", group: "f32-2t", runtime: "transformers.js", dtype: "fp32", threads: 2, label: "transformers.js fp32" },
+  { id: "tjs-q8-2t", group: "int8-2t", runtime: "transformers.js", dtype: "q8", threads: 2, label: "transformers.js q8" },
+  { id: "ours-int8-2t", group: "int8-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128, threads)", needs: THREADED_PKG },
   // SwiftShader is a software Vulkan: correctness only. A few pairs, few runs.
   { id: "ours-webgpu", runtime: "ja-rerank", pkg: "pkg", backend: "webgpu", threads: 1, batchSize: 4, label: "ja-rerank WebGPU", workloads: { "128": 4 }, runs: 3, warmup: 1, software: true },
 ];
@@ -210,70 +212,107 @@ async function runBrowser() {
       "--disable-sync", "--enable-unsafe-webgpu", "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
     ],
   });
+  // A fresh page with `config`'s runtime loaded: { config, page, entry, consoleLines } (entry.error on failure).
+  async function loadConfig(config) {
+    const page = await context.newPage();
+    const consoleLines = [];
+    page.on("console", (m) => ["warning", "error"].includes(m.type()) && consoleLines.push(`${m.type()}: ${m.text()}`));
+    page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
+    await page.goto(`${origin}/bench.html`);
+    await page.waitForFunction(() => window.benchReady);
+    const env = await page.evaluate(() => window.bench.environment());
+    results.browser.environment ??= env;
+    if (!env.crossOriginIsolated) throw new Error("the bench page is not cross-origin isolated: transformers.js would get no threads");
+    const entry = { ...config, loadAvgStart: load(), measurements: {} };
+    delete entry.needs;
+    const firstRequest = requests.length;
+    log(`${config.id}: loading`);
+    try {
+      entry.load =
+        config.runtime === "ja-rerank"
+          ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
+              pkgUrl: `/${config.pkg}`, hubUrl: `${origin}/hub`, model: config.model ?? "stand-in/full", backend: config.backend,
+              batchSize: config.batchSize, threads: config.threads, worker: config.worker, precision: config.precision,
+            })
+          : await page.evaluate((o) => window.bench.loadTransformersJs(o), {
+              tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full",
+              dtype: config.dtype, numThreads: config.threads,
+            });
+      const weights = requests.slice(firstRequest).filter((p) => /model(_quantized)?\.(onnx|safetensors)$/.test(p));
+      entry.load.weightsFrom = weights.length ? "network (localhost)" : "Cache Storage";
+      entry.load.requests = requests.slice(firstRequest);
+      log(`${config.id}: loaded in ${(entry.load.totalMs / 1000).toFixed(1)} s (weights from ${entry.load.weightsFrom})`);
+    } catch (e) {
+      entry.error = String(e?.message ?? e);
+      log(`${config.id}: FAILED: ${entry.error}`);
+    }
+    return { config, page, entry, consoleLines };
+  }
   try {
+    // Configurations of one `group` are loaded side by side, each in its own page, and their
+    // timed runs alternate (A B C A B C …), so a neighbour who slows the machine for a few
+    // minutes slows every runtime of a comparison alike; groups run one after another.
+    const groups = [];
     for (const config of BROWSER) {
       if (ONLY && !ONLY.includes(config.id)) continue;
       if (flag("no-webgpu") && config.backend === "webgpu") continue;
-      if (config.needs && !existsSync(config.needs)) {
-        results.browser.configs.push({ ...config, skipped: `${config.needs.slice(ROOT.length + 1)}/ does not exist` });
-        log(`${config.id}: skipped (no ${config.needs.slice(ROOT.length + 1)}/)`);
-        continue;
-      }
-      const page = await context.newPage();
-      const consoleLines = [];
-      page.on("console", (m) => ["warning", "error"].includes(m.type()) && consoleLines.push(`${m.type()}: ${m.text()}`));
-      page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
-      await page.goto(`${origin}/bench.html`);
-      await page.waitForFunction(() => window.benchReady);
-      const env = await page.evaluate(() => window.bench.environment());
-      results.browser.environment ??= env;
-      if (!env.crossOriginIsolated) throw new Error("the bench page is not cross-origin isolated: transformers.js would get no threads");
-      const entry = { ...config, loadAvgStart: load(), measurements: {} };
-      delete entry.needs;
-      const firstRequest = requests.length;
-      log(`${config.id}: loading`);
-      try {
-        entry.load =
-          config.runtime === "ja-rerank"
-            ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
-                pkgUrl: `/${config.pkg}`, hubUrl: `${origin}/hub`, model: config.model ?? "stand-in/full", backend: config.backend,
-                batchSize: config.batchSize, threads: config.threads, worker: config.worker, precision: config.precision,
-              })
-            : await page.evaluate((o) => window.bench.loadTransformersJs(o), {
-                tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full",
-                dtype: config.dtype, numThreads: config.threads,
-              });
-        const weights = requests.slice(firstRequest).filter((p) => /model(_quantized)?\.(onnx|safetensors)$/.test(p));
-        entry.load.weightsFrom = weights.length ? "network (localhost)" : "Cache Storage";
-        entry.load.requests = requests.slice(firstRequest);
-        log(`${config.id}: loaded in ${(entry.load.totalMs / 1000).toFixed(1)} s (weights from ${entry.load.weightsFrom})`);
-        for (const w of Object.values(workloads)) {
-          const n = config.workloads ? config.workloads[w.id] : w.pairs.length;
-          if (!n) continue;
-          const pairs = w.pairs.slice(0, Math.min(n, w.pairs.length));
-          const runs = config.runs ?? RUNS;
-          const warmup = config.warmup ?? WARMUP;
-          const loadBefore = load();
-          const r = await page.evaluate((o) => window.bench.time(o), { pairs, warmup, runs });
-          const med = median(r.timesMs);
-          entry.measurements[w.id] = {
-            pairs: pairs.length, runs, warmup, timesMs: r.timesMs, medianMs: med, pairsPerS: pairs.length / (med / 1000),
-            minPairsPerS: pairs.length / (Math.max(...r.timesMs) / 1000), maxPairsPerS: pairs.length / (Math.min(...r.timesMs) / 1000),
-            scores: r.scores, tokens: r.tokens, loadAvg: [loadBefore, load()],
-          };
-          entry.wasmMemory = r.wasmMemory;
-          entry.describe = { ...r, timesMs: undefined, scores: undefined, tokens: undefined, wasmMemory: undefined };
-          log(`${config.id}: ${w.id} ${pairs.length} pairs: ${entry.measurements[w.id].pairsPerS.toFixed(2)} pairs/s ` +
-            `(runs ${r.timesMs.map((t) => (t / 1000).toFixed(2)).join(", ")} s)`);
+      const g = config.group && groups.find((g) => g[0].group === config.group);
+      if (g) g.push(config);
+      else groups.push([config]);
+    }
+    for (const group of groups) {
+      const members = [];
+      for (const config of group) {
+        if (config.needs && !existsSync(config.needs)) {
+          results.browser.configs.push({ ...config, skipped: `${config.needs.slice(ROOT.length + 1)}/ does not exist` });
+          log(`${config.id}: skipped (no ${config.needs.slice(ROOT.length + 1)}/)`);
+          continue;
         }
-      } catch (e) {
-        entry.error = String(e?.message ?? e);
-        log(`${config.id}: FAILED: ${entry.error}`);
+        members.push(await loadConfig(config));
       }
-      entry.console = consoleLines.slice(0, 50);
-      entry.loadAvgEnd = load();
-      results.browser.configs.push(entry);
-      await page.close();
+      for (const w of Object.values(workloads)) {
+        const active = members
+          .filter((m) => !m.entry.error)
+          .map((m) => {
+            const n = m.config.workloads ? m.config.workloads[w.id] : w.pairs.length;
+            const pairs = n ? w.pairs.slice(0, Math.min(n, w.pairs.length)) : null;
+            return { ...m, pairs, runs: m.config.runs ?? RUNS, warmup: m.config.warmup ?? WARMUP, times: [], last: null };
+          })
+          .filter((m) => m.pairs);
+        try {
+          const loadBefore = load();
+          for (const m of active) await m.page.evaluate((o) => window.bench.time(o), { pairs: m.pairs, warmup: m.warmup, runs: 0 });
+          for (let run = 0; run < Math.max(0, ...active.map((m) => m.runs)); run++) {
+            for (const m of active.filter((m) => run < m.runs)) {
+              m.last = await m.page.evaluate((o) => window.bench.time(o), { pairs: m.pairs, warmup: 0, runs: 1 });
+              m.times.push(m.last.timesMs[0]);
+            }
+          }
+          for (const { entry, config, pairs, runs, warmup, times, last } of active) {
+            const med = median(times);
+            entry.measurements[w.id] = {
+              pairs: pairs.length, runs, warmup, timesMs: times, medianMs: med, pairsPerS: pairs.length / (med / 1000),
+              minPairsPerS: pairs.length / (Math.max(...times) / 1000), maxPairsPerS: pairs.length / (Math.min(...times) / 1000),
+              scores: last.scores, tokens: last.tokens, loadAvg: [loadBefore, load()],
+            };
+            entry.wasmMemory = last.wasmMemory;
+            entry.describe = { ...last, timesMs: undefined, scores: undefined, tokens: undefined, wasmMemory: undefined };
+            log(`${config.id}: ${w.id} ${pairs.length} pairs: ${entry.measurements[w.id].pairsPerS.toFixed(2)} pairs/s ` +
+              `(runs ${times.map((t) => (t / 1000).toFixed(2)).join(", ")} s)`);
+          }
+        } catch (e) {
+          for (const { entry, config } of active) {
+            entry.error = String(e?.message ?? e);
+            log(`${config.id}: FAILED: ${entry.error}`);
+          }
+        }
+      }
+      for (const { entry, page, consoleLines } of members) {
+        entry.console = consoleLines.slice(0, 50);
+        entry.loadAvgEnd = load();
+        results.browser.configs.push(entry);
+        await page.close();
+      }
     }
   } finally {
     await context.close();
