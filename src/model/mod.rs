@@ -6,8 +6,10 @@
 //! [`ModelConfig`]. Adding a family: a folder, a [`ModelConfig`] variant, two match arms here.
 //!
 //! Shared by the families: [`ops`] (each op on burn or on `crate::kernels`, as the instance was
-//! built) and [`HostEmbeddings`] (a word-embedding table kept off the device).
+//! built), [`checkpoint`] (filling a module: where the word embeddings go, which int8 weights stay
+//! packed) and [`HostEmbeddings`] (a word-embedding table kept off the device).
 
+pub mod checkpoint;
 mod host_embeddings;
 pub mod modernbert;
 pub mod ops;

@@ -24,8 +24,8 @@ pub use head::ClassificationHead;
 pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
 use crate::error::Result;
-use crate::load::compact::SCALE_SUFFIX;
-use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights};
+use crate::load::{Header, Int8Tensor, Naming, Weights};
+use crate::model::checkpoint::{self, Layout};
 use crate::model::ops::to_f16;
 use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision};
 
@@ -115,34 +115,13 @@ impl XlmRoberta {
     /// an int8 file are packed as stored, without an f32 copy.
     pub fn load(config: &XlmRobertaConfig, weights: Weights, options: &BuildOptions) -> Result<Self> {
         let mut model = XlmRobertaForSequenceClassification::new(config, &options.device);
-        let shape = [config.vocab_size, config.hidden_size];
-        let keep_int8 = |name: &str| options.precision == Precision::Int8 && name.starts_with(ENCODER);
-        let (mut tensors, host_embeddings) = match weights {
-            Weights::Parts { header, parts } => {
-                let table = header.row_table(WORD_EMBEDDINGS, shape)?;
-                let mut tensors = Tensors::from_parts(&header, parts, &NAMING, &keep_int8)?;
-                // An int8 table's rows are dequantized as they arrive, with its per-row scales.
-                let scale_name = format!("{WORD_EMBEDDINGS}{SCALE_SUFFIX}");
-                let scales = if table.is_int8() { Some(tensors.take_f32(&scale_name, &[config.vocab_size])?) } else { None };
-                (tensors, Some(HostEmbeddings::on_demand(table, scales)?))
-            }
-            Weights::File(bytes) if options.host_word_embeddings => {
-                let mut tensors = Tensors::read(bytes, &NAMING, &keep_int8)?;
-                let table = tensors.take_f32(WORD_EMBEDDINGS, &shape)?;
-                (tensors, Some(HostEmbeddings::whole(table, config.hidden_size)))
-            }
-            Weights::File(bytes) => (Tensors::read(bytes, &NAMING, &keep_int8)?, None),
+        let layout = Layout {
+            naming: &NAMING,
+            word_embeddings: WORD_EMBEDDINGS,
+            shape: [config.vocab_size, config.hidden_size],
+            int8_under: ENCODER,
         };
-        let stored: HashMap<String, Int8Tensor> = tensors
-            .take_int8()
-            .into_iter()
-            .map(|t| (t.name.strip_prefix(ENCODER).unwrap_or(&t.name).to_string(), t))
-            .collect();
-        let mut left_out: Vec<&str> = stored.values().map(|t| t.name.as_str()).collect();
-        if host_embeddings.is_some() {
-            left_out.push(WORD_EMBEDDINGS);
-        }
-        tensors.apply_to(&mut model, &NAMING, &left_out)?;
+        let (host_embeddings, stored) = checkpoint::fill(&mut model, weights, &layout, options)?;
         Self::build(model, host_embeddings, config, options, stored)
     }
 
