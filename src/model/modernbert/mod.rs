@@ -117,9 +117,8 @@ pub struct ModernBert {
 }
 
 impl ModernBert {
-    /// Reads the weights of `model.safetensors` into a model built as `options` say, as
-    /// `xlm_roberta::XlmRoberta::load` does (host or on-demand word embeddings, int8 files
-    /// packed as stored).
+    /// Reads the weights of `model.safetensors` into a model built as `options` say
+    /// ([`checkpoint::fill`]: host or on-demand word embeddings, int8 files packed as stored).
     pub fn load(config: &ModernBertConfig, weights: Weights, options: &BuildOptions) -> Result<Self> {
         let mut model = ModernBertForSequenceClassification::new(config, &options.device);
         let layout = Layout {
