@@ -9,8 +9,8 @@ use std::path::Path;
 
 use common::{MODELS, compact_copy, model_dir, reference};
 use ja_rerank::load::compact::{Compact, convert};
-use ja_rerank::load::{Header, WEIGHTS_FILE};
-use ja_rerank::{Error, Kernels, ModelConfig, Precision, Reranker, RerankerOptions, WeightBytes, Weights};
+use ja_rerank::load::WEIGHTS_FILE;
+use ja_rerank::{Error, Kernels, Precision, Reranker, RerankerOptions};
 
 fn scores(dir: &Path, pairs: &[(&str, &str)]) -> Vec<f32> {
     let r = Reranker::from_dir(dir, RerankerOptions::default()).unwrap();
@@ -174,18 +174,7 @@ fn int8_rows_read_on_demand_score_as_the_whole_int8_file() {
     let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
     let dir = compact_copy("tiny", Compact::Int8);
     let whole = scores(&dir, &pairs);
-    let file = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
-    let size = Header::size_from_prefix(&file).unwrap();
-    let header = Header::parse(&file[..size as usize]).unwrap();
-    let config = ModelConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-    let parts = config
-        .eager_ranges(&header)
-        .into_iter()
-        .map(|r| (r.start, WeightBytes::from(&file[r.start as usize..r.end as usize])))
-        .collect();
-    let tokenizer = std::fs::read(dir.join("tokenizer.json")).unwrap();
-    let r = Reranker::from_config(config, &tokenizer, Weights::Parts { header, parts }, RerankerOptions::default())
-        .unwrap();
+    let (r, file) = common::on_demand(&dir);
     let plan = r.plan(&pairs).unwrap();
     for req in r.row_requests(&r.missing_rows(&plan)) {
         assert_eq!(req.bytes.end - req.bytes.start, req.count as u64 * 32, "int8 rows: one byte per value (hidden 32)");

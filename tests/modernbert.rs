@@ -133,8 +133,7 @@ fn max_diff(a: &[f32], b: &[f32]) -> f32 {
 #[test]
 fn compact_weights_and_precisions_run_modernbert() {
     use ja_rerank::load::compact::Compact;
-    use ja_rerank::load::{Header, WEIGHTS_FILE};
-    use ja_rerank::{ModelConfig, Precision, WeightBytes, Weights};
+    use ja_rerank::Precision;
     let cases = cases_at(100);
     let pairs = pairs(&cases);
     let run = |dir: &std::path::Path, precision, kernels| {
@@ -151,17 +150,7 @@ fn compact_weights_and_precisions_run_modernbert() {
             assert!(d > 0.0 && d <= bound, "{model} {} file: max |Δscore| {d}", to.name());
             if to == Compact::Int8 {
                 // Rows on demand: the header, every tensor but the word embeddings, then the rows.
-                let file = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
-                let header = Header::parse(&file[..Header::size_from_prefix(&file).unwrap() as usize]).unwrap();
-                let config = ModelConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
-                let parts = config
-                    .eager_ranges(&header)
-                    .into_iter()
-                    .map(|r| (r.start, WeightBytes::from(&file[r.start as usize..r.end as usize])))
-                    .collect();
-                let tokenizer = std::fs::read(dir.join("tokenizer.json")).unwrap();
-                let lazy = Reranker::from_config(config, &tokenizer, Weights::Parts { header, parts }, RerankerOptions::default())
-                    .unwrap();
+                let (lazy, file) = common::on_demand(&dir);
                 for req in lazy.row_requests(&lazy.missing_rows(&lazy.plan(&pairs).unwrap())) {
                     lazy.insert_rows(req.first, &file[req.bytes.start as usize..req.bytes.end as usize]).unwrap();
                 }

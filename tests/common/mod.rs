@@ -60,3 +60,22 @@ pub fn compact_copy(model: &str, to: ja_rerank::load::compact::Compact) -> std::
     std::fs::write(dir.join(ja_rerank::load::WEIGHTS_FILE), ja_rerank::load::compact::convert(&f32, to).unwrap()).unwrap();
     dir
 }
+
+/// A reranker on the model in `dir` holding every tensor but the word embeddings (its family's
+/// eager ranges of `model.safetensors`), as the browser loads one with rows on demand, and the
+/// whole file, for the caller to serve rows from (`row_requests` / `insert_rows`).
+pub fn on_demand(dir: &std::path::Path) -> (ja_rerank::Reranker, Vec<u8>) {
+    use ja_rerank::load::{Header, WEIGHTS_FILE};
+    let file = std::fs::read(dir.join(WEIGHTS_FILE)).unwrap();
+    let header = Header::parse(&file[..Header::size_from_prefix(&file).unwrap() as usize]).unwrap();
+    let config = ja_rerank::ModelConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let parts = config
+        .eager_ranges(&header)
+        .into_iter()
+        .map(|r| (r.start, ja_rerank::WeightBytes::from(&file[r.start as usize..r.end as usize])))
+        .collect();
+    let tokenizer = std::fs::read(dir.join("tokenizer.json")).unwrap();
+    let weights = ja_rerank::Weights::Parts { header, parts };
+    let r = ja_rerank::Reranker::from_config(config, &tokenizer, weights, Default::default()).unwrap();
+    (r, file)
+}
