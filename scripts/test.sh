@@ -9,12 +9,15 @@ step "imports point down (tools/check_imports.py; ARCHITECTURE.md, Rules)"
 python3 tools/check_imports.py --self-test
 python3 tools/check_imports.py
 
-step "full-size stand-ins (fixtures/full and fixtures/spread, ~470 MB each, numpy only)"
+step "full-size stand-ins (fixtures/full and fixtures/spread, ~470 MB each; fixtures/tiny-v2 and xsmall-v2; numpy only)"
 if [[ ! -f fixtures/full/model.safetensors ]]; then
   tools/fixtures/run make_full.py
 fi
 if [[ ! -f fixtures/spread/model.safetensors ]]; then
   tools/fixtures/run make_full.py --spread
+fi
+if [[ ! -f fixtures/tiny-v2/model.safetensors || ! -f fixtures/xsmall-v2/model.safetensors ]]; then
+  tools/fixtures/run make_modernbert_full.py
 fi
 
 step "evaluation-data converters (stdlib Python)"

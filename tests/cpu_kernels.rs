@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{MODELS, TOLERANCE, fixtures, model_dir, reference};
+use common::{MODELS, TOLERANCE, generated, model_dir, reference};
 use ja_rerank::{CpuBackend, Kernels, Reranker, RerankerOptions};
 
 fn tiled(batch_size: usize, max_length: Option<usize>) -> RerankerOptions {
@@ -49,18 +49,11 @@ fn fast_cpu_paths_match_pytorch() {
 
 #[test]
 fn fast_cpu_paths_match_pytorch_full_size() {
-    let full = fixtures().join("full");
-    if full.join("model.safetensors").exists() {
-        let cases = reference("full-reference.json").cases;
-        let worst = worst_delta(&full, &cases, |c| c.score.unwrap(), 8);
-        println!("fast CPU paths, full-size stand-in: max |Δscore| {worst:.2e}");
-        assert!(worst <= TOLERANCE, "full-size: max |Δscore| {worst}");
-    } else {
-        assert!(
-            std::env::var_os("JA_RERANK_REQUIRE_FULL").is_none(),
-            "JA_RERANK_REQUIRE_FULL is set but fixtures/full is missing"
-        );
-    }
+    let Some(full) = generated("full", "tools/fixtures/run make_full.py") else { return };
+    let cases = reference("full-reference.json").cases;
+    let worst = worst_delta(&full, &cases, |c| c.score.unwrap(), 8);
+    println!("fast CPU paths, full-size stand-in: max |Δscore| {worst:.2e}");
+    assert!(worst <= TOLERANCE, "full-size: max |Δscore| {worst}");
 }
 
 /// The choice really changes the computation (else the parity above would be vacuous), and

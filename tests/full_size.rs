@@ -5,30 +5,15 @@
 
 mod common;
 
-use common::{TOLERANCE, fixtures, reference};
+use common::{TOLERANCE, generated, reference, sha256_hex};
 use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
-use sha2::{Digest, Sha256};
 
 #[test]
 fn full_size_stand_in_matches_pytorch() {
-    let dir = fixtures().join("full");
-    if !dir.join("model.safetensors").exists() {
-        assert!(
-            std::env::var_os("JA_RERANK_REQUIRE_FULL").is_none(),
-            "JA_RERANK_REQUIRE_FULL is set but {} is missing",
-            dir.display()
-        );
-        eprintln!(
-            "SKIPPED full_size_stand_in_matches_pytorch: {} not generated (tools/fixtures/run make_full.py)",
-            dir.display()
-        );
-        return;
-    }
+    let Some(dir) = generated("full", "tools/fixtures/run make_full.py") else { return };
     let reference = reference("full-reference.json");
     for (file, digest) in &reference.sha256 {
-        let bytes = std::fs::read(dir.join(file)).unwrap();
-        let got = format!("{:x}", Sha256::digest(&bytes));
-        assert_eq!(&got, digest, "{file} is not the file the reference was computed on; regenerate it");
+        assert_eq!(&sha256_hex(&dir.join(file)), digest, "{file} is not the file the reference was computed on; regenerate it");
     }
     let pairs: Vec<(&str, &str)> = reference.cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
     for backend in CpuBackend::compiled() {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Case, TOLERANCE, model_dir, reference};
+use common::{Case, TOLERANCE, generated, model_dir, reference};
 use ja_rerank::{CpuBackend, Kernels, Reranker, RerankerOptions, Score};
 
 const MODELS: [&str; 2] = ["mb-tiny", "mb-mean"];
@@ -91,6 +91,47 @@ fn scores_equal_pytorch_one_at_a_time_and_in_batches() {
                         kernels.name()
                     );
                 }
+            }
+        }
+    }
+}
+
+/// The full-size stand-ins at the exact shapes of tiny-v2 (3 × 256) and xsmall-v2 (10 × 256): vocab
+/// 102,400, the real 128-token window, pairs up to 2,048 tokens. Not committed:
+/// `tools/fixtures/run make_modernbert_full.py` makes them (CI does, with JA_RERANK_REQUIRE_FULL=1).
+/// tiny-v2 on every backend and both kernel sets, xsmall-v2 (more of the same layers) on the
+/// default backend's own ops only: natively the tiled kernels are portable scalar code, which
+/// takes minutes over the long pairs (in the browser they are simd128 and tests/web_api.rs runs them).
+#[test]
+fn full_size_stand_ins_match_pytorch() {
+    let text = std::fs::read_to_string(common::fixtures().join("modernbert-full-reference.json")).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases: Vec<Case> = serde_json::from_value(reference["cases"].clone()).unwrap();
+    assert!(cases.len() >= 40 && cases.iter().filter(|c| c.input_ids.len() > 512).count() >= 3);
+    for model in ["tiny-v2", "xsmall-v2"] {
+        let Some(dir) = generated(model, "tools/fixtures/run make_modernbert_full.py") else { continue };
+        for (file, digest) in reference["models"][model]["sha256"].as_object().unwrap() {
+            assert_eq!(common::sha256_hex(&dir.join(file)), digest.as_str().unwrap(), "{model}/{file}: regenerate it");
+        }
+        for backend in CpuBackend::compiled() {
+            for kernels in [Kernels::Burn, Kernels::Tiled] {
+                let tiled_here = backend == CpuBackend::default_compiled() && kernels == Kernels::Tiled;
+                let default_here = backend == CpuBackend::default_compiled() && kernels == Kernels::Burn;
+                if (kernels == Kernels::Tiled && !tiled_here) || (model == "xsmall-v2" && !default_here) {
+                    continue;
+                }
+                let options = RerankerOptions { max_length: Some(2048), batch_size: 8, device: backend.device(), kernels: Some(kernels), ..Default::default() };
+                let reranker = Reranker::from_dir(&dir, options).unwrap();
+                let plan = reranker.plan(&pairs(&cases)).unwrap();
+                let scores = reranker.score_plan(&plan).unwrap();
+                let mut worst = 0f32;
+                for (i, (case, s)) in cases.iter().zip(&scores).enumerate() {
+                    assert_eq!(plan.input_ids(i), case.input_ids.as_slice(), "{model} {}", case.name);
+                    let d = (s.score - case.scores[model]).abs();
+                    assert!(d <= TOLERANCE, "{} {} {model} {}: {} vs {}", backend.name(), kernels.name(), case.name, s.score, case.scores[model]);
+                    worst = worst.max(d);
+                }
+                println!("{model} on {} {}: {} pairs, max |Δscore| {worst:.2e}", backend.name(), kernels.name(), scores.len());
             }
         }
     }

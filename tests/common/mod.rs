@@ -14,6 +14,25 @@ pub fn model_dir(name: &str) -> PathBuf {
     fixtures().join("models").join(name)
 }
 
+/// A generated (not committed) full-size stand-in, `fixtures/{name}`: None when it was not
+/// generated (the test then says it skipped), a failure when CI asked for it with
+/// JA_RERANK_REQUIRE_FULL=1; `how` names the command that makes it.
+pub fn generated(name: &str, how: &str) -> Option<PathBuf> {
+    let dir = fixtures().join(name);
+    if dir.join("model.safetensors").exists() {
+        return Some(dir);
+    }
+    assert!(std::env::var_os("JA_RERANK_REQUIRE_FULL").is_none(), "JA_RERANK_REQUIRE_FULL is set but {} is missing", dir.display());
+    eprintln!("SKIPPED: {} not generated ({how})", dir.display());
+    None
+}
+
+/// The sha256 of a file, hex.
+pub fn sha256_hex(path: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
+}
+
 #[derive(Deserialize, Clone)]
 pub struct Case {
     pub name: String,
