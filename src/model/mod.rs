@@ -62,6 +62,8 @@ pub struct Dims {
     pub intermediate_size: usize,
     /// The longest pair the model reads, special tokens included.
     pub max_tokens: usize,
+    /// The id a batch is padded with: a padded batch looks its word-embedding row up too.
+    pub pad_token_id: u32,
 }
 
 /// `config.json`: which family, and its typed config.

@@ -221,7 +221,12 @@ impl Reranker {
     /// add them ([`Self::insert_rows`]) before scoring the plan.
     pub fn missing_rows(&self, plan: &ScorePlan) -> Vec<u32> {
         match self.model.host_embeddings() {
-            Some(table) if table.row_table().is_some() => table.missing(plan.ids.iter().flatten().copied()),
+            Some(table) if table.row_table().is_some() => {
+                // A batch of unequal rows is padded, and the padding is looked up like any token
+                // (then masked): its row is needed too.
+                let pads = plan.pads().then_some(self.config.dims().pad_token_id);
+                table.missing(plan.ids.iter().flatten().copied().chain(pads))
+            }
             _ => Vec::new(),
         }
     }

@@ -20,6 +20,11 @@ impl ScorePlan {
         self.batches.len()
     }
 
+    /// Whether some batch holds pairs of unequal length, so is padded.
+    pub fn pads(&self) -> bool {
+        self.batches.iter().any(|b| b.iter().any(|&i| self.ids[i].len() != self.ids[b[0]].len()))
+    }
+
     /// Token ids of pair `i`, in input order.
     pub fn input_ids(&self, i: usize) -> &[u32] {
         &self.ids[i]

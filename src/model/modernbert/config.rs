@@ -119,6 +119,7 @@ impl ModernBertConfig {
             // The widest activation per token: `mlp.Wi`'s output, input and gate together.
             intermediate_size: 2 * self.intermediate_size,
             max_tokens: self.max_tokens(),
+            pad_token_id: self.pad_token_id,
         }
     }
 }

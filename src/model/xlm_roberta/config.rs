@@ -82,6 +82,7 @@ impl XlmRobertaConfig {
             num_attention_heads: self.num_attention_heads,
             intermediate_size: self.intermediate_size,
             max_tokens: self.max_tokens(),
+            pad_token_id: self.pad_token_id,
         }
     }
 }
