@@ -9,7 +9,9 @@ One warm-up pass, then RUNS timed passes; prints one JSON object on stdout.
 
   bench/run-python native.py --pairs FILE[,FILE] --batch-sizes 4,32 --runs 5 \
       [--runtimes torch,ort-fp32,ort-q8] [--onnx-dir bench/models/stand-in/full/onnx]
-  bench/run-python native.py --ids --pairs FILE[,FILE]    token ids only: {"ids": {FILE: [[id, ...], ...]}}
+  bench/run-python native.py --ids [--model NAME] --pairs FILE[,FILE]
+      token ids only: {"ids": {FILE: [[id, ...], ...]}}, from fixtures/NAME/tokenizer.json (default full;
+      the ModernBERT stand-ins tiny-v2 / xsmall-v2 truncate at their 8,192 positions)
 """
 from __future__ import annotations
 
@@ -44,11 +46,14 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--runtimes", default="torch,ort-fp32,ort-q8")
     ap.add_argument("--ids", action="store_true", help="only print the token ids of every pair, per file")
+    ap.add_argument("--model", default="full", help="with --ids: the stand-in whose tokenizer to use")
     ap.add_argument("--onnx-dir", default=str(ROOT / "bench" / "models" / "stand-in" / "full" / "onnx"))
     args = ap.parse_args()
+    if args.model != "full" and not args.ids:
+        ap.error("--model only goes with --ids (the timings run fixtures/full)")
 
-    tok = Tokenizer.from_file(str(MODEL / "tokenizer.json"))
-    tok.enable_truncation(512, strategy="longest_first")
+    tok = Tokenizer.from_file(str(ROOT / "fixtures" / args.model / "tokenizer.json"))
+    tok.enable_truncation(512 if args.model == "full" else 8192, strategy="longest_first")
     pad = 1
     if args.ids:
         ids = {}

@@ -3,36 +3,17 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { exp, f2, firstDifference, maxAbsDiff, mb, mean, mib, planned, sec, sigmoid, table } from "./format.mjs";
+import { v2Section } from "./report-v2.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
-const f2 = (x) => (x == null || !Number.isFinite(x) ? "–" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-const mib = (b) => (b == null ? "n/a" : `${(b / 2 ** 20).toFixed(0)} MiB`);
-const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
-const sec = (ms) => (ms == null ? "–" : `${(ms / 1000).toFixed(1)} s`);
-const sigmoid = (x) => 1 / (1 + Math.exp(-x));
-const maxAbsDiff = (a, b) => (a && b ? Math.max(...a.slice(0, Math.min(a.length, b.length)).map((x, i) => Math.abs(x - b[i]))) : null);
-const exp = (x) => (x == null ? "–" : x.toExponential(1));
-const table = (head, rows) => [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-// Tokens a length-sorted plan of `batch` pairs feeds, padding included (ja-rerank's plan).
-function planned(lengths, batch) {
-  const sorted = [...lengths].sort((a, b) => b - a);
-  let fed = 0;
-  for (let i = 0; i < sorted.length; i += batch) fed += sorted[i] * Math.min(batch, sorted.length - i);
-  return fed;
-}
-
-function firstDifference(a, b) {
-  for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 export function writeReport(results, outPath, { jsonPath } = {}) {
   const R = results;
   const W = Object.values(R.workloads);
-  const configs = R.browser.configs ?? [];
-  const byId = Object.fromEntries(configs.map((c) => [c.id, c]));
+  // The small-v1-shape rows; the v2 shapes' (`family`) have their own section (report-v2.mjs).
+  const configs = (R.browser.configs ?? []).filter((c) => !c.family);
+  const byId = Object.fromEntries((R.browser.configs ?? []).map((c) => [c.id, c]));
   const m = (id, w) => byId[id]?.measurements?.[w];
   const cores = R.machine.cores;
   const loads = [R.loadAvg.start, R.loadAvg.afterBrowser, R.loadAvg.end].filter(Boolean).map((l) => l[0]);
@@ -136,6 +117,8 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
     p("\"pending\": ja-rerank has no threaded build yet. When `pkg-threads/` exists (a wasm-pack `--target web` build with",
       "atomics + wasm-bindgen-rayon that exports `initThreadPool`), this harness loads it the same way, calls",
       "`await initThreadPool(2)` and fills the row and the ratios.", "");
+
+  v2Section(R, p, { W, byId, smallV1: byId["ours-int8-1t-relaxed"] });
 
   // ---- tokens
   p("## Tokens fed", "");
@@ -325,7 +308,7 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   // ---- details
   p("## Run details", "");
   const drows = [];
-  for (const c of configs)
+  for (const c of R.browser.configs ?? [])
     for (const w of W) {
       const x = c.measurements?.[w.id];
       if (!x) continue;

@@ -35,9 +35,9 @@ const WARMUP = Number(opt("warmup", 1));
 const OUT = resolve(opt("out", QUICK ? join(BENCH, "out/quick.md") : join(ROOT, "BENCHMARKS.md")));
 const ONLY = opt("only", null)?.split(",");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const CLI = join(ROOT, "target/release/ja-rerank");
+// The CLI as `cargo build --release` leaves it (CARGO_TARGET_DIR respected).
+const CLI = join(process.env.CARGO_TARGET_DIR ?? join(ROOT, "target"), "release/ja-rerank");
 const MODEL_DIR = join(ROOT, "fixtures/full");
-const ONNX_DIR = join(BENCH, "models/stand-in/full");
 const started = new Date();
 const log = (...a) => console.log(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`, ...a);
 
@@ -56,6 +56,8 @@ const WORKLOADS = [
 // runs alternate (runBrowser).
 // "ours-cpu-2t" runs only when a threaded build exists in pkg-threads/.
 const THREADED_PKG = join(ROOT, "pkg-threads");
+// ModernBERT stand-ins at the v2 rerankers' shapes (fixtures/NAME), benchmarked next to small-v1's.
+const V2_MODELS = ["tiny-v2", "xsmall-v2"];
 const BROWSER = [
   { id: "ours-cpu-1t", group: "f32-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, label: "ja-rerank CPU (wasm simd128)" },
   { id: "tjs-fp32-1t", group: "f32-1t", runtime: "transformers.js", dtype: "fp32", threads: 1, label: "transformers.js fp32" },
@@ -69,7 +71,24 @@ const BROWSER = [
   { id: "tjs-q8-2t", group: "int8-2t", runtime: "transformers.js", dtype: "q8", threads: 2, label: "transformers.js q8" },
   { id: "ours-int8-2t", group: "int8-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128, threads)", needs: THREADED_PKG },
   // SwiftShader is a software Vulkan: correctness only. A few pairs, few runs.
-  { id: "ours-webgpu", runtime: "ja-rerank", pkg: "pkg", backend: "webgpu", threads: 1, batchSize: 4, label: "ja-rerank WebGPU", workloads: { "128": 4 }, runs: 3, warmup: 1, software: true },
+  { id: "ours-webgpu", runtime: "ja-rerank", pkg: "pkg", backend: "webgpu", threads: 1, batchSize: 4, label: "ja-rerank WebGPU", workloads: { "128": 2 }, runs: 2, warmup: 1, software: true },
+  // The v2 rerankers' shapes (ModernBERT stand-ins, tools/fixtures/make_modernbert_full.py), each
+  // against transformers.js on its own ONNX export: f32 and int8 on one thread, int8 on two (the
+  // rows a page would pick; f32 on two threads is left out to keep the run near an hour).
+  ...V2_MODELS.flatMap((m) => {
+    const ours = { family: m, runtime: "ja-rerank", backend: "cpu", batchSize: 4, model: `stand-in/${m}` };
+    const int8 = { ...ours, precision: "int8", model: `stand-in/${m}-int8` };
+    const tjs = { family: m, runtime: "transformers.js", onnx: `stand-in/${m}` };
+    return [
+      { ...ours, id: `${m}:ours-cpu-1t`, group: `${m}-f32-1t`, pkg: "pkg", threads: 1, label: "ja-rerank CPU (wasm simd128)" },
+      { ...tjs, id: `${m}:tjs-fp32-1t`, group: `${m}-f32-1t`, dtype: "fp32", threads: 1, label: "transformers.js fp32" },
+      { ...tjs, id: `${m}:tjs-q8-1t`, group: `${m}-int8-1t`, dtype: "q8", threads: 1, label: "transformers.js q8" },
+      { ...int8, id: `${m}:ours-int8-1t`, group: `${m}-int8-1t`, pkg: "pkg", threads: 1, label: "ja-rerank CPU int8 (wasm simd128)" },
+      { ...int8, id: `${m}:ours-int8-1t-relaxed`, group: `${m}-int8-1t`, pkg: "pkg-threads", threads: 1, worker: true, label: "ja-rerank CPU int8 (relaxed-SIMD build, in its Worker)", needs: THREADED_PKG },
+      { ...tjs, id: `${m}:tjs-q8-2t`, group: `${m}-int8-2t`, dtype: "q8", threads: 2, label: "transformers.js q8" },
+      { ...int8, id: `${m}:ours-int8-2t`, group: `${m}-int8-2t`, pkg: "pkg-threads", threads: 2, label: "ja-rerank CPU int8 (wasm simd128, threads)", needs: THREADED_PKG },
+    ];
+  }),
 ];
 const NATIVE_BATCH_SIZES = [4, 32];
 const NATIVE_WORKLOADS = ["128", "256"];
@@ -124,18 +143,20 @@ need(existsSync(join(MODEL_DIR, "model.safetensors")), "fixtures/full is missing
 need(existsSync(join(BENCH, "node_modules/@huggingface/transformers")) && existsSync(join(BENCH, "node_modules/playwright-core")),
   "bench/node_modules is missing: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm ci)");
 need(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM)`);
-{
-  const stamp = join(ONNX_DIR, "export.json");
-  const src = statSync(join(MODEL_DIR, "model.safetensors"), { bigint: true });
+for (const name of ["full", ...V2_MODELS]) {
+  need(existsSync(join(ROOT, `fixtures/${name}/model.safetensors`)),
+    `fixtures/${name} is missing: make it with tools/fixtures/run ${name === "full" ? "make_full.py" : "make_modernbert_full.py"}`);
+  const stamp = join(BENCH, `models/stand-in/${name}/export.json`);
+  const src = statSync(join(ROOT, `fixtures/${name}/model.safetensors`), { bigint: true });
   const s = existsSync(stamp) ? JSON.parse(readFileSync(stamp, "utf8")).source : null;
   if (!s || BigInt(s.size) !== src.size || BigInt(s.mtime_ns) !== src.mtimeNs) {
-    log("exporting fixtures/full to ONNX (bench/export_onnx.py)");
-    python("export_onnx.py", [], { capture: false });
+    log(`exporting fixtures/${name} to ONNX (bench/export_onnx.py)`);
+    python("export_onnx.py", [name], { capture: false });
   }
 }
 // The int8 rows read small-v1's shape converted by the CLI (`ja-rerank convert --dtype int8`):
 // like transformers.js's q8, a smaller file and int8 arithmetic.
-for (const name of ["full", "spread"]) {
+for (const name of ["full", "spread", ...V2_MODELS]) {
   const out = join(ROOT, `target/compact/${name}-int8`);
   const src = join(ROOT, `fixtures/${name}/model.safetensors`);
   if (existsSync(src) && (!existsSync(join(out, "model.safetensors")) || statSync(join(out, "model.safetensors")).mtimeMs < statSync(src).mtimeMs)) {
@@ -166,6 +187,7 @@ const results = {
   loadAvg: { start: load() },
   workloads: Object.fromEntries(Object.values(workloads).map((w) => [w.id, { id: w.id, file: w.file, label: w.label, pairs: w.pairs.length }])),
   tokens: {},
+  tokensV2: {},
   browser: { configs: [] },
   native: { cli: null, python: null },
   sizes: {},
@@ -179,6 +201,11 @@ log(`machine: ${results.machine.cpuModel}, ${results.machine.cores} cores, load 
   const out = JSON.parse(python("native.py", ["--ids", "--pairs", files.join(",")]));
   for (const w of Object.values(workloads)) {
     results.tokens[w.id] = { reference: out.ids[join(ROOT, w.file)].slice(0, w.pairs.length) };
+  }
+  // The same text through each v2 stand-in's tokenizer (at its 8,192-token limit).
+  for (const m of V2_MODELS) {
+    const ids = JSON.parse(python("native.py", ["--ids", "--model", m, "--pairs", files.join(",")])).ids;
+    results.tokensV2[m] = Object.fromEntries(Object.values(workloads).map((w) => [w.id, { reference: ids[join(ROOT, w.file)].slice(0, w.pairs.length) }]));
   }
 }
 
@@ -235,7 +262,7 @@ async function runBrowser() {
               batchSize: config.batchSize, threads: config.threads, worker: config.worker, precision: config.precision,
             })
           : await page.evaluate((o) => window.bench.loadTransformersJs(o), {
-              tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: "stand-in/full",
+              tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: config.onnx ?? "stand-in/full",
               dtype: config.dtype, numThreads: config.threads,
             });
       const weights = requests.slice(firstRequest).filter((p) => /model(_quantized)?\.(onnx|safetensors)$/.test(p));

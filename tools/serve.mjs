@@ -11,7 +11,9 @@
 //                    revision resolves. "stand-in/ranker-f16" and "stand-in/ranker-int8": the
 //                    trained stand-in converted (`ja-rerank convert`) into target/compact/ (made
 //                    by scripts/test.sh); "stand-in/full-int8" and "stand-in/spread-int8" likewise
-//                    (made by bench/run.mjs). Test repos with faults: "stand-in/truncated"
+//                    (made by bench/run.mjs). "stand-in/tiny-v2" and "stand-in/xsmall-v2": the
+//                    full-size ModernBERT stand-ins (tools/fixtures/run make_modernbert_full.py),
+//                    "-int8" their conversions (bench/run.mjs). Test repos with faults: "stand-in/truncated"
 //                    (model.safetensors cut short of its Content-Length), "stand-in/broken"
 //                    (HTTP 500); the org "no-range" ("no-range/tiny", ...) serves the same repos
 //                    but ignores Range (200 with the whole body), as some servers do.
@@ -58,6 +60,10 @@ export const HUB_REPOS = {
   "stand-in/ranker-int8": join(ROOT, "target/compact/ranker-int8"),
   "stand-in/full-int8": join(ROOT, "target/compact/full-int8"),
   "stand-in/spread-int8": join(ROOT, "target/compact/spread-int8"),
+  "stand-in/tiny-v2": join(ROOT, "fixtures/tiny-v2"),
+  "stand-in/xsmall-v2": join(ROOT, "fixtures/xsmall-v2"),
+  "stand-in/tiny-v2-int8": join(ROOT, "target/compact/tiny-v2-int8"),
+  "stand-in/xsmall-v2-int8": join(ROOT, "target/compact/xsmall-v2-int8"),
   "stand-in/full": join(ROOT, "fixtures/full"),
   "stand-in/spread": join(ROOT, "fixtures/spread"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),

@@ -12,7 +12,9 @@
 //      BACKEND error that names the requirement;
 //   f. precision "int8" (here `i32x4.relaxed_dot_i8x16_i7x16_add_s`, four k per lane) on the
 //      trained stand-in's int8 file scores as natively (fixtures/ranker/compact-scores.json, whose
-//      native kernel sums two k per lane: the integer sums are the same).
+//      native kernel sums two k per lane: the integer sums are the same);
+//   g. the ModernBERT stand-ins (mb-tiny, mb-mean) in RerankerWorker with 2 threads equal PyTorch
+//      (fixtures/modernbert-reference.json at max_length 1024: pairs over the local window and 512).
 // Exits non-zero on any failure. Environment: CHROMIUM (default /usr/bin/chromium).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +38,7 @@ const reference = JSON.parse(readFileSync(join(ROOT, "fixtures/reference.json"),
 const cases = reference.cases.filter((c) => c.max_length === 512);
 const ranker = JSON.parse(readFileSync(join(ROOT, "fixtures/ranker/reference.json"), "utf8"));
 const compact = JSON.parse(readFileSync(join(ROOT, "fixtures/ranker/compact-scores.json"), "utf8"));
+const mbCases = JSON.parse(readFileSync(join(ROOT, "fixtures/modernbert-reference.json"), "utf8")).cases.filter((c) => c.max_length === 1024);
 
 await finish(async () => {
   const page0 = mkdtempSync(join(tmpdir(), "ja-rerank-threads-"));
@@ -148,6 +151,22 @@ await finish(async () => {
       int8.precision === "int8" && int8.scores.length === native.length && close * 10 >= native.length * 9 && Math.max(...deltas) <= 1e-3,
       `${close} of ${native.length} within 1e-6, max |Δscore| ${Math.max(...deltas).toExponential(2)}`,
     );
+    for (const model of ["mb-tiny", "mb-mean"]) {
+      const r = await page.evaluate(
+        async ({ hubUrl, model, pairs }) => {
+          const { RerankerWorker } = await import("/pkg-threads/client.js");
+          const reranker = await RerankerWorker.load({ hubUrl, model: `stand-in/${model}`, backend: "cpu", threads: 2, batchSize: 7, maxLength: 1024, cache: false });
+          const scores = await reranker.score(pairs);
+          const modelType = reranker.info.modelType;
+          reranker.dispose();
+          return { scores, modelType };
+        },
+        { hubUrl: `${origin}/hub`, model, pairs: mbCases.map((c) => [c.query, c.passage]) },
+      );
+      const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - mbCases[i].scores[model])));
+      check(`g. ModernBERT ${model}: ${mbCases.length} pairs (up to 1024 tokens) with 2 threads equal PyTorch`,
+        r.modelType === "modernbert" && r.scores.length === mbCases.length && worst <= TOLERANCE, `max |Δscore| ${worst.toExponential(2)}, ${r.modelType}`);
+    }
     check("no console errors", consoleErrors.length === 0, consoleErrors.slice(0, 3).join(" | "));
   } finally {
     await browser.close();
