@@ -203,10 +203,12 @@ fn compact_weights_and_precisions_run_modernbert() {
         }
         let int8 = run(&model_dir(model), Precision::Int8, Kernels::Burn);
         // Not bit for bit (as for XLM-R, tests/compact.rs): a last-bit difference in the f32
-        // softmax can move an activation across an int8 quantum; measured 8.0e-4 on mb-tiny.
+        // attention can move an activation across an int8 quantum, and these random weights
+        // magnify it (int8 itself moves scores by ~5e-2 here); measured 2.4e-3 on mb-tiny with the
+        // whole attention on the tiles (8.0e-4 when only the softmax was).
         let d = max_diff(&run(&model_dir(model), Precision::Int8, Kernels::Tiled), &int8);
-        println!("{model} precision int8: tiled vs burn softmax {d:.2e}");
-        assert!(d <= 2e-3, "{model} precision int8: tiled vs burn softmax {d}");
+        println!("{model} precision int8: tiled vs burn attention {d:.2e}");
+        assert!(d <= 5e-3, "{model} precision int8: tiled vs burn attention {d}");
         let d = max_diff(&int8, &exact);
         println!("{model} precision int8 vs f32: max |Δscore| {d:.2e}");
         assert!(d > 0.0 && d <= 0.25, "{model} precision int8 vs f32: {d}");

@@ -14,6 +14,9 @@ pub struct Dims {
     pub k_len: usize,
     pub hidden: usize,
     pub heads: usize,
+    /// Sliding-window attention (ModernBERT's local layers): query `i` (at position `i`) reads
+    /// only keys within `window` positions of it; `None` reads every key.
+    pub window: Option<usize>,
 }
 
 /// Whether [`attention`] takes this width and head count (head and hidden widths whole panels).
@@ -23,10 +26,11 @@ pub fn supported(hidden: usize, heads: usize) -> bool {
 
 /// The context `[batch, q_len, hidden]` of queries `q` `[batch, q_len, hidden]` over keys `k` and
 /// values `v` `[batch, k_len, hidden]` (all projected, row-major), with `mask` `[batch, k_len]`
-/// added to every head's scores. `q` is scaled by `1/√head_dim` here, before the product (q·h
+/// added to every head's scores (and keys outside `d.window` set to `f32::MIN`, as HF's mask
+/// fills them: one value, never a sum of two minima). `q` is scaled by `1/√head_dim` here, before the product (q·h
 /// multiplies rather than q·k per head), as burn's path does. Panics on mismatched lengths.
 pub fn attention(mut q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims) -> Vec<f32> {
-    let Dims { batch, q_len, k_len, hidden, heads } = d;
+    let Dims { batch, q_len, k_len, hidden, heads, window } = d;
     assert!(supported(hidden, heads) && k_len > 0);
     assert!(q.len() == batch * q_len * hidden && k.len() == batch * k_len * hidden && v.len() == k.len());
     assert!(mask.len() == batch * k_len);
@@ -41,6 +45,12 @@ pub fn attention(mut q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims) -
         let key_t = gemm::pack(head_dim, k_len, |d, j| k[(b * k_len + j) * hidden + col + d]);
         let mut scores = vec![0.0f32; q_len * k8];
         gemm::gemm(&q[b * q_len * hidden + col..], hidden, q_len, head_dim, &key_t, Some(&bias_row), Epilogue::Bias, &mut scores, k8);
+        if let Some(w) = window {
+            for (i, row) in scores.chunks_exact_mut(k8).enumerate() {
+                row[..i.saturating_sub(w).min(k_len)].fill(f32::MIN);
+                row[(i + w + 1).min(k_len)..k_len].fill(f32::MIN);
+            }
+        }
         // Softmax with the division moved past ·V: head_dim multiplies per row instead of k_len.
         let scales: Vec<f32> = scores.chunks_exact_mut(k8).map(|row| simd::exp_shifted(&mut row[..k_len])).collect();
         let value = gemm::pack(k_len, head_dim, |j, d| v[(b * k_len + j) * hidden + col + d]);
@@ -83,7 +93,9 @@ mod tests {
                                         * k[(b * d.k_len + j) * d.hidden + h * hd + x] as f64
                                 })
                                 .sum();
-                            dot / (hd as f64).sqrt() + mask[b * d.k_len + j] as f64
+                            let outside = d.window.is_some_and(|w| i.abs_diff(j) > w);
+                            let bias = if outside { f32::MIN } else { mask[b * d.k_len + j] };
+                            dot / (hd as f64).sqrt() + bias as f64
                         })
                         .collect();
                     let max = s.iter().cloned().fold(f64::MIN, f64::max);
@@ -103,7 +115,7 @@ mod tests {
     #[test]
     fn matches_naive_with_masked_keys_and_ragged_lengths() {
         // k_len 13: scores padded to 16 columns; the last three keys of row 1 masked out.
-        let d = Dims { batch: 2, q_len: 5, k_len: 13, hidden: 32, heads: 4 };
+        let d = Dims { batch: 2, q_len: 5, k_len: 13, hidden: 32, heads: 4, window: None };
         let (q, k, v) = (values(2 * 5 * 32, 1), values(2 * 13 * 32, 2), values(2 * 13 * 32, 3));
         let mut mask = vec![0.0f32; 2 * 13];
         mask[13 + 10..].fill(f32::MIN);
@@ -112,5 +124,22 @@ mod tests {
         let err = got.iter().zip(&want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max);
         assert!(err < 1e-5, "max error {err}");
         assert!(supported(384, 12) && !supported(36, 3) && !supported(32, 0));
+    }
+
+    #[test]
+    fn a_window_masks_far_keys_and_keeps_padding_masked() {
+        // 13 queries over 13 keys, window 3: each query reads at most 7 keys; row 1's last three
+        // keys are padding, which the window must not unmask.
+        let d = Dims { batch: 2, q_len: 13, k_len: 13, hidden: 32, heads: 4, window: Some(3) };
+        let (q, k, v) = (values(2 * 13 * 32, 4), values(2 * 13 * 32, 5), values(2 * 13 * 32, 6));
+        let mut mask = vec![0.0f32; 2 * 13];
+        mask[13 + 10..].fill(f32::MIN);
+        let got = attention(q.clone(), &k, &v, &mask, d);
+        let want = naive(&q, &k, &v, &mask, d);
+        let err = got.iter().zip(&want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max);
+        assert!(err < 1e-5, "max error {err}");
+        let global = naive(&q, &k, &v, &mask, Dims { window: None, ..d });
+        let moved = global.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0, f64::max);
+        assert!(moved > 1e-3, "the window changed nothing ({moved}): the test would not see it ignored");
     }
 }

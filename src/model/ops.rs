@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::nn::Linear;
 use burn::tensor::activation::{gelu, softmax as burn_softmax};
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::error::{Error, Result};
 use crate::load::Int8Tensor;
@@ -209,9 +209,34 @@ impl Ops {
         let k = self.project(wk, xkv.as_slice::<f32>().ok()?, batch * k_len, Epilogue::Bias)?;
         let v = self.project(wv, xkv.as_slice::<f32>().ok()?, batch * k_len, Epilogue::Bias)?;
 
-        let dims = attention::Dims { batch, q_len, k_len, hidden, heads: num_heads };
-        let context = attention::attention(q, &k, &v, &mask, dims);
-        Some(Tensor::<3>::from_data(TensorData::new(context, [batch, q_len, hidden]), &device))
+        let dims = attention::Dims { batch, q_len, k_len, hidden, heads: num_heads, window: None };
+        Some(heads(q, &k, &v, &mask, dims, &device))
+    }
+
+    /// The heads alone on the tiled path, for a family that projects (and rotates) queries and
+    /// keys itself: `q` `[b, q, h]` (positions `0..q`) over `k`, `v` `[b, k, h]`, `key_bias`
+    /// `[b, 1, 1, k]`, and with `window` the keys further than that from their query masked too
+    /// (sliding-window layers: no `[b, 1, q, k]` mask is built). Returns the context `[b, q, h]`,
+    /// or `None` where the tiled path does not apply (then the caller runs burn's ops).
+    pub fn attention_heads(
+        &self,
+        [q, k, v]: [Tensor<3>; 3],
+        num_heads: usize,
+        key_bias: &Tensor<4>,
+        window: Option<usize>,
+    ) -> Option<Tensor<3>> {
+        let [batch, q_len, hidden] = q.dims();
+        let k_len = k.dims()[1];
+        let f32s = [q.dtype(), k.dtype(), v.dtype(), key_bias.dtype()].iter().all(|d| *d == DType::F32);
+        if self.kernels != Kernels::Tiled || !f32s || !attention::supported(hidden, num_heads) || k_len == 0 {
+            return None;
+        }
+        let device = q.device();
+        let values = |t: Tensor<3>| t.try_into_data().ok()?.try_into_vec::<f32>().ok();
+        let mask = key_bias.clone().try_into_data().ok()?.try_into_vec::<f32>().ok()?;
+        let (q, k, v) = (values(q)?, values(k)?, values(v)?);
+        let dims = attention::Dims { batch, q_len, k_len, hidden, heads: num_heads, window };
+        Some(heads(q, &k, &v, &mask, dims, &device))
     }
 
     /// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`): int8 where the
@@ -237,6 +262,12 @@ impl Ops {
         let w = weight.try_into_data().ok()?;
         Some(gemm::matmul_bias(x, w.as_slice::<f32>().ok()?, bias.as_deref(), epilogue, rows, d_in, d_out))
     }
+}
+
+/// [`attention::attention`] on slices, the context back as a tensor on `device`.
+fn heads(q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: attention::Dims, device: &Device) -> Tensor<3> {
+    let context = attention::attention(q, k, v, mask, d);
+    Tensor::<3>::from_data(TensorData::new(context, [d.batch, d.q_len, d.hidden]), device)
 }
 
 /// `x · W + b` with `W` in f16 ([`Precision::F16`]): `x` is cast to f16 for the product, which

@@ -3,6 +3,8 @@
 //! layers rotate queries and keys instead, `super::rotary`); two additive masks, one for the
 //! global layers and one for the local (sliding-window) ones.
 
+use std::cell::OnceCell;
+
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -37,19 +39,26 @@ impl Embeddings {
     }
 }
 
-/// One padded batch on its way into the model.
+/// One padded batch on its way into the model: the words, and what the attention masks with.
 pub struct ModelInput {
     /// Token ids `[batch, seq]` right-padded with `pad_token_id` (positions are then 0.. for every
     /// row, as HF's eager and sdpa paths number them), or their embedding rows.
     pub words: Words,
+    pub masks: Masks,
+}
+
+/// The batch's masks: padding for every layer, plus the window for local ones.
+pub struct Masks {
     /// Real tokens per row (mean pooling divides by it).
     pub lengths: Vec<usize>,
     /// `[batch, 1, 1, seq]`: 0 for real keys, `f32::MIN` for padding (HF fills with the dtype's
     /// minimum, not −∞).
     pub global_bias: Tensor<4>,
-    /// `[batch, 1, seq, seq]`: also `f32::MIN` where |query − key| exceeds the window. `None`
-    /// when no layer is local or the batch fits in the window (then it equals the global mask).
-    pub local_bias: Option<Tensor<4>>,
+    /// The local layers' window (tokens each side), if a layer is local.
+    window: Option<usize>,
+    /// `[batch, 1, seq, seq]`, built when burn's ops first ask ([`Self::bias`]): the tiled kernels
+    /// mask the window as they go, and at long lengths this is the batch's largest tensor.
+    local_bias: OnceCell<Tensor<4>>,
 }
 
 impl ModelInput {
@@ -68,26 +77,43 @@ impl ModelInput {
         for row in rows {
             input_ids.extend((0..seq).map(|t| row.get(t).copied().unwrap_or(config.pad_token_id)));
         }
-        // Padding is masked by place: a typed `<pad>` is a real, attended token.
-        let key_bias = |len: usize, j: usize| if j < len { 0.0f32 } else { f32::MIN };
         let global: Vec<f32> = lengths.iter().flat_map(|&len| (0..seq).map(move |j| key_bias(len, j))).collect();
-        let window = config.layers.iter().filter_map(|l| l.window).min();
-        // One value per (query, key), never the sum of two minima (that would be −∞, and a row of
-        // −∞ a NaN): HF fills the global mask's minimum in, as here.
-        let local_bias = window.filter(|&w| seq > w + 1).map(|w| {
-            let mut local = Vec::with_capacity(batch * seq * seq);
-            for &len in &lengths {
-                for i in 0..seq {
-                    local.extend((0..seq).map(|j| if i.abs_diff(j) > w { f32::MIN } else { key_bias(len, j) }));
-                }
-            }
-            Tensor::<4>::from_data(TensorData::new(local, [batch, 1, seq, seq]), device)
-        });
         Ok(ModelInput {
             words: Words::new(&input_ids, [batch, seq], host, device)?,
-            lengths,
-            global_bias: Tensor::<4>::from_data(TensorData::new(global, [batch, 1, 1, seq]), device),
-            local_bias,
+            masks: Masks {
+                global_bias: Tensor::<4>::from_data(TensorData::new(global, [batch, 1, 1, seq]), device),
+                window: config.layers.iter().filter_map(|l| l.window).min(),
+                local_bias: OnceCell::new(),
+                lengths,
+            },
         })
+    }
+}
+
+/// Padding is masked by place: a typed `<pad>` is a real, attended token.
+fn key_bias(len: usize, j: usize) -> f32 {
+    if j < len { 0.0 } else { f32::MIN }
+}
+
+impl Masks {
+    /// The additive mask of a layer with `window` for burn's ops: `[batch, 1, 1, seq]` for a global
+    /// layer (or a batch that fits in the window), `[batch, 1, seq, seq]` for a local one, where
+    /// keys further than the window from their query are `f32::MIN` too.
+    pub fn bias(&self, window: Option<usize>) -> Tensor<4> {
+        let [batch, _, _, seq] = self.global_bias.dims();
+        match window.and(self.window) {
+            Some(w) if seq > w + 1 => self.local_bias.get_or_init(|| {
+                // One value per (query, key), never the sum of two minima (that would be −∞, and a
+                // row of −∞ a NaN): HF fills the global mask's minimum in, as here.
+                let mut local = Vec::with_capacity(batch * seq * seq);
+                for &len in &self.lengths {
+                    for i in 0..seq {
+                        local.extend((0..seq).map(|j| if i.abs_diff(j) > w { f32::MIN } else { key_bias(len, j) }));
+                    }
+                }
+                Tensor::<4>::from_data(TensorData::new(local, [batch, 1, seq, seq]), &self.global_bias.device())
+            }).clone(),
+            _ => self.global_bias.clone(),
+        }
     }
 }

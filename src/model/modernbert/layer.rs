@@ -10,6 +10,7 @@ use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 
 use super::ModernBertConfig;
+use super::embeddings::Masks;
 use super::rotary::Rotary;
 use crate::model::Ops;
 
@@ -65,35 +66,49 @@ impl Layer {
     }
 
     /// `[batch, seq, hidden]` → `[batch, rows, hidden]`: every row, or with `first_only` the first
-    /// token's alone (exact: rows depend on each other only through keys and values). `bias` is
-    /// `[batch, 1, 1 | seq, seq]`.
-    pub fn forward(&self, h: Tensor<3>, first_only: bool, bias: Tensor<4>, rotary: &Rotary, ops: &Ops) -> Tensor<3> {
+    /// token's alone (exact: rows depend on each other only through keys and values). `window`:
+    /// this layer's sliding window (a local layer), `None` for a global one.
+    pub fn forward(
+        &self,
+        h: Tensor<3>,
+        first_only: bool,
+        masks: &Masks,
+        window: Option<usize>,
+        rotary: &Rotary,
+        ops: &Ops,
+    ) -> Tensor<3> {
         let x = match &self.attn_norm {
             Some(norm) => norm.forward(h.clone()),
             None => h.clone(),
         };
         let residual = if first_only { h.narrow(1, 0, 1) } else { h };
-        let h = residual + self.attn.forward(x, first_only, bias, rotary, ops);
+        let h = residual + self.attn.forward(x, first_only, masks, window, rotary, ops);
         let m = self.mlp.forward(self.mlp_norm.forward(h.clone()), ops);
         h + m
     }
 }
 
 impl Attention {
-    /// HF's eager attention: `softmax(q · kᵀ · d^-½ + bias) · v`, then `Wo`. Queries are every
-    /// row of `x`, or its first with `first_only`.
-    fn forward(&self, x: Tensor<3>, first_only: bool, bias: Tensor<4>, rotary: &Rotary, ops: &Ops) -> Tensor<3> {
+    /// HF's eager attention: `softmax(q · kᵀ · d^-½ + mask) · v`, then `Wo`. Queries are every
+    /// row of `x`, or its first with `first_only`. The tiled kernels mask the window as they go;
+    /// burn's ops add the `[batch, 1, seq, seq]` mask the input builds for them.
+    fn forward(&self, x: Tensor<3>, first_only: bool, masks: &Masks, window: Option<usize>, rotary: &Rotary, ops: &Ops) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
         let (heads, head_dim) = (self.num_heads, hidden / self.num_heads);
         let qkv = ops.linear(&self.Wqkv, x);
-        let split = |part: usize, len: usize| {
-            qkv.clone().narrow(2, part * hidden, hidden).narrow(1, 0, len).reshape([batch, len, heads, head_dim]).swap_dims(1, 2)
-        };
+        let split = |part: usize, len: usize| qkv.clone().narrow(2, part * hidden, hidden).narrow(1, 0, len).reshape([batch, len, heads, head_dim]);
         let q_len = if first_only { 1 } else { seq };
         let q = rotary.apply(split(0, q_len));
         let k = rotary.apply(split(1, seq));
-        let v = split(2, seq);
+        let v = qkv.clone().narrow(2, 2 * hidden, hidden);
+        let tiled = [q.clone().reshape([batch, q_len, hidden]), k.clone().reshape([batch, seq, hidden]), v.clone()];
+        if let Some(context) = ops.attention_heads(tiled, heads, &masks.global_bias, window) {
+            return ops.linear(&self.Wo, context);
+        }
+        let bias = masks.bias(window);
         let bias = if first_only && bias.dims()[2] > 1 { bias.narrow(2, 0, 1) } else { bias };
+        let (q, k) = (q.swap_dims(1, 2), k.swap_dims(1, 2));
+        let v = v.reshape([batch, seq, heads, head_dim]).swap_dims(1, 2);
         let scores = q.matmul(k.swap_dims(2, 3)) * (1.0 / (head_dim as f64).sqrt()) + bias;
         let context = ops.softmax(scores).matmul(v).swap_dims(1, 2).reshape([batch, q_len, hidden]);
         ops.linear(&self.Wo, context)

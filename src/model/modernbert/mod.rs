@@ -20,7 +20,7 @@ use burn::nn::{LayerNorm, Linear};
 use burn::tensor::{Device, Tensor};
 
 pub use config::{ARCHITECTURE, LayerKind, ModernBertConfig, Pooling};
-pub use embeddings::{Embeddings, ModelInput};
+pub use embeddings::{Embeddings, Masks, ModelInput};
 pub use head::{PredictionHead, pool};
 pub use layer::{Attention, Layer, Mlp};
 pub use rotary::Rotary;
@@ -78,7 +78,8 @@ impl ModernBertForSequenceClassification {
 
     /// `[batch]` logits (num_labels = 1) for a padded batch.
     pub fn forward(&self, input: ModelInput, config: &ModernBertConfig, ops: &Ops) -> Tensor<1> {
-        let mut hidden = self.model.embeddings.forward(input.words);
+        let ModelInput { words, masks } = input;
+        let mut hidden = self.model.embeddings.forward(words);
         let [batch, seq, _] = hidden.dims();
         let device = hidden.device();
         // One table per θ (two in every published config: global and local).
@@ -91,16 +92,12 @@ impl ModernBertForSequenceClassification {
         let last = self.model.layers.len().saturating_sub(1);
         for (i, (layer, kind)) in self.model.layers.iter().zip(&config.layers).enumerate() {
             let rotary = &rotaries.iter().find(|(theta, _)| *theta == kind.rope_theta).expect("made above").1;
-            let bias = match (kind.window, &input.local_bias) {
-                (Some(_), Some(local)) => local.clone(),
-                _ => input.global_bias.clone(),
-            };
             // A head that reads the first token alone lets the last layer compute that row alone.
             let first_only = i == last && config.classifier_pooling == Pooling::Cls;
-            hidden = layer.forward(hidden, first_only, bias, rotary, ops);
+            hidden = layer.forward(hidden, first_only, &masks, kind.window, rotary, ops);
         }
         let hidden = self.model.final_norm.forward(hidden);
-        let pooled = pool(hidden, config.classifier_pooling, &input.lengths);
+        let pooled = pool(hidden, config.classifier_pooling, &masks.lengths);
         self.classifier.forward(self.head.forward(pooled)).reshape([batch])
     }
 }

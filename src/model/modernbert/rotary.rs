@@ -6,9 +6,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 /// The cos / sin tables of one θ for one batch length.
 pub struct Rotary {
-    /// `[1, 1, seq, head_dim]`: `cos(p · inv_freq[i mod half])`.
+    /// `[1, seq, 1, head_dim]`: `cos(p · inv_freq[i mod half])`.
     cos: Tensor<4>,
-    /// `[1, 1, seq, head_dim]`: `sin(p · inv_freq[i mod half])`, negated on the first half, so
+    /// `[1, seq, 1, head_dim]`: `sin(p · inv_freq[i mod half])`, negated on the first half, so
     /// that `x · cos + swap_halves(x) · sin` is HF's `x · cos + rotate_half(x) · sin`.
     sin: Tensor<4>,
 }
@@ -31,15 +31,16 @@ impl Rotary {
                 sin.extend(angles.iter().map(|a| sign * a.sin() as f32));
             }
         }
-        let table = |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, [1, 1, seq, head_dim]), device);
+        let table = |v: Vec<f32>| Tensor::<4>::from_data(TensorData::new(v, [1, seq, 1, head_dim]), device);
         Self { cos: table(cos), sin: table(sin) }
     }
 
-    /// Rotates `x` `[batch, heads, len, head_dim]` at positions `0..len`.
+    /// Rotates `x` `[batch, len, heads, head_dim]` (heads not yet moved before positions) at
+    /// positions `0..len`.
     pub fn apply(&self, x: Tensor<4>) -> Tensor<4> {
-        let [_, _, len, head_dim] = x.dims();
+        let [_, len, _, head_dim] = x.dims();
         let half = head_dim / 2;
-        let (cos, sin) = (self.cos.clone().narrow(2, 0, len), self.sin.clone().narrow(2, 0, len));
+        let (cos, sin) = (self.cos.clone().narrow(1, 0, len), self.sin.clone().narrow(1, 0, len));
         let swapped = Tensor::cat(vec![x.clone().narrow(3, half, half), x.clone().narrow(3, 0, half)], 3);
         x * cos + swapped * sin
     }
