@@ -90,6 +90,11 @@ mod v4 {
         pub fn min(self, b: Self) -> Self {
             V4(f32x4_pmin(self.0, b.0))
         }
+        /// `self`, with the lanes where `x < lo` set to 0 (`f32x4.lt` and `v128.andnot`).
+        #[inline(always)]
+        pub fn zero_where_below(self, x: Self, lo: f32) -> Self {
+            V4(v128_andnot(self.0, f32x4_lt(x.0, f32x4_splat(lo))))
+        }
         /// Four i32 lanes (an `i32x4`) converted to f32, rounding to nearest.
         #[inline(always)]
         pub fn convert_i32(v: v128) -> Self {
@@ -159,6 +164,9 @@ mod v4 {
         pub fn convert_i32(v: [i32; 4]) -> Self {
             V4(v.map(|x| x as f32))
         }
+        pub fn zero_where_below(self, x: Self, lo: f32) -> Self {
+            V4(std::array::from_fn(|i| if x.0[i] < lo { 0.0 } else { self.0[i] }))
+        }
         pub fn lanes(self) -> [f32; 4] {
             self.0
         }
@@ -199,12 +207,15 @@ pub fn gelu(x: V4) -> V4 {
 }
 
 /// e^x, Cephes' `expf` (range reduction by ln 2, degree-6 polynomial), ≤ 2 ulp on
-/// [-87.3, 88.7]; inputs below clamp to e^-87.3 ≈ 1.2e-38 (not 0: a masked score's weight stays
-/// 38 orders of magnitude under the unmasked ones).
+/// [-87.3, 88.7]; below that 0 (where f32's e^x is denormal or 0): a masked score's weight is
+/// exactly 0, as PyTorch's. A denormal weight (e^-87.3 ≈ 1.2e-38, what clamping alone gives)
+/// made every P·V multiply by it a slow path on x86 — ModernBERT's windowed attention, mostly
+/// masked, ran 30× slower (BENCHMARKS.md, the v2 rows).
 #[inline(always)]
 #[allow(clippy::excessive_precision)] // Cephes' coefficients, verbatim
 pub fn exp(x: V4) -> V4 {
     let c = V4::constant;
+    let input = x;
     let x = x.clamp(-87.336_55, 88.722_83);
     let n = x.mul(c(std::f32::consts::LOG2_E)).round();
     let r = x.sub(n.mul(c(0.693_359_4))).sub(n.mul(c(-2.121_944_4e-4)));
@@ -217,7 +228,7 @@ pub fn exp(x: V4) -> V4 {
     let y = c(1.666_666_5e-1).mul_add(y, r);
     let y = c(5.000_000_1e-1).mul_add(y, r);
     let y = r.mul_add(y, z).add(c(1.0));
-    y.mul(n.pow2())
+    y.mul(n.pow2()).zero_where_below(input, -87.336_55)
 }
 
 /// Softmax over each row of `rows` (`row_len` values each), in place: `e^(x − max) / Σ`.
@@ -306,7 +317,10 @@ mod tests {
         let mut out = [1.0f32; 4];
         // SAFETY: `out` has 4 floats.
         unsafe { exp(V4::constant(f32::MIN)).store(out.as_mut_ptr()) };
-        assert!(out[0] < 2e-38, "e^MIN = {}", out[0]);
+        assert_eq!(out[0], 0.0, "e^MIN must be 0, not a denormal (a slow path in every later multiply)");
+        // SAFETY: `out` has 4 floats.
+        unsafe { exp(V4::constant(-88.0)).store(out.as_mut_ptr()) };
+        assert_eq!(out[0], 0.0, "e^-88 is denormal in f32: flushed");
     }
 
     #[test]
