@@ -35,22 +35,28 @@ fn assert_one_line_failure(out: &Output, needle: &str) {
 
 #[test]
 fn score_keeps_input_order_and_matches_the_reference() {
-    let cases: Vec<_> = reference("reference.json").cases.into_iter().filter(|c| c.max_length == 512).collect();
-    let stdin: String =
-        cases.iter().map(|c| serde_json::json!({"query": c.query, "passage": c.passage}).to_string() + "\n").collect();
-    let out = run(&["score", "--model", &tiny(), "--with-ids", "--batch-size", "5"], &stdin);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), cases.len());
-    for (line, case) in lines.iter().zip(&cases) {
-        let score = line["score"].as_f64().unwrap() as f32;
-        assert!((score - case.scores["tiny"]).abs() <= TOLERANCE, "{}: {score}", case.name);
-        assert_eq!(line["n_tokens"].as_u64().unwrap() as usize, case.input_ids.len());
-        let ids: Vec<u32> = serde_json::from_value(line["input_ids"].clone()).unwrap();
-        assert_eq!(ids, case.input_ids, "{}", case.name);
-        assert!(line["logit"].is_number());
+    // Both families: XLM-R (small-v1's) and ModernBERT (the v2 rerankers'), chosen by config.json.
+    for (model, file, max_length) in [("tiny", "reference.json", 512), ("mb-tiny", "modernbert-reference.json", 1024)] {
+        let cases: Vec<_> = reference(file).cases.into_iter().filter(|c| c.max_length == max_length).collect();
+        let stdin: String =
+            cases.iter().map(|c| serde_json::json!({"query": c.query, "passage": c.passage}).to_string() + "\n").collect();
+        let dir = model_dir(model).display().to_string();
+        let max = max_length.to_string();
+        let out = run(&["score", "--model", &dir, "--with-ids", "--batch-size", "5", "--max-length", &max], &stdin);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let lines: Vec<serde_json::Value> =
+            String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), cases.len());
+        for (line, case) in lines.iter().zip(&cases) {
+            let score = line["score"].as_f64().unwrap() as f32;
+            assert!((score - case.scores[model]).abs() <= TOLERANCE, "{model} {}: {score}", case.name);
+            assert_eq!(line["n_tokens"].as_u64().unwrap() as usize, case.input_ids.len());
+            let ids: Vec<u32> = serde_json::from_value(line["input_ids"].clone()).unwrap();
+            assert_eq!(ids, case.input_ids, "{model} {}", case.name);
+            assert!(line["logit"].is_number());
+        }
     }
+    let stdin = "{\"query\": \"猫\", \"passage\": \"猫の飼い方\"}\n";
     // Without --with-ids there are no ids.
     let out = run(&["score", "--model", &tiny()], &stdin);
     let first: serde_json::Value =
