@@ -112,16 +112,24 @@ mod tests {
         out
     }
 
+    /// Seeded q, k, v for `d`, and a mask with batch row 1's last three keys padding.
+    fn inputs(d: Dims, seed: u64) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+        let (nq, nk) = (d.batch * d.q_len * d.hidden, d.batch * d.k_len * d.hidden);
+        let mut mask = vec![0.0f32; d.batch * d.k_len];
+        mask[2 * d.k_len - 3..2 * d.k_len].fill(f32::MIN);
+        (values(nq, seed), values(nk, seed + 1), values(nk, seed + 2), mask)
+    }
+
+    fn max_error(got: &[f32], want: &[f64]) -> f64 {
+        got.iter().zip(want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max)
+    }
+
     #[test]
     fn matches_naive_with_masked_keys_and_ragged_lengths() {
         // k_len 13: scores padded to 16 columns; the last three keys of row 1 masked out.
         let d = Dims { batch: 2, q_len: 5, k_len: 13, hidden: 32, heads: 4, window: None };
-        let (q, k, v) = (values(2 * 5 * 32, 1), values(2 * 13 * 32, 2), values(2 * 13 * 32, 3));
-        let mut mask = vec![0.0f32; 2 * 13];
-        mask[13 + 10..].fill(f32::MIN);
-        let got = attention(q.clone(), &k, &v, &mask, d);
-        let want = naive(&q, &k, &v, &mask, d);
-        let err = got.iter().zip(&want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max);
+        let (q, k, v, mask) = inputs(d, 1);
+        let err = max_error(&attention(q.clone(), &k, &v, &mask, d), &naive(&q, &k, &v, &mask, d));
         assert!(err < 1e-5, "max error {err}");
         assert!(supported(384, 12) && !supported(36, 3) && !supported(32, 0));
     }
@@ -131,12 +139,9 @@ mod tests {
         // 13 queries over 13 keys, window 3: each query reads at most 7 keys; row 1's last three
         // keys are padding, which the window must not unmask.
         let d = Dims { batch: 2, q_len: 13, k_len: 13, hidden: 32, heads: 4, window: Some(3) };
-        let (q, k, v) = (values(2 * 13 * 32, 4), values(2 * 13 * 32, 5), values(2 * 13 * 32, 6));
-        let mut mask = vec![0.0f32; 2 * 13];
-        mask[13 + 10..].fill(f32::MIN);
-        let got = attention(q.clone(), &k, &v, &mask, d);
+        let (q, k, v, mask) = inputs(d, 4);
         let want = naive(&q, &k, &v, &mask, d);
-        let err = got.iter().zip(&want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max);
+        let err = max_error(&attention(q.clone(), &k, &v, &mask, d), &want);
         assert!(err < 1e-5, "max error {err}");
         let global = naive(&q, &k, &v, &mask, Dims { window: None, ..d });
         let moved = global.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0, f64::max);
