@@ -2,7 +2,7 @@
 // ja-rerank vs transformers.js on the same weights, inputs and browser, plus native context
 // (ja-rerank CLI, PyTorch, onnxruntime). Writes BENCHMARKS.md and bench/out/results-*.json.
 //
-//   node bench/run.mjs            the full run (~60 min on 2 cores); writes BENCHMARKS.md
+//   node bench/run.mjs            the full run (~55 min on 2 cores, 2026-12-06); writes BENCHMARKS.md
 //   node bench/run.mjs --quick    a smoke run (8 pairs per workload, 2 runs); writes bench/out/quick.md
 //
 // Options: --runs N (timed runs per measurement, default 5; quick 2), --warmup N (default 1),
