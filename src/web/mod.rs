@@ -4,11 +4,12 @@
 //! `default_model` (the module-level `rerank()`'s model), `hub` (named files, progress) over
 //! `fetch` (requests, ranges, Cache Storage), `rows` (word-embedding rows on demand), `gpu`
 //! (WebGPU probe, self-check, limits), `error` (typed JS errors), `callback` (calling the
-//! caller's callbacks), `threads` (`initThreads`), and `api`, the `#[wasm_bindgen]` class. No
-//! tensor math here.
+//! caller's callbacks), `threads` (`initThreads`), `build` (which build of the package this
+//! module is), and `api`, the `#[wasm_bindgen]` class. No tensor math here.
 
 mod adapter;
 mod api;
+mod build;
 mod callback;
 mod default_model;
 mod error;

@@ -48,6 +48,10 @@ export interface LoadOptions {
    * memory), where the adapter has shader-f16; elsewhere (the CPU, an adapter without it) the reranker computes
    * in f32 and info.precisionReason says why. */
   precision?: "f32" | "f16" | "int8";
+  /** Which build of the package runs the model (BuildInfo): "auto" (default) takes the fastest this engine and page
+   * can run — relaxed SIMD where the engine has it, the threaded CPU build in a Worker on a cross-origin-isolated
+   * page when the CPU computes, else plain SIMD. The first load or init() of a page (or worker) decides its build. */
+  build?: "auto" | "simd" | "relaxed" | "threads";
   onProgress?: (event: ProgressEvent) => void;
   /** Called when the reranker moves backend (the GPU device was lost). */
   onBackendChange?: (event: BackendChangeEvent) => void;
@@ -97,6 +101,7 @@ struct LoadOptions {
     word_embeddings: Option<String>,
     rows: Option<String>,
     precision: Option<String>,
+    build: Option<String>,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     on_progress: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
@@ -246,6 +251,15 @@ fn one_of<T: Copy>(value: Option<String>, name: &str, choices: &[(&str, T)]) -> 
 impl Settings {
     pub fn from_js(value: &JsValue) -> WebResult<Self> {
         let o: LoadOptions = parse(value)?;
+        let builds = [("auto", None), ("simd", Some("simd")), ("relaxed", Some("relaxed")), ("threads", Some("threads"))];
+        // The loader (js/index.js) chose the module by this option before Rust ran; here a
+        // module loaded directly meets a build it is not.
+        if let Some(asked) = one_of(o.build, "build", &builds)?.filter(|b| *b != super::build::NAME) {
+            return Err(WebError::invalid(format!(
+                "build \"{asked}\" was asked for, but this module is the \"{}\" build (load through the package entry, which picks builds)",
+                super::build::NAME
+            )));
+        }
         let backends = [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::WebGpu), ("cpu", BackendChoice::Cpu)];
         let placements =
             [("auto", WordEmbeddings::Auto), ("device", WordEmbeddings::Device), ("host", WordEmbeddings::Host)];

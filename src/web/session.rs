@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
+use super::build::{self, BuildReport};
 use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
 use super::gpu::{self, AdapterReport, Gpu};
@@ -28,6 +29,8 @@ const TS_INFO: &'static str = r#"
 export interface BackendChangeEvent { from: "webgpu" | "cpu"; to: "webgpu" | "cpu"; reason: string }
 
 export interface RerankerInfo {
+  /** Which build of the package runs it, and why the loader picked that one. */
+  build: BuildInfo;
   backend: "webgpu" | "cpu";
   /** Why "auto" chose the CPU, or why the reranker moved to it. */
   backendReason: string | null;
@@ -99,6 +102,7 @@ struct RowsMode {
 #[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Info {
+    build: BuildReport,
     pub backend: &'static str,
     backend_reason: Option<String>,
     adapter: Option<AdapterReport>,
@@ -205,6 +209,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
 
     let backend = if gpu.is_some() { BackendKind::WebGpu } else { BackendKind::Cpu };
     let info = Info {
+        build: build::report(),
         backend: backend.name(),
         backend_reason: reason,
         adapter: gpu.as_ref().map(|g| g.adapter.clone()),
@@ -292,6 +297,7 @@ impl Session {
     /// What `reranker.info` shows, with memory and rows read now.
     pub fn info(&self) -> Info {
         let mut info = self.info.borrow().clone();
+        info.build = build::report();
         info.wasm_memory_bytes = wasm_memory_bytes();
         info.rows_held = self.active.borrow().as_ref().and_then(|a| a.core.rows_held()).map(|n| n as f64);
         let stats = self.row_stats.get();
