@@ -1,9 +1,7 @@
 // The Web Worker entry of ja-rerank: runs the reranker off the main thread so the page keeps
 // painting while it scores. Spoken to by RerankerWorker (client.js); see that file for the protocol.
 import { rerankerError } from "./errors.js";
-import * as wasm from "./ja_rerank.js";
-
-const { default: init, Reranker } = wasm;
+import init, { Reranker, initThreads } from "./ja_rerank.js";
 
 let ready = null;
 let reranker = null;
@@ -24,25 +22,18 @@ self.onmessage = async ({ data }) => {
     return;
   }
   try {
-    ready ??= init(data.wasm ? { module_or_path: data.wasm } : undefined).catch((e) => {
-      if (!(e instanceof WebAssembly.CompileError)) throw e;
-      // The threaded build uses wasm threads and relaxed SIMD (scripts/build-threads.sh).
-      throw rerankerError(
-        "BACKEND",
-        `this browser cannot compile this build of ja-rerank (${e.message}); the threaded build needs ` +
-          "WebAssembly threads and relaxed SIMD (Chrome/Edge 114+, Firefox 153 ESR): use the single-threaded package here",
-      );
+    // The first message is a load: its options pick the build (js/index.js, chooseBuild).
+    const { build, backend, precision } = data.options ?? {};
+    ready ??= init({ build, backend, precision, threads: data.threads, wasm: data.wasm }).catch((e) => {
+      ready = null; // a failed start (network, a build this engine lacks) may be retried
+      throw e;
     });
-    await ready;
+    const { name } = await ready;
     let result = null;
     if (type === "load") {
-      if (data.threads > 1) {
-        // Only the threaded build (scripts/build-threads.sh → pkg-threads/) has a pool.
-        if (!wasm.initThreads) {
-          throw rerankerError("INVALID_INPUT", "threads: this build of ja-rerank is single-threaded (use the threaded build, pkg-threads/)");
-        }
-        await wasm.initThreads(data.threads);
-      }
+      // The threads build shares the CPU work inside this worker; with the others, the client
+      // spreads calls over several workers instead (client.js).
+      if (name === "threads") await initThreads(data.threads);
       reranker?.dispose();
       reranker = null;
       reranker = await Reranker.load({

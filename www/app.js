@@ -2,6 +2,7 @@
 // cross-encoder re-orders the top N in a Web Worker (RerankerWorker), so typing and scrolling
 // stay smooth. Documents are rendered as text nodes only.
 import { RerankerWorker } from "./pkg/client.js";
+import { chooseBuild, detectFeatures } from "./pkg/ja_rerank.js";
 import { BM25, highlight } from "./bm25.js";
 
 const HUB = "https://huggingface.co";
@@ -10,7 +11,10 @@ const BACKENDS = ["auto", "webgpu", "cpu"];
 // The bundled stand-in: a small cross-encoder trained here on man pages (tools/ranker/train.py); the demo
 // build copies fixtures/models/ranker to models/stand-in/ranker/resolve/main/.
 const STANDIN = { hub: new URL("./models", location.href).href, model: "stand-in/ranker", revision: "main" };
-const ENGINE_URL = new URL("./pkg/ja_rerank_bg.wasm", location.href).href;
+// The package's build that the worker will run (its own choice, js/index.js, made as a Worker
+// would make it), fetched here so that its download shows progress like the model's files.
+const engineBuild = (backend) => chooseBuild({ backend }, { ...detectFeatures(), worker: true }).name;
+const engineUrl = (build) => new URL(`./pkg/ja_rerank_${build}_bg.wasm`, location.href).href;
 // Questions where the bundled stand-in moves the page that answers them to the top of BM25's list
 // (checked by tools/ranker/demo_examples.mjs in the test suite; on average over held-out
 // questions it ranks worse than BM25 alone — see the README).
@@ -23,7 +27,7 @@ const EXAMPLES = [
   "ファイルを復元できないように消す",
 ];
 const FILES = [
-  ["engine", "推論エンジン", "wasm", "pkg/ja_rerank_bg.wasm"],
+  ["engine", "推論エンジン", "wasm", "pkg/ja_rerank_*_bg.wasm"],
   ["config.json", "設定", "config", "config.json"],
   ["tokenizer.json", "トークナイザ", "tokenizer", "tokenizer.json"],
   ["model.safetensors", "重み", "weights", "model.safetensors"],
@@ -58,8 +62,8 @@ const MESSAGES = {
   },
   ENGINE: {
     title: "推論エンジンを読み込めません",
-    ja: "推論エンジン (ja_rerank_bg.wasm) をダウンロードできませんでした。ページの配置 (pkg/ フォルダ) を確認してください。",
-    en: "The inference engine (ja_rerank_bg.wasm) could not be downloaded. Check that the pkg/ folder is deployed next to the page.",
+    ja: "推論エンジン (ja_rerank_*_bg.wasm) をダウンロードできませんでした。ページの配置 (pkg/ フォルダ) を確認してください。",
+    en: "The inference engine (ja_rerank_*_bg.wasm) could not be downloaded. Check that the pkg/ folder is deployed next to the page.",
   },
   COLLECTION: {
     title: "文書集合を読み込めません",
@@ -291,20 +295,22 @@ function renderProgress() {
   $("progress-overall-text").textContent = known && total ? `${bytes(loaded)} / ${bytes(total)} (${Math.floor(overall)}%)` : `${bytes(loaded)}`;
 }
 
-/** Downloads the wasm engine with progress (the package's own progress covers the model files
- * only) and hands it to the worker as a blob: URL, fetched once per page. */
-async function fetchEngine() {
-  if (engineBlobUrl) {
+/** Downloads the wasm engine (one build of the package) with progress (the package's own
+ * progress covers the model files only) and hands it to the worker as a blob: URL, fetched once
+ * per page and build. */
+async function fetchEngine(build) {
+  if (engineBlobUrl?.build === build) {
     onProgress("engine", { loaded: engineBlobUrl.size, total: engineBlobUrl.size, fromCache: true });
     return engineBlobUrl.url;
   }
+  const url = engineUrl(build);
   let response;
   try {
-    response = await fetch(ENGINE_URL);
+    response = await fetch(url);
   } catch (e) {
-    throw codedError("ENGINE", `${ENGINE_URL}: ${e.message}`, e);
+    throw codedError("ENGINE", `${url}: ${e.message}`, e);
   }
-  if (!response.ok) throw codedError("ENGINE", `${ENGINE_URL}: HTTP ${response.status}`);
+  if (!response.ok) throw codedError("ENGINE", `${url}: HTTP ${response.status}`);
   // With Content-Encoding the header counts compressed bytes: then the size is unknown.
   const header = Number(response.headers.get("content-length")) || null;
   const total = response.headers.get("content-encoding") ? null : header;
@@ -321,7 +327,8 @@ async function fetchEngine() {
   }
   onProgress("engine", { loaded, total: loaded, fromCache: false });
   const blob = new Blob(chunks, { type: "application/wasm" });
-  engineBlobUrl = { url: URL.createObjectURL(blob), size: loaded };
+  if (engineBlobUrl) URL.revokeObjectURL(engineBlobUrl.url);
+  engineBlobUrl = { url: URL.createObjectURL(blob), size: loaded, build };
   return engineBlobUrl.url;
 }
 
@@ -407,7 +414,8 @@ async function loadModel({ keepNotices = false } = {}) {
   renderBackend();
   if (current) renderPipeline();
   try {
-    const wasm = await fetchEngine();
+    const build = engineBuild(s.backend);
+    const wasm = await fetchEngine(build);
     if (seq !== loadSeq) return;
     $("model-status").textContent = isStandIn(s)
       ? "モデルを読み込み中… loading"
@@ -417,6 +425,7 @@ async function loadModel({ keepNotices = false } = {}) {
       model: s.model,
       revision: s.revision,
       backend: s.backend,
+      build,
       wasm,
       onProgress: (e) => seq === loadSeq && onProgress(e.file, e),
       onBackendChange,

@@ -2,16 +2,16 @@
 // The demo page in headless Firefox, driven through geckodriver's WebDriver API directly
 // (playwright-core can only drive its own patched Firefox, which cannot be downloaded here).
 //
-//   node tests/e2e/demo.firefox.mjs      (after scripts/build-package.sh and scripts/build-threads.sh;
+//   node tests/e2e/demo.firefox.mjs      (after scripts/build-package.sh;
 //                                         needs firefox-esr, geckodriver)
 //
 // Checks the same paths as demo.test.mjs does in Chromium, with fewer details: the unreachable-Hub
 // notice and the stand-in button; the stand-in on the CPU (progress 100 %, backend reported,
 // results with scores best first, the page painting while the worker scores); a screenshot; and
 // the switch to WebGPU (lavapipe, Firefox's software adapter here) giving the CPU's scores
-// within 1e-4; then the threaded build (pkg-threads/: wasm threads + relaxed SIMD) with 2 threads
-// on a cross-origin-isolated page, scoring the tiny stand-in equal to PyTorch (after
-// scripts/build-threads.sh). Exits non-zero on any failure.
+// within 1e-4; then the package's threads build (wasm threads + relaxed SIMD), which it picks
+// with 2 threads on a cross-origin-isolated page, scoring the tiny stand-in equal to PyTorch.
+// Exits non-zero on any failure.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -205,26 +205,28 @@ async function main() {
       }
     }
 
-    if (!existsSync(join(ROOT, "pkg-threads/client.js"))) throw new Error("pkg-threads/ is missing (scripts/build-threads.sh)");
-    console.log("e. the threaded build (relaxed SIMD, 2 threads in a Worker) on a cross-origin-isolated page");
+    if (!existsSync(join(ROOT, "pkg/ja_rerank_threads_bg.wasm"))) throw new Error("pkg/ has no threads build (scripts/build-package.sh)");
+    console.log("e. the package picks the threads build (relaxed SIMD, 2 threads in a Worker) on a cross-origin-isolated page");
     page0 = mkdtempSync(join(tmpdir(), "ja-rerank-ff-threads-"));
     writeFileSync(join(page0, "index.html"), "<!doctype html><meta charset=utf-8><link rel=icon href=\"data:,\"><title>threads</title>");
-    threadsServer = await startServer({ port: 0, hub: true, mounts: [["/pkg-threads/", join(ROOT, "pkg-threads")], ["/", page0]] });
+    threadsServer = await startServer({ port: 0, hub: true, mounts: [["/pkg/", join(ROOT, "pkg")], ["/", page0]] });
     const threadsBase = `http://127.0.0.1:${threadsServer.address().port}`;
     await s.go(`${threadsBase}/index.html`);
     const cases = JSON.parse(readFileSync(join(ROOT, "fixtures/reference.json"), "utf8")).cases.filter((c) => c.max_length === 512);
     const t = await s.run(
       async (hubUrl, pairs) => {
-        const { RerankerWorker } = await import("/pkg-threads/client.js");
+        const { RerankerWorker } = await import("/pkg/client.js");
         const r = await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", threads: 2, batchSize: 7, cache: false });
         const scores = await r.score(pairs);
+        const build = r.info.build;
         r.dispose();
-        return { isolated: self.crossOriginIsolated, scores };
+        return { isolated: self.crossOriginIsolated, scores, build };
       },
       `${threadsBase}/hub`,
       cases.map((c) => [c.query, c.passage]),
     );
     const worst = Math.max(...t.scores.map((x, i) => Math.abs(x - cases[i].scores.tiny)));
+    check("the package picks the threads build, 2 threads", t.build.name === "threads" && t.build.threads === 2, JSON.stringify(t.build));
     check("threaded build: 2 threads score the tiny stand-in equal to PyTorch", t.isolated && t.scores.length === cases.length && worst <= 1e-4, `max |Δscore| ${worst.toExponential(2)}, crossOriginIsolated ${t.isolated}`);
   } finally {
     await s?.close();
