@@ -1,15 +1,18 @@
 #!/usr/bin/env node
-// The threaded CPU build (pkg-threads/, scripts/build-threads.sh) in Debian's Chromium on a
-// cross-origin-isolated page, stand-in models served in Hub layout:
-//   a. RerankerWorker.load({ threads: 2 }) scores the tiny and odd stand-ins equal to PyTorch
+// The package's threads build (pkg/ja_rerank_threads*, scripts/build-package.sh) and its pool of
+// workers, in Debian's Chromium on a cross-origin-isolated page, stand-in models in Hub layout:
+//   a. RerankerWorker.load({ threads: 2 }) picks the threads build (2 wasm threads in one
+//      worker) and scores the tiny and odd stand-ins equal to PyTorch
 //      (fixtures/reference.json, every case, ≤ 1e-4), whole batches side by side, and 1 and 3
 //      pairs (fewer batches than threads: the matmuls split instead);
 //   b. the same module used on the page's main thread after initThreads(2) — where blocking is
 //      not allowed — still scores (the pool is skipped there, not fatal), with the same scores;
 //   c. backend "webgpu" on this CPU-only build is a BACKEND error, and the reranker still works;
-//   d. threads: 2 on the single-threaded package (pkg/) is an INVALID_INPUT error;
-//   e. a wasm the browser cannot compile (as Safari cannot compile this relaxed-SIMD build) is a
-//      BACKEND error that names the requirement;
+//   d. forced to the single-threaded relaxed build, threads: 2 runs two workers (each its own
+//      instance, as on a page without cross-origin isolation): scores split over both equal
+//      PyTorch, and rerank's top 5 merged from both is one worker's, indices and scores;
+//   e. a wasm the browser cannot compile (as Safari could not compile a relaxed-SIMD build) is a
+//      BACKEND error that names the build;
 //   f. precision "int8" (here `i32x4.relaxed_dot_i8x16_i7x16_add_s`, four k per lane) on the
 //      trained stand-in's int8 file scores as natively (fixtures/ranker/compact-scores.json, whose
 //      native kernel sums two k per lane: the integer sums are the same);
@@ -28,9 +31,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const TOLERANCE = 1e-4;
 const { check, finish } = checks("threads");
-for (const p of ["pkg-threads/client.js", "pkg/client.js"]) {
+for (const p of ["pkg/ja_rerank_threads_bg.wasm", "pkg/client.js"]) {
   if (!existsSync(join(ROOT, p))) {
-    console.error(`tests/e2e/threads.test.mjs: ${p} is missing (scripts/build-threads.sh, scripts/build-package.sh)`);
+    console.error(`tests/e2e/threads.test.mjs: ${p} is missing (scripts/build-package.sh)`);
     process.exit(2);
   }
 }
@@ -46,7 +49,7 @@ await finish(async () => {
   const server = await startServer({
     port: 0,
     hub: true,
-    mounts: [["/pkg-threads/", join(ROOT, "pkg-threads")], ["/pkg/", join(ROOT, "pkg")], ["/", page0]].sort((a, b) => b[0].length - a[0].length),
+    mounts: [["/pkg/", join(ROOT, "pkg")], ["/", page0]],
   });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
@@ -62,18 +65,21 @@ await finish(async () => {
     for (const model of ["tiny", "odd"]) {
       const r = await page.evaluate(
         async ({ hubUrl, model, pairs }) => {
-          const { RerankerWorker } = await import("/pkg-threads/client.js");
+          const { RerankerWorker } = await import("/pkg/client.js");
           const reranker = await RerankerWorker.load({ hubUrl, model: `stand-in/${model}`, backend: "cpu", threads: 2, batchSize: 7, cache: false });
           const scores = await reranker.score(pairs);
           // 1 and 3 pairs: fewer batches than threads, so the matmuls split instead (src/parallel.rs).
           const few = [...(await reranker.score(pairs.slice(0, 1))), ...(await reranker.score(pairs.slice(1, 4)))];
           const info = reranker.info;
+          const workers = await reranker.ready();
           reranker.dispose();
-          return { scores, few, backend: info.backend };
+          return { scores, few, backend: info.backend, build: info.build, workers };
         },
         { hubUrl: `${origin}/hub`, model, pairs },
       );
       const worst = Math.max(...r.scores.map((s, i) => Math.abs(s - cases[i].scores[model])));
+      check(`a. ${model}: the package picks the threads build in the worker (isolated page, CPU): 2 wasm threads, one worker`,
+        r.build.name === "threads" && r.build.threads === 2 && r.workers === 1, `${JSON.stringify(r.build)}, ${r.workers} worker(s)`);
       check(`a. ${model}: ${pairs.length} pairs with 2 threads equal PyTorch`, worst <= TOLERANCE && r.backend === "cpu", `max |Δscore| ${worst.toExponential(2)}, backend ${r.backend}`);
       const worstFew = Math.max(...r.few.map((s, i) => Math.abs(s - cases[i].scores[model])));
       check(`a. ${model}: 1 and 3 pairs with 2 threads equal PyTorch`, r.few.length === 4 && worstFew <= TOLERANCE, `max |Δscore| ${worstFew.toExponential(2)}`);
@@ -81,8 +87,8 @@ await finish(async () => {
 
     const main = await page.evaluate(
       async ({ hubUrl, pairs }) => {
-        const wasm = await import("/pkg-threads/ja_rerank.js");
-        await wasm.default();
+        const wasm = await import("/pkg/ja_rerank.js");
+        await wasm.default({ build: "threads" }); // "auto" would not pick it on the main thread
         await wasm.initThreads(2);
         const reranker = await wasm.Reranker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", batchSize: 7, cache: false });
         const scores = await reranker.score(pairs);
@@ -102,36 +108,49 @@ await finish(async () => {
     check("c. backend \"webgpu\" on the CPU-only build is a BACKEND error", main.gpuError?.code === "BACKEND", JSON.stringify(main.gpuError));
     check("c. … and the reranker still scores afterwards", main.after.length === 3 && main.after.every((s, i) => s === main.scores[i]));
 
-    const single = await page.evaluate(async (hubUrl) => {
-      const { RerankerWorker } = await import("/pkg/client.js");
-      try {
-        await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", threads: 2, cache: false });
-        return null;
-      } catch (e) {
-        return { code: e.code, message: e.message };
-      }
-    }, `${origin}/hub`);
-    check("d. threads: 2 on the single-threaded package is INVALID_INPUT", single?.code === "INVALID_INPUT", JSON.stringify(single));
-    // An engine without relaxed SIMD (Safari) cannot compile pkg-threads/; no browser here lacks
-    // it, so a module V8 refuses to compile stands in: the worker must say so with a typed error.
+    // Forced to a single-threaded build, `threads: 2` means two workers, each its own instance.
+    const pool = await page.evaluate(
+      async ({ hubUrl, pairs }) => {
+        const { RerankerWorker } = await import("/pkg/client.js");
+        const reranker = await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", build: "relaxed", threads: 2, cache: false });
+        const workers = await reranker.ready();
+        const scores = await reranker.score(pairs);
+        const passages = pairs.map((p) => p[1]);
+        const ranked = await reranker.rerank(pairs[0][0], passages, { topK: 5 });
+        const build = reranker.info.build;
+        reranker.dispose();
+        const one = await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", build: "relaxed", threads: 1, cache: false });
+        const alone = await one.rerank(pairs[0][0], passages, { topK: 5 });
+        one.dispose();
+        return { workers, scores, ranked, alone, build };
+      },
+      { hubUrl: `${origin}/hub`, pairs },
+    );
+    const worstPool = Math.max(...pool.scores.map((s, i) => Math.abs(s - cases[i].scores.tiny)));
+    check("d. build relaxed with threads 2: two workers of one thread each", pool.workers === 2 && pool.build.name === "relaxed" && pool.build.threads === 1, `${pool.workers} workers, ${JSON.stringify(pool.build)}`);
+    check("d. … their scores, split over the two, equal PyTorch", pool.scores.length === pairs.length && worstPool <= TOLERANCE, `max |Δscore| ${worstPool.toExponential(2)}`);
+    const ranks = (r) => r.map((x) => `${x.index}:${x.score}`).join();
+    check("d. … and rerank's top 5, merged from both, is one worker's", pool.ranked.length === 5 && ranks(pool.ranked) === ranks(pool.alone), `${ranks(pool.ranked)} vs ${ranks(pool.alone)}`);
+    // An engine without relaxed SIMD (Safari) is never given a relaxed build; a module V8 refuses
+    // to compile stands in for that case: the worker must say so with a typed error.
     const uncompilable = await page.evaluate(async (hubUrl) => {
-      const { RerankerWorker } = await import("/pkg-threads/client.js");
+      const { RerankerWorker } = await import("/pkg/client.js");
       const wasm = URL.createObjectURL(new Blob([new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1])], { type: "application/wasm" }));
       try {
-        await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", threads: 2, wasm, cache: false });
+        await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", build: "threads", wasm, cache: false });
         return null;
       } catch (e) {
         return { code: e.code, message: e.message };
       }
     }, `${origin}/hub`);
     check(
-      "e. a wasm the browser cannot compile is a BACKEND error that names the requirement",
-      uncompilable?.code === "BACKEND" && /cannot compile/.test(uncompilable.message) && /relaxed SIMD/.test(uncompilable.message),
+      "e. a wasm the browser cannot compile is a BACKEND error that names the build",
+      uncompilable?.code === "BACKEND" && /cannot run/.test(uncompilable.message) && /"threads" build/.test(uncompilable.message),
       JSON.stringify(uncompilable),
     );
     const int8 = await page.evaluate(
       async ({ hubUrl, pairs }) => {
-        const { RerankerWorker } = await import("/pkg-threads/client.js");
+        const { RerankerWorker } = await import("/pkg/client.js");
         const reranker = await RerankerWorker.load({ hubUrl, model: "stand-in/ranker-int8", backend: "cpu", precision: "int8", threads: 2, batchSize: 8, cache: false });
         const scores = await reranker.score(pairs);
         const precision = reranker.info.precision;
@@ -154,7 +173,7 @@ await finish(async () => {
     for (const model of ["mb-tiny", "mb-mean"]) {
       const r = await page.evaluate(
         async ({ hubUrl, model, pairs }) => {
-          const { RerankerWorker } = await import("/pkg-threads/client.js");
+          const { RerankerWorker } = await import("/pkg/client.js");
           const reranker = await RerankerWorker.load({ hubUrl, model: `stand-in/${model}`, backend: "cpu", threads: 2, batchSize: 7, maxLength: 1024, cache: false });
           const scores = await reranker.score(pairs);
           const modelType = reranker.info.modelType;
