@@ -72,3 +72,11 @@ npm_ci() {
     touch "$dir/node_modules/.installed"
   fi
 }
+
+# WebKitGTK (Safari's engine) for tests: its WebDriver and MiniBrowser (webkit2gtk-driver; the
+# browser at /usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser), and Xvfb, since MiniBrowser has
+# no headless mode. tests/package/webkit.mjs starts both itself. The CJK font comes with ensure_chromium.
+ensure_webkit() {
+  need_apt WebKitWebDriver webkit2gtk-driver
+  need_apt Xvfb xvfb
+}

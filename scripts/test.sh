@@ -55,9 +55,10 @@ wasm-pack test --release --headless --chrome --chromedriver "$(command -v chrome
 step "browser tests in headless Firefox (wasm-pack test; WebGPU on lavapipe)"
 wasm-pack test --release --headless --firefox --mode no-install --geckodriver "$(command -v geckodriver)" "${browser_tests[@]}"
 
-step "npm package: pack, install into a Vite app, build, rerank in Chromium"
+step "npm package (three builds: simd, relaxed, threads): pack, install, build with Vite, webpack and esbuild, rerank in Chromium and WebKitGTK"
 npm_ci tools
 scripts/build-package.sh
+ensure_webkit
 npm_ci tests/package
 node tests/package/run.mjs
 
@@ -65,10 +66,9 @@ step "demo page end to end (Chromium: offline path, stand-in, rerank, painting, 
 npm_ci tests/e2e
 node tests/e2e/demo.test.mjs
 
-step "threaded CPU build (pinned nightly, build-std) and its test in Chromium"
-scripts/build-threads.sh
+step "the package's threads build and its pool of workers in Chromium (cross-origin-isolated page)"
 node tests/e2e/threads.test.mjs
 
-step "demo page end to end in Firefox (geckodriver WebDriver; WebGPU on lavapipe; the threaded build)"
+step "demo page end to end in Firefox (geckodriver WebDriver; WebGPU on lavapipe; the threads build)"
 node tests/e2e/demo.firefox.mjs
 echo "screenshots: target/e2e/*.png"

@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // The npm package as a web developer gets it: `npm pack` pkg/, install the tarball into a
-// scratch Vite app (tests/package/app), type-check a TypeScript consumer, `vite build`, serve the
-// build next to the stand-in models (Hub layout), and check in headless Chromium that the direct
-// API and the worker client rerank, cancel, refuse bad input, and (with WebGPU) agree with the CPU.
+// scratch app (tests/package/app), type-check a TypeScript consumer, build the app with Vite,
+// webpack 5 and esbuild, serve each build next to the stand-in models (Hub layout), and check in
+// headless Chromium — and the Vite build in WebKitGTK (Safari's engine) — that the package picks
+// the build the engine can run, that the direct API and the worker client (a pool of workers on
+// this page without cross-origin isolation) rerank with PyTorch's scores (fixtures/reference.json,
+// ≤ 1e-4) in every build the engine has, cancel, refuse bad input, and (with WebGPU) agree with
+// the CPU.
 //
-//   node tests/package/run.mjs [--no-webgpu]      (after scripts/build-package.sh)
+//   node tests/package/run.mjs [--no-webgpu] [--no-webkit]   (after scripts/build-package.sh)
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,10 +16,15 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../tools/serve.mjs";
+import { launchWebKit } from "./webkit.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const webgpu = !process.argv.includes("--no-webgpu");
+const webkit = !process.argv.includes("--no-webkit");
+const TOLERANCE = 1e-4;
+const cases = JSON.parse(readFileSync(join(root, "fixtures/reference.json"), "utf8")).cases.filter((c) => c.max_length === 512);
+const pairs = cases.map((c) => [c.query, c.passage]);
 const bin = (name) => join(here, "node_modules/.bin", name);
 const failures = [];
 const check = (ok, message) => {
@@ -28,7 +37,8 @@ try {
   console.log(`scratch app: ${scratch}`);
   const tarball = execFileSync("npm", ["pack", join(root, "pkg"), "--pack-destination", scratch, "--silent"], { encoding: "utf8" }).trim().split("\n").pop();
   const packed = execFileSync("tar", ["-tzf", join(scratch, tarball)], { encoding: "utf8" });
-  for (const f of ["package.json", "ja_rerank.js", "ja_rerank_bg.wasm", "ja_rerank.d.ts", "worker.js", "client.js", "client.d.ts"]) {
+  const builds = ["simd", "relaxed", "threads"].flatMap((b) => [`ja_rerank_${b}.js`, `ja_rerank_${b}_bg.wasm`]);
+  for (const f of ["package.json", "ja_rerank.js", "ja_rerank.d.ts", ...builds, "worker.js", "client.js", "client.d.ts", "LICENSE-MIT", "LICENSE-APACHE"]) {
     check(packed.includes(`package/${f}`), `tarball contains ${f}`);
   }
   cpSync(join(here, "app"), scratch, { recursive: true });
@@ -40,48 +50,20 @@ try {
   execFileSync(bin("tsc"), ["--noEmit", "--strict", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "--lib", "esnext,dom", "check.ts"], { cwd: scratch, stdio: "inherit" });
   check(true, "TypeScript consumer type-checks against the declarations");
 
-  execFileSync(bin("vite"), ["build", "--logLevel", "warn"], { cwd: scratch, stdio: "inherit" });
-  const assets = readdirSync(join(scratch, "dist/assets"));
-  check(assets.some((f) => f.endsWith(".wasm")), `vite emitted the wasm (${assets.join(", ")})`);
+  const apps = { vite: join(scratch, "dist-vite"), webpack: join(scratch, "dist-webpack"), esbuild: join(scratch, "dist-esbuild") };
+  execFileSync(bin("vite"), ["build", "--logLevel", "warn", "--outDir", apps.vite], { cwd: scratch, stdio: "inherit" });
+  const assets = readdirSync(join(apps.vite, "assets"));
+  check(["simd", "relaxed", "threads"].every((b) => assets.some((f) => f.startsWith(`ja_rerank_${b}_bg`) && f.endsWith(".wasm"))), `vite emitted every build's wasm (${assets.filter((f) => f.endsWith(".wasm")).join(", ")})`);
   check(assets.some((f) => f.startsWith("worker")), "vite emitted the worker");
+  await buildWebpack(scratch, apps.webpack);
+  check(readdirSync(apps.webpack).some((f) => f.endsWith(".wasm")), "webpack 5 builds the app (both entry points) and emits the wasm");
+  await buildEsbuild(scratch, apps.esbuild);
+  check(true, "esbuild builds the app (main.js and ja-rerank/worker.js as entries, the .wasm files copied beside)");
 
-  const server = await startServer({ port: 0, mounts: [["/", join(scratch, "dist")]], hub: true });
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...(webgpu ? ["--enable-unsafe-webgpu"] : [])],
-  });
-  try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-    page.on("pageerror", (e) => errors.push(String(e)));
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => document.getElementById("status").textContent === "ready", null, { timeout: 30000 });
-    const out = await page.evaluate((args) => window.runPackageTest(args), { hubUrl: `${origin}/hub`, model: "stand-in/tiny", webgpu });
-
-    const order = (r) => r.map((x) => x.index).join(",");
-    check(out.direct.length === 4 && out.direct.every((r, i) => i === 0 || out.direct[i - 1].score >= r.score), `direct API reranks: ${order(out.direct)}`);
-    check(out.direct.every((r) => typeof r.document === "string"), "returnDocuments includes the text");
-    check(out.direct.every((r) => Math.abs(out.directScores[r.index] - r.score) < 1e-6), "score() agrees with rerank()");
-    check(out.workerBackend === "cpu" && order(out.worker) === order(out.direct), `worker client reranks the same: ${order(out.worker)}`);
-    check(out.worker.every((r, i) => Math.abs(r.score - out.direct[i].score) < 1e-6), "worker scores equal direct scores");
-    check(["config.json", "tokenizer.json", "model.safetensors"].every((f) => out.progressComplete.includes(f)), `progress reached 100 % for ${out.progressComplete.join(", ")}`);
-    check(out.loadAbort === "ABORTED", `an aborted load rejects with ABORTED (got ${out.loadAbort})`);
-    check(out.abort === "ABORTED", `an aborted rerank rejects with ABORTED (got ${out.abort})`);
-    check(out.badInput === "INVALID_INPUT", `bad input through the worker is INVALID_INPUT (got ${out.badInput})`);
-    check(out.afterErrors === 4, "the worker still works after errors");
-    check(out.disposed === "DISPOSED", `a disposed worker rejects with DISPOSED (got ${out.disposed})`);
-    if (webgpu) {
-      check(out.gpuBackend === "webgpu", `WebGPU worker loads on WebGPU (adapter ${JSON.stringify(out.gpuAdapter)})`);
-      const diff = Math.max(...out.gpu.map((r) => Math.abs(r.score - out.directScores[r.index])));
-      check(order(out.gpu) === order(out.direct) && diff <= 1e-4, `WebGPU agrees with the CPU: max |Δscore| ${diff.toExponential(2)}`);
-    }
-    check(errors.length === 0, `no console errors${errors.length ? `: ${errors.join(" | ")}` : ""}`);
-  } finally {
-    await browser.close();
-    server.close();
+  for (const [name, dist] of Object.entries(apps)) {
+    await inBrowser(`Chromium, ${name}`, dist, { expect: "relaxed", webgpu: webgpu && name === "vite" }, chromiumPage);
   }
+  if (webkit) await inBrowser("WebKitGTK, vite", apps.vite, { expect: "simd", webgpu: false }, webkitPage);
 } catch (error) {
   failures.push(String(error?.stack ?? error));
   console.error(error);
@@ -93,3 +75,107 @@ if (failures.length) {
   process.exit(1);
 }
 console.log("\npackage test passed");
+
+// webpack 5 as an app would configure it: ESM output (module workers load their chunks with
+// import()), wasm and worker found through `new URL(..., import.meta.url)`.
+async function buildWebpack(dir, out) {
+  const { default: webpack } = await import("webpack");
+  const stats = await new Promise((resolve, reject) =>
+    webpack({
+      mode: "production",
+      context: dir,
+      entry: "./main.js",
+      output: { path: out, filename: "main.js", module: true, publicPath: "auto" },
+      experiments: { outputModule: true },
+      performance: { hints: false },
+    }).run((err, stats) => (err ? reject(err) : resolve(stats))),
+  );
+  if (stats.hasErrors()) throw new Error(`webpack: ${stats.toString({ all: false, errors: true })}`);
+  cpSync(join(dir, "index.html"), join(out, "index.html"));
+}
+
+// esbuild bundles JS only: the worker is a second entry (named worker.js, where the client looks
+// for it) and the .wasm files are copied next to the chunks (README, "Bundlers").
+async function buildEsbuild(dir, out) {
+  const esbuild = await import("esbuild");
+  await esbuild.build({
+    absWorkingDir: dir,
+    entryPoints: { main: "./main.js", worker: "./node_modules/ja-rerank/worker.js" },
+    bundle: true,
+    format: "esm",
+    splitting: true,
+    outdir: out,
+    logLevel: "warning",
+  });
+  const installed = join(dir, "node_modules/ja-rerank");
+  for (const f of readdirSync(installed).filter((f) => f.endsWith(".wasm"))) cpSync(join(installed, f), join(out, f));
+  cpSync(join(dir, "index.html"), join(out, "index.html"));
+}
+
+async function chromiumPage() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", ...(webgpu ? ["--enable-unsafe-webgpu"] : [])],
+  });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return {
+    goto: (url) => page.goto(url),
+    waitForFunction: (fn) => page.waitForFunction(fn, null, { timeout: 30000 }),
+    evaluate: (fn, arg) => page.evaluate(fn, arg),
+    consoleErrors: async () => errors,
+    close: () => browser.close(),
+  };
+}
+
+async function webkitPage() {
+  const page = await launchWebKit();
+  return { ...page, waitForFunction: (fn) => page.waitForFunction(fn, 30000) };
+}
+
+async function inBrowser(label, dist, { expect, webgpu }, open) {
+  const server = await startServer({ port: 0, mounts: [["/", dist]], hub: true });
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const page = await open();
+  const c = (ok, message) => check(ok, `[${label}] ${message}`);
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => document.getElementById("status")?.textContent === "ready");
+    const out = await page.evaluate((args) => window.runPackageTest(args), { hubUrl: `${origin}/hub`, model: "stand-in/tiny", webgpu, pairs });
+
+    const order = (r) => r.map((x) => x.index).join(",");
+    const worst = (scores) => Math.max(...cases.map((k, i) => Math.abs(scores[i] - k.scores.tiny)));
+    c(out.init.name === expect && out.directBuild.name === expect && out.directBuild.reason === out.init.reason, `picks the ${expect} build: ${JSON.stringify(out.directBuild)}`);
+    c(out.instance, "instanceof Reranker holds for a loaded reranker");
+    c(out.direct.length === 4 && out.direct.every((r, i) => i === 0 || out.direct[i - 1].score >= r.score), `direct API reranks: ${order(out.direct)}`);
+    c(out.direct.every((r) => typeof r.document === "string"), "returnDocuments includes the text");
+    c(out.direct.every((r) => Math.abs(out.directScores[r.index] - r.score) < 1e-6), "score() agrees with rerank()");
+    c(worst(out.reference) <= TOLERANCE, `${expect} build, direct: ${pairs.length} pairs equal PyTorch (max |Δscore| ${worst(out.reference).toExponential(2)})`);
+    c(out.otherBuild === "INVALID_INPUT" && out.badBuild === "INVALID_INPUT" && out.afterBuildErrors === 2, `another build on the same page, or an unknown one, is INVALID_INPUT (${out.otherBuild}, ${out.badBuild}); the reranker still works`);
+    c(out.workerBackend === "cpu" && out.workerBuild.name === expect && order(out.worker) === order(out.direct), `worker client (${out.workerBuild.name}) reranks the same: ${order(out.worker)}`);
+    c(out.worker.every((r, i) => Math.abs(r.score - out.direct[i].score) < 1e-6), "worker scores equal direct scores");
+    const wantWorkers = Math.min(out.hardwareConcurrency, 4);
+    c(out.workers === wantWorkers && worst(out.workerReference) <= TOLERANCE, `${out.workers} workers (hardwareConcurrency ${out.hardwareConcurrency}) share ${pairs.length} pairs: equal PyTorch (max |Δscore| ${worst(out.workerReference).toExponential(2)})`);
+    c(out.simdBuild.name === "simd" && worst(out.simdReference) <= TOLERANCE, `simd build, forced, in a worker: equal PyTorch (max |Δscore| ${worst(out.simdReference).toExponential(2)})`);
+    c(["config.json", "tokenizer.json", "model.safetensors"].every((f) => out.progressComplete.includes(f)), `progress reached 100 % for ${out.progressComplete.join(", ")}`);
+    c(out.loadAbort === "ABORTED", `an aborted load rejects with ABORTED (got ${out.loadAbort})`);
+    c(out.abort === "ABORTED", `an aborted rerank rejects with ABORTED (got ${out.abort})`);
+    c(out.badInput === "INVALID_INPUT", `bad input through the worker is INVALID_INPUT (got ${out.badInput})`);
+    c(out.afterErrors === 4, "the worker still works after errors");
+    c(out.disposed === "DISPOSED", `a disposed worker rejects with DISPOSED (got ${out.disposed})`);
+    if (webgpu) {
+      c(out.gpuBackend === "webgpu", `WebGPU worker loads on WebGPU (adapter ${JSON.stringify(out.gpuAdapter)})`);
+      const diff = Math.max(...out.gpu.map((r) => Math.abs(r.score - out.directScores[r.index])));
+      c(order(out.gpu) === order(out.direct) && diff <= 1e-4, `WebGPU agrees with the CPU: max |Δscore| ${diff.toExponential(2)}`);
+    }
+    const errors = await page.consoleErrors();
+    c(errors.length === 0, `no console errors${errors.length ? `: ${errors.join(" | ")}` : ""}`);
+  } catch (error) {
+    c(false, String(error?.stack ?? error));
+  } finally {
+    await page.close();
+    server.close();
+  }
+}

@@ -11,12 +11,20 @@ const documents = [
 ];
 const query = "ディレクトリのファイル一覧を表示する";
 
-window.runPackageTest = async ({ hubUrl, model, webgpu }) => {
-  const out = {};
-  await init();
+window.runPackageTest = async ({ hubUrl, model, webgpu, pairs }) => {
+  const out = { hardwareConcurrency: navigator.hardwareConcurrency };
+  out.init = await init({ backend: "cpu" });
   const direct = await Reranker.load({ hubUrl, model, backend: "cpu" });
+  out.directBuild = direct.info.build;
+  out.instance = direct instanceof Reranker;
   out.direct = await direct.rerank(query, documents, { returnDocuments: true });
   out.directScores = await direct.score(documents.map((d) => [query, d]));
+  out.reference = await direct.score(pairs);
+  // One build per page: asking for another is a typed error, and the reranker still works.
+  const other = out.directBuild.name === "simd" ? "relaxed" : "simd";
+  out.otherBuild = await Reranker.load({ hubUrl, model, build: other }).then(() => "resolved", (e) => e.code);
+  out.badBuild = await Reranker.load({ hubUrl, model, build: "fastest" }).then(() => "resolved", (e) => e.code);
+  out.afterBuildErrors = (await direct.score(pairs.slice(0, 2))).length;
 
   // A load can be stopped: the worker is terminated and the promise rejects.
   const stopLoad = new AbortController();
@@ -27,7 +35,12 @@ window.runPackageTest = async ({ hubUrl, model, webgpu }) => {
   const progress = [];
   const worker = await RerankerWorker.load({ hubUrl, model, backend: "cpu", onProgress: (e) => progress.push(e) });
   out.workerBackend = worker.backend;
+  out.workerBuild = worker.info.build;
   out.worker = await worker.rerank(query, documents, { returnDocuments: true });
+  // The default `threads` on a page without cross-origin isolation: more workers, each its own
+  // instance; the reference pairs are split over them.
+  out.workers = await worker.ready();
+  out.workerReference = await worker.score(pairs);
   out.progressFiles = [...new Set(progress.map((e) => e.file))];
   out.progressComplete = progress.filter((e) => e.loaded === e.total).map((e) => e.file);
 
@@ -42,6 +55,12 @@ window.runPackageTest = async ({ hubUrl, model, webgpu }) => {
   out.afterErrors = (await worker.rerank(query, documents)).length;
   worker.dispose();
   out.disposed = await worker.rerank(query, documents).then(() => "resolved", (e) => e.code);
+
+  // The plain-SIMD build (what Safari gets) in the same engine, forced: scores as the others.
+  const simd = await RerankerWorker.load({ hubUrl, model, backend: "cpu", build: "simd", threads: 1 });
+  out.simdBuild = simd.info.build;
+  out.simdReference = await simd.score(pairs);
+  simd.dispose();
 
   if (webgpu) {
     const gpu = await RerankerWorker.load({ hubUrl, model, backend: "webgpu" });
