@@ -12,7 +12,8 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   const R = results;
   const W = Object.values(R.workloads);
   // The small-v1-shape rows; the v2 shapes' (`family`) have their own section (report-v2.mjs).
-  const configs = (R.browser.configs ?? []).filter((c) => !c.family);
+  // (and the page without cross-origin isolation, its own section below).
+  const configs = (R.browser.configs ?? []).filter((c) => !c.family && c.isolated !== false);
   const byId = Object.fromEntries((R.browser.configs ?? []).map((c) => [c.id, c]));
   const m = (id, w) => byId[id]?.measurements?.[w];
   const cores = R.machine.cores;
@@ -54,8 +55,9 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
     "their timed runs alternate, so a stretch in which neighbours slow the machine slows both sides of a ratio alike. Runs are",
     "on the page's main thread (the threaded ja-rerank row: in a Worker, through `RerankerWorker`, as wasm threads must). Workloads: 1 query × 32 passages at ~128 and ~256 tokens per pair (`fixtures/bench/`), and a",
     "JaCWIR-like one, 1 query × 100 short passages at 60–100 tokens (`bench/data/pairs-jacwir.jsonl`). Higher is better.",
-    "The threaded ja-rerank build (`scripts/build-threads.sh` → `pkg-threads/`) runs whole batches of 4 pairs side by side, one per",
-    "thread, and multiplies-adds with relaxed SIMD's `f32x4.relaxed_madd` (FMA); the single-threaded package is plain simd128.",
+    "The package has three builds (its entry picks one per page; the rows force one): *simd* (plain simd128, every engine),",
+    "*relaxed* (multiply-adds by relaxed SIMD's `f32x4.relaxed_madd`, FMA) and *threads* (relaxed, plus wasm threads: whole",
+    "batches of 4 pairs side by side, one per thread, on a cross-origin-isolated page).",
     "The int8 rows load the stand-in converted by `ja-rerank convert --dtype int8` (`stand-in/full-int8`: int8 Linear weights and",
     "word embeddings with per-row scales) with `precision: \"int8\"`: int8 weights × int8 activations (quantized per token on",
     "the fly, 7 bits with a zero point) summed in i32 with `i32x4.dot_i16x8_s` (the threaded build: `i32x4.relaxed_dot_i8x16_i7x16_add_s`),",
@@ -113,10 +115,8 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   ratio("ours-int8-1t", "ours-cpu-1t", "ja-rerank int8 / ja-rerank f32, 1 thread (what int8 arithmetic buys)");
   ratio("ours-int8-2t", "ours-cpu-2t", "ja-rerank int8 / ja-rerank f32, threads (2)");
   p(table(["comparison", ...W.map((w) => w.label)], ratioRows), "");
-  if (byId["ours-cpu-2t"]?.skipped)
-    p("\"pending\": ja-rerank has no threaded build yet. When `pkg-threads/` exists (a wasm-pack `--target web` build with",
-      "atomics + wasm-bindgen-rayon that exports `initThreadPool`), this harness loads it the same way, calls",
-      "`await initThreadPool(2)` and fills the row and the ratios.", "");
+
+  openSection(R, p, { W, byId });
 
   v2Section(R, p, { W, byId, smallV1: byId["ours-int8-1t-relaxed"] });
 
@@ -182,13 +182,16 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   // ---- sizes
   p("## Download size", "");
   const sz = R.sizes;
-  if (sz?.ours) {
+  if (sz?.builds) {
     const sizeRows = [];
-    const add = (who, files) => files && files.forEach((f) => sizeRows.push([who, `\`${f.path}\``, mb(f.raw), mb(f.gzip)]));
-    add("ja-rerank", sz.ours);
-    add("ja-rerank (threads)", sz.oursThreads);
+    const add = (who, files) => files && files.forEach((f) => sizeRows.push([who, `\`${f.path}\``, mb(f.raw), mb(f.gzip), f.brotli ? mb(f.brotli) : "–"]));
+    add("ja-rerank, simd build (every engine)", [sz.builds.simd]);
+    add("ja-rerank, relaxed build (Chrome/Edge, Firefox)", [sz.builds.relaxed]);
+    add("ja-rerank, threads build (CPU only, isolated pages)", [sz.builds.threads]);
+    add("ja-rerank JS (all loaded)", sz.js);
     add("transformers.js", sz.transformersJs);
-    p(table(["runtime", "file", "raw", "gzip -9"], sizeRows), "");
+    p("A page fetches one of ja-rerank's three wasm builds (the package entry picks it) and all of its JS.", "");
+    p(table(["runtime", "file", "raw", "gzip -9", "brotli 11"], sizeRows), "");
     p(`transformers.js fetched: ${sz.fetchedByTransformersJs.map((x) => `\`${x}\``).join(", ")} (ORT-web's default wasm for`,
       "transformers.js 4.x is the asyncify build, normally from jsDelivr; here served locally via `env.backends.onnx.wasm.wasmPaths`).",
       "Weights are not included: 471 MB safetensors (f32) / 121 MB (int8, `ja-rerank convert`) for ja-rerank, 471 MB (fp32) / 118 MB (q8)",
@@ -327,4 +330,40 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [json, outPath = resolve(ROOT, "BENCHMARKS.md")] = process.argv.slice(2);
   writeReport(JSON.parse(readFileSync(json, "utf8")), resolve(outPath), { jsonPath: resolve(json) });
+}
+
+// A page without cross-origin isolation (most production pages): before (the simd128 build, one
+// worker: what the package gave until it picked builds) and now (the package's own choice), like
+// with like against transformers.js on the same page.
+function openSection(R, p, { W, byId }) {
+  const ids = ["open:ours-cpu-before", "open:ours-cpu-after", "open:tjs-fp32", "open:ours-int8-before", "open:ours-int8-after", "open:tjs-q8"];
+  if (!ids.some((id) => byId[id])) return;
+  p("## A page without cross-origin isolation: before and now", "");
+  p("Most production pages cannot send COOP/COEP (they break embeds, OAuth pop-ups, ads), so they get no `SharedArrayBuffer`:",
+    "no wasm threads for either library. Same pages as above but served without COOP/COEP (`?isolated=0`), small-v1's shape.",
+    "*Before*: the package's only build until now (plain simd128) in one `RerankerWorker`. *Now*: `RerankerWorker.load()`",
+    "with nothing forced: the package picks the relaxed build and runs `threads` workers (default: all cores, at most 4),",
+    "each its own instance, sharing each call's pairs; measured once all have loaded. transformers.js runs one ORT thread",
+    "on such a page. Pairs/s, median of the timed runs; ratios on the right.", "");
+  const rows = ids.map((id) => {
+    const c = byId[id];
+    if (!c) return null;
+    const workers = c.load?.workers ?? (c.runtime === "ja-rerank" ? 1 : "–");
+    const cells = W.map((w) => (c.error ? "failed" : c.measurements?.[w.id] ? `**${f2(c.measurements[w.id].pairsPerS)}**` : "–"));
+    const mem = c.load?.workers > 1 ? `${mib(c.wasmMemory?.largestBytes)} × ${c.load.workers}` : mib(c.wasmMemory?.largestBytes);
+    return [c.label, String(workers), ...cells, mem];
+  }).filter(Boolean);
+  p(table(["runtime", "workers", ...W.map((w) => w.label), "wasm memory"], rows), "");
+  const r = (a, b) => W.map((w) => {
+    const x = byId[a]?.measurements?.[w.id], y = byId[b]?.measurements?.[w.id];
+    return x && y && x.pairs === y.pairs ? `${(x.pairsPerS / y.pairsPerS).toFixed(2)}×` : "–";
+  });
+  p(table(["comparison", ...W.map((w) => w.label)], [
+    ["f32 now / before", ...r("open:ours-cpu-after", "open:ours-cpu-before")],
+    ["f32 before / transformers.js fp32", ...r("open:ours-cpu-before", "open:tjs-fp32")],
+    ["**f32 now / transformers.js fp32**", ...r("open:ours-cpu-after", "open:tjs-fp32")],
+    ["int8 now / before", ...r("open:ours-int8-after", "open:ours-int8-before")],
+    ["int8 before / transformers.js q8", ...r("open:ours-int8-before", "open:tjs-q8")],
+    ["**int8 now / transformers.js q8**", ...r("open:ours-int8-after", "open:tjs-q8")],
+  ]), "");
 }

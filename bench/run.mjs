@@ -15,8 +15,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statS
 import { cpus, freemem, loadavg, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
+import { BROWSER, V2_MODELS } from "./configs.mjs";
 import { startServer } from "../tools/serve.mjs";
 import { firstVisits } from "./first-visit.mjs";
 import { writeReport } from "./report.mjs";
@@ -51,45 +52,6 @@ const WORKLOADS = [
   { id: "jacwir", file: "bench/data/pairs-jacwir.jsonl", label: "JaCWIR-like, 60–100 tokens" },
 ];
 
-// Browser configurations, in the order they load (one fresh page each, one browser session);
-// those of one `group` are compared with each other, so they are loaded together and their timed
-// runs alternate (runBrowser).
-// "ours-cpu-2t" runs only when a threaded build exists in pkg-threads/.
-const THREADED_PKG = join(ROOT, "pkg-threads");
-// ModernBERT stand-ins at the v2 rerankers' shapes (fixtures/NAME), benchmarked next to small-v1's.
-const V2_MODELS = ["tiny-v2", "xsmall-v2"];
-const BROWSER = [
-  { id: "ours-cpu-1t", group: "f32-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, label: "ja-rerank CPU (wasm simd128)" },
-  { id: "tjs-fp32-1t", group: "f32-1t", runtime: "transformers.js", dtype: "fp32", threads: 1, label: "transformers.js fp32" },
-  { id: "tjs-q8-1t", group: "int8-1t", runtime: "transformers.js", dtype: "q8", threads: 1, label: "transformers.js q8" },
-  { id: "ours-int8-1t", group: "int8-1t", runtime: "ja-rerank", pkg: "pkg", backend: "cpu", threads: 1, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128)" },
-  // The relaxed-SIMD build (pkg-threads/, what Chromium and Firefox can run) on one thread, in
-  // its Worker: the int8 kernel on i32x4.relaxed_dot_i8x16_i7x16_add_s rather than dot_i16x8.
-  { id: "ours-int8-1t-relaxed", group: "int8-1t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 1, worker: true, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (relaxed-SIMD build, in its Worker)", needs: THREADED_PKG },
-  { id: "ours-cpu-2t", group: "f32-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, label: "ja-rerank CPU (wasm simd128, threads)", needs: THREADED_PKG },
-  { id: "tjs-fp32-2t", group: "f32-2t", runtime: "transformers.js", dtype: "fp32", threads: 2, label: "transformers.js fp32" },
-  { id: "tjs-q8-2t", group: "int8-2t", runtime: "transformers.js", dtype: "q8", threads: 2, label: "transformers.js q8" },
-  { id: "ours-int8-2t", group: "int8-2t", runtime: "ja-rerank", pkg: "pkg-threads", backend: "cpu", threads: 2, batchSize: 4, precision: "int8", model: "stand-in/full-int8", label: "ja-rerank CPU int8 (wasm simd128, threads)", needs: THREADED_PKG },
-  // SwiftShader is a software Vulkan: correctness only. A few pairs, few runs.
-  { id: "ours-webgpu", runtime: "ja-rerank", pkg: "pkg", backend: "webgpu", threads: 1, batchSize: 4, label: "ja-rerank WebGPU", workloads: { "128": 2 }, runs: 2, warmup: 1, software: true },
-  // The v2 rerankers' shapes (ModernBERT stand-ins, tools/fixtures/make_modernbert_full.py), each
-  // against transformers.js on its own ONNX export: f32 and int8 on one thread, int8 on two (the
-  // rows a page would pick; f32 on two threads is left out to keep the run near an hour).
-  ...V2_MODELS.flatMap((m) => {
-    const ours = { family: m, runtime: "ja-rerank", backend: "cpu", batchSize: 4, model: `stand-in/${m}` };
-    const int8 = { ...ours, precision: "int8", model: `stand-in/${m}-int8` };
-    const tjs = { family: m, runtime: "transformers.js", onnx: `stand-in/${m}` };
-    return [
-      { ...ours, id: `${m}:ours-cpu-1t`, group: `${m}-f32-1t`, pkg: "pkg", threads: 1, label: "ja-rerank CPU (wasm simd128)" },
-      { ...tjs, id: `${m}:tjs-fp32-1t`, group: `${m}-f32-1t`, dtype: "fp32", threads: 1, label: "transformers.js fp32" },
-      { ...tjs, id: `${m}:tjs-q8-1t`, group: `${m}-int8-1t`, dtype: "q8", threads: 1, label: "transformers.js q8" },
-      { ...int8, id: `${m}:ours-int8-1t`, group: `${m}-int8-1t`, pkg: "pkg", threads: 1, label: "ja-rerank CPU int8 (wasm simd128)" },
-      { ...int8, id: `${m}:ours-int8-1t-relaxed`, group: `${m}-int8-1t`, pkg: "pkg-threads", threads: 1, worker: true, label: "ja-rerank CPU int8 (relaxed-SIMD build, in its Worker)", needs: THREADED_PKG },
-      { ...tjs, id: `${m}:tjs-q8-2t`, group: `${m}-int8-2t`, dtype: "q8", threads: 2, label: "transformers.js q8" },
-      { ...int8, id: `${m}:ours-int8-2t`, group: `${m}-int8-2t`, pkg: "pkg-threads", threads: 2, label: "ja-rerank CPU int8 (wasm simd128, threads)", needs: THREADED_PKG },
-    ];
-  }),
-];
 const NATIVE_BATCH_SIZES = [4, 32];
 const NATIVE_WORKLOADS = ["128", "256"];
 
@@ -114,7 +76,11 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const gz = (path) => ({ path: path.slice(ROOT.length + 1), raw: statSync(path).size, gzip: gzipSync(readFileSync(path), { level: 9 }).length });
+const gz = (path) => {
+  const bytes = readFileSync(path);
+  const brotli = brotliCompressSync(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length;
+  return { path: path.slice(ROOT.length + 1), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, brotli };
+};
 
 function machine() {
   const lscpu = sh("lscpu", []).stdout ?? "";
@@ -138,7 +104,7 @@ const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 
 // ---------------------------------------------------------------------------------------------
 // Preflight: what the run needs, made when it can be made here.
-need(existsSync(join(ROOT, "pkg/ja_rerank_bg.wasm")), "pkg/ is missing: build it with scripts/build-package.sh");
+need(["simd", "relaxed", "threads"].every((b) => existsSync(join(ROOT, `pkg/ja_rerank_${b}_bg.wasm`))), "pkg/ is missing a build: build it with scripts/build-package.sh");
 need(existsSync(join(MODEL_DIR, "model.safetensors")), "fixtures/full is missing: make it with tools/fixtures/run make_full.py");
 need(existsSync(join(BENCH, "node_modules/@huggingface/transformers")) && existsSync(join(BENCH, "node_modules/playwright-core")),
   "bench/node_modules is missing: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm ci)");
@@ -211,7 +177,7 @@ log(`machine: ${results.machine.cpuModel}, ${results.machine.cores} cores, load 
 
 // Snapshot the packages: the build may be rewritten while we run.
 const snapshot = mkdtempSync(join(tmpdir(), "ja-rerank-bench-pkg-"));
-for (const p of ["pkg", "pkg-threads"]) if (existsSync(join(ROOT, p))) cpSync(join(ROOT, p), join(snapshot, p), { recursive: true });
+cpSync(join(ROOT, "pkg"), join(snapshot, "pkg"), { recursive: true });
 
 // ---------------------------------------------------------------------------------------------
 async function runBrowser() {
@@ -221,7 +187,6 @@ async function runBrowser() {
     hub: true,
     mounts: [
       ["/pkg/", join(snapshot, "pkg")],
-      ["/pkg-threads/", join(snapshot, "pkg-threads")],
       ["/ort/", join(BENCH, "node_modules/onnxruntime-web/dist")],
       ["/tjs/", join(BENCH, "node_modules/@huggingface/transformers/dist")],
       ["/models/", join(BENCH, "models")],
@@ -245,11 +210,12 @@ async function runBrowser() {
     const consoleLines = [];
     page.on("console", (m) => ["warning", "error"].includes(m.type()) && consoleLines.push(`${m.type()}: ${m.text()}`));
     page.on("pageerror", (e) => consoleLines.push(`pageerror: ${e.message}`));
-    await page.goto(`${origin}/bench.html`);
+    const isolated = config.isolated ?? true;
+    await page.goto(`${origin}/bench.html${isolated ? "" : "?isolated=0"}`);
     await page.waitForFunction(() => window.benchReady);
     const env = await page.evaluate(() => window.bench.environment());
-    results.browser.environment ??= env;
-    if (!env.crossOriginIsolated) throw new Error("the bench page is not cross-origin isolated: transformers.js would get no threads");
+    if (isolated) results.browser.environment ??= env;
+    if (env.crossOriginIsolated !== isolated) throw new Error(`the bench page is ${isolated ? "not " : ""}cross-origin isolated, unlike ${config.id} asks`);
     const entry = { ...config, loadAvgStart: load(), measurements: {} };
     delete entry.needs;
     const firstRequest = requests.length;
@@ -259,7 +225,7 @@ async function runBrowser() {
         config.runtime === "ja-rerank"
           ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
               pkgUrl: `/${config.pkg}`, hubUrl: `${origin}/hub`, model: config.model ?? "stand-in/full", backend: config.backend,
-              batchSize: config.batchSize, threads: config.threads, worker: config.worker, precision: config.precision,
+              batchSize: config.batchSize, threads: config.threads, worker: config.worker, precision: config.precision, build: config.build,
             })
           : await page.evaluate((o) => window.bench.loadTransformersJs(o), {
               tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: config.onnx ?? "stand-in/full",
@@ -349,15 +315,16 @@ async function runBrowser() {
   const fetched = new Set(requests);
   const ortFiles = ["ort-wasm-simd-threaded.asyncify.wasm", "ort-wasm-simd-threaded.asyncify.mjs"];
   results.sizes = {
-    ours: [gz(join(ROOT, "pkg/ja_rerank_bg.wasm")), gz(join(ROOT, "pkg/ja_rerank.js"))],
-    oursThreads: existsSync(THREADED_PKG) ? [gz(join(THREADED_PKG, "ja_rerank_bg.wasm"))] : null,
+    // Each build's wasm (a page fetches one) and the JS a page loads (entry + every build's glue).
+    builds: Object.fromEntries(["simd", "relaxed", "threads"].map((b) => [b, gz(join(ROOT, `pkg/ja_rerank_${b}_bg.wasm`))])),
+    js: ["ja_rerank.js", "ja_rerank_simd.js", "ja_rerank_relaxed.js", "ja_rerank_threads.js", "client.js", "worker.js"].map((f) => gz(join(ROOT, "pkg", f))),
     transformersJs: [
       ...ortFiles.map((f) => gz(join(BENCH, "node_modules/onnxruntime-web/dist", f))),
       gz(join(BENCH, "node_modules/@huggingface/transformers/dist/transformers.min.js")),
     ],
     fetchedByTransformersJs: [...fetched].filter((p) => p.startsWith("/ort/") || p.startsWith("/tjs/")),
   };
-  results.snapshot = { pkgWasmMtime: statSync(join(snapshot, "pkg/ja_rerank_bg.wasm")).mtime.toISOString() };
+  results.snapshot = { pkgWasmMtime: statSync(join(snapshot, "pkg/ja_rerank_simd_bg.wasm")).mtime.toISOString() };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -28,7 +28,8 @@
 // Files answer a single `Range: bytes=a-b` with 206 and Content-Range, as the Hub's CDN does; a
 // multi-range request gets the whole file (200), also as the CDN does. Every response allows
 // cross-origin reads (CORS, CORP; Content-Range exposed) and carries COOP/COEP, so pages are
-// cross-origin isolated (needed for wasm threads) and may fetch from other local ports.
+// cross-origin isolated (needed for wasm threads) and may fetch from other local ports; a
+// document asked for with `?isolated=0` comes without COOP/COEP (a page that is not).
 import { createServer } from "node:http";
 import { gzipSync } from "node:zlib";
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
@@ -171,6 +172,16 @@ export function startServer(options) {
   const server = createServer((req, res) => {
     const url = new URL(req.url, "http://localhost");
     const path = decodeURIComponent(url.pathname);
+    if (url.searchParams.get("isolated") === "0") {
+      // A document asked for as most production pages are: without COOP/COEP, so not
+      // cross-origin isolated (no SharedArrayBuffer, no wasm threads). For benchmarks and tests.
+      const writeHead = res.writeHead.bind(res);
+      res.writeHead = (status, h = {}) => {
+        delete h["Cross-Origin-Opener-Policy"];
+        delete h["Cross-Origin-Embedder-Policy"];
+        return writeHead(status, h);
+      };
+    }
     if (req.method === "OPTIONS") {
       res.writeHead(204, headers({ "Access-Control-Allow-Methods": "GET, HEAD", "Access-Control-Allow-Headers": "*" }));
       return res.end();

@@ -107,3 +107,16 @@ test("--gzip compresses JSON and wasm for clients that accept it, never ranges o
     assert.equal(ranged.headers.get("content-encoding"), null);
   });
 });
+
+test("documents are cross-origin isolated unless asked for with ?isolated=0", async () => {
+  await withServer({}, async (origin) => {
+    const isolated = await fetch(origin + path);
+    assert.equal(isolated.headers.get("cross-origin-opener-policy"), "same-origin");
+    assert.equal(isolated.headers.get("cross-origin-embedder-policy"), "require-corp");
+    const open = await fetch(`${origin}${path}?isolated=0`);
+    assert.equal(open.status, 200);
+    assert.equal(open.headers.get("cross-origin-opener-policy"), null);
+    assert.equal(open.headers.get("cross-origin-embedder-policy"), null);
+    assert.equal(open.headers.get("access-control-allow-origin"), "*", "the other headers stay");
+  });
+});

@@ -1,5 +1,5 @@
 // The page bench/run.mjs drives (through page.evaluate): loads ONE runtime per page — ja-rerank
-// (CPU or WebGPU, single-threaded pkg/ or, when built, pkg-threads/) or transformers.js (ORT-web
+// (CPU or WebGPU, one of the package's builds, in a worker or a pool of them) or transformers.js (ORT-web
 // wasm, fp32 or q8, numThreads n) — and times `score(pairs)` calls. Nothing runs on its own.
 //
 // Every WebAssembly.Memory the page creates or instantiates is remembered, so the harness can
@@ -56,24 +56,16 @@ window.bench = {
     };
   },
 
-  // ja-rerank from `${pkgUrl}/ja_rerank.js` (wasm-pack --target web). `threads` > 1 needs a
-  // threaded build that exports initThreadPool (wasm-bindgen-rayon).
-  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads = 1, worker = false, rows = undefined, revision = "bench", precision = undefined }) {
-    if (threads > 1 || worker) return this.loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision });
+  // ja-rerank from `${pkgUrl}/ja_rerank.js` (the package entry), on the page's main thread;
+  // `build` forces one of the package's builds (default: the entry's choice).
+  async loadJaRerank({ pkgUrl, hubUrl, model, backend, batchSize, threads, worker = false, rows = undefined, revision = "bench", precision = undefined, build = undefined }) {
+    if (threads > 1 || worker) return this.loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision, build });
     const t0 = now();
     const mod = await import(`${pkgUrl}/ja_rerank.js`);
-    const exports = await mod.default();
-    if (exports?.memory) memories.add(exports.memory);
-    let poolMs = null;
-    if (mod.initThreadPool) {
-      const t = now();
-      await mod.initThreadPool(threads);
-      poolMs = now() - t;
-    } else if (threads > 1) {
-      throw new Error(`${pkgUrl}/ja_rerank.js has no initThreadPool: not a threaded build`);
-    }
+    await mod.default({ build, backend, precision });
+    const poolMs = null;
     const t1 = now();
-    const reranker = await mod.Reranker.load({ hubUrl, model, backend, batchSize, revision, rows, precision });
+    const reranker = await mod.Reranker.load({ hubUrl, model, backend, batchSize, revision, rows, precision, build });
     const t2 = now();
     runtime = {
       score: async (pairs) => ({ scores: await reranker.score(pairs.map((p) => [p.query, p.passage])) }),
@@ -84,22 +76,25 @@ window.bench = {
     return { initMs: t1 - t0, poolMs, loadMs: t2 - t1, totalMs: t2 - t0, info: reranker.info, backend: reranker.backend };
   },
 
-  // The threaded build in its Worker (rayon may not block the page's main thread): the
-  // package's RerankerWorker, which calls initThreads(threads) in the worker. Timings include
-  // the postMessage round trip, as a page using it would see.
-  async loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision = undefined }) {
+  // The package's RerankerWorker: on a cross-origin-isolated page with `threads` > 1, the threads
+  // build's pool in one worker; elsewhere `threads` workers, each its own instance (measured once
+  // all have loaded: the steady state). Timings include the postMessage round trip, as a page
+  // using it would see.
+  async loadJaRerankWorker({ pkgUrl, hubUrl, model, backend, batchSize, threads, precision = undefined, build = undefined }) {
     const t0 = now();
     const { RerankerWorker } = await import(`${pkgUrl}/client.js`);
-    const reranker = await RerankerWorker.load({ hubUrl, model, backend, batchSize, revision: "bench", threads, precision });
+    const reranker = await RerankerWorker.load({ hubUrl, model, backend, batchSize, revision: "bench", threads, precision, build });
     const t1 = now();
+    const workers = await reranker.ready();
     runtime = {
       score: async (pairs) => ({ scores: await reranker.score(pairs.map((p) => [p.query, p.passage])) }),
       tokens: async () => null,
-      describe: () => ({ info: reranker.info, backend: reranker.backend, worker: true }),
-      // The worker's wasm memory is not visible from the page; the reranker reports it.
-      memory: () => ({ largestBytes: reranker.info?.wasmMemoryBytes ?? null, allBytes: [] }),
+      describe: () => ({ info: reranker.info, backend: reranker.backend, worker: true, workers }),
+      // The worker's wasm memory is not visible from the page; the reranker reports it (the
+      // first worker's: each of a pool's holds about as much).
+      memory: () => ({ largestBytes: reranker.info?.wasmMemoryBytes ?? null, allBytes: Array(workers).fill(reranker.info?.wasmMemoryBytes ?? 0) }),
     };
-    return { initMs: null, poolMs: null, loadMs: t1 - t0, totalMs: t1 - t0, info: reranker.info, backend: reranker.backend, worker: true };
+    return { initMs: null, poolMs: null, loadMs: t1 - t0, totalMs: t1 - t0, info: reranker.info, backend: reranker.backend, worker: true, workers, allReadyMs: now() - t0 };
   },
 
   // transformers.js (its browser bundle, which contains ORT-web) with the ORT wasm files served
