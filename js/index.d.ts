@@ -1,14 +1,12 @@
 // The package entry's declarations (js/index.js). The API's classes and option types are the
 // builds' own (declared in Rust beside what they describe, src/web/); every build has the same.
-import type { BackendChoice, BuildInfo, LoadOptions } from "./ja_rerank_simd.js";
+import type { BackendChoice, BuildName, LoadOptions } from "./ja_rerank_simd.js";
 
 export { Reranker, rerank } from "./ja_rerank_simd.js";
 export type {
-  AdapterInfo, BackendChangeEvent, BackendChoice, BuildInfo, LoadOptions, ProgressEvent, Ranked, RerankOptions,
+  AdapterInfo, BackendChangeEvent, BackendChoice, BuildInfo, BuildName, LoadOptions, ProgressEvent, Ranked, RerankOptions,
   RerankerError, RerankerErrorCode, RerankerInfo, ScoreOptions,
 } from "./ja_rerank_simd.js";
-
-export type BuildName = BuildInfo["name"];
 
 export interface InitOptions {
   /** "auto" (default) or a build to force (LoadOptions.build). */

@@ -2,24 +2,34 @@
 // ja-rerank for this engine and page, downloads only that one's wasm, and forwards the API to it.
 //
 // Builds (scripts/build-package.sh; `reranker.info.build`):
-//   simd     WebGPU + CPU, wasm SIMD: every engine (Safari has no relaxed SIMD).
-//   relaxed  WebGPU + CPU, the CPU kernels' multiply-adds fused by relaxed SIMD (Chrome/Edge 114+,
-//            Firefox): the CPU runs ~1.3-1.9x faster (BENCHMARKS.md).
-//   threads  CPU only, wasm threads + relaxed SIMD: needs a cross-origin-isolated page and a
-//            thread that may block (a Worker), so RerankerWorker picks it, never the main thread.
+//   simd         WebGPU + CPU, wasm SIMD: every engine (Safari has no relaxed SIMD).
+//   relaxed      WebGPU + CPU, the CPU kernels' multiply-adds fused by relaxed SIMD (Chrome/Edge
+//                114+, Firefox): the CPU runs ~1.3-1.9x faster (BENCHMARKS.md).
+//   cpu-simd,    the same without WebGPU, a quarter of the download: picked where the CPU will
+//   cpu-relaxed  compute (backend "cpu", precision "int8", or no navigator.gpu).
+//   threads      CPU only, wasm threads + relaxed SIMD: needs a cross-origin-isolated page and a
+//                thread that may block (a Worker), so RerankerWorker picks it, never the main thread.
 // A module scope holds one build: the first init() or load decides it (a wasm module's classes
 // cannot cross builds).
 import { rerankerError } from "./errors.js";
 
 import * as simdBuild from "./ja_rerank_simd.js";
 import * as relaxedBuild from "./ja_rerank_relaxed.js";
-import * as threadsBuild from "./ja_rerank_threads.js";
+import * as cpuSimdBuild from "./ja_rerank_cpu-simd.js";
+import * as cpuRelaxedBuild from "./ja_rerank_cpu-relaxed.js";
 
-// Every build's JS glue is imported (~25 kB gzip in all), only the chosen build's .wasm is
-// fetched (its init() does). Static imports, not import(): a worker bundle that splits code is
-// refused by some bundlers' defaults (Vite builds workers as IIFE).
-const MODULES = { simd: simdBuild, relaxed: relaxedBuild, threads: threadsBuild };
-const BUILDS = Object.keys(MODULES);
+// The single-threaded builds' JS glue is imported (~35 kB gzip in all), only the chosen build's
+// .wasm is fetched (its init() does). Static imports, not import(): a worker bundle that splits
+// code is refused by some bundlers' defaults (Vite builds workers as IIFE). The threads build is
+// picked only where this file is served as published (below), so it is imported at run time by
+// URL, which bundlers leave alone (and Node never evaluates its worker script).
+const MODULES = { simd: simdBuild, relaxed: relaxedBuild, "cpu-simd": cpuSimdBuild, "cpu-relaxed": cpuRelaxedBuild };
+const BUILDS = [...Object.keys(MODULES), "threads"];
+const importThreads = () => {
+  // Not `new URL("literal", import.meta.url)`: bundlers would copy the file as an asset.
+  const url = new URL("./ja_rerank_threads.js".slice(0), import.meta.url).href;
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ url);
+};
 
 // Smallest modules that use the feature (as wasm-feature-detect's): validate() says whether the
 // engine would compile a build that uses it.
@@ -71,27 +81,29 @@ export function chooseBuild(options = {}, features = detectFeatures()) {
     if (!BUILDS.includes(build)) {
       throw rerankerError("INVALID_INPUT", `build must be one of "auto", ${BUILDS.map((b) => `"${b}"`).join(", ")}, got ${JSON.stringify(build)}`);
     }
-    const missing = build !== "simd" && !features.relaxedSimd ? "relaxed SIMD" : build === "threads" && !features.crossOriginIsolated ? "cross-origin isolation (shared memory)" : null;
+    const relaxed = build === "relaxed" || build === "cpu-relaxed" || build === "threads";
+    const missing = relaxed && !features.relaxedSimd ? "relaxed SIMD" : build === "threads" && !features.crossOriginIsolated ? "cross-origin isolation (shared memory)" : null;
     if (missing) throw rerankerError("BACKEND", `build "${build}" needs ${missing}, which this ${features.node ? "runtime" : "page"} lacks`);
     return { name: build, reason: "asked for (build option)" };
   }
   if (!features.simd) throw rerankerError("BACKEND", "this engine has no WebAssembly SIMD, which every build of ja-rerank needs (Chrome 91+, Firefox 89+, Safari 16.4+)");
-  if (!features.relaxedSimd) return { name: "simd", reason: "no relaxed SIMD in this engine" };
-  // The CPU computes when asked to, when int8 makes "auto" pick it, or when there is no WebGPU.
+  // The CPU computes when asked to, when int8 makes "auto" pick it, or when there is no WebGPU:
+  // then a build without WebGPU, a quarter of the size.
   const cpu = backend === "cpu" || (backend === "auto" && (precision === "int8" || !features.webgpu));
-  if (cpu && features.worker && features.crossOriginIsolated && features.asPublished && threads !== 1) {
-    return { name: "threads", reason: "CPU in a Worker on a cross-origin-isolated page, relaxed SIMD" };
+  const where = backend === "cpu" ? "backend cpu" : precision === "int8" ? "precision int8" : "no WebGPU here";
+  if (!features.relaxedSimd) return cpu ? { name: "cpu-simd", reason: `no relaxed SIMD in this engine; CPU only (${where})` } : { name: "simd", reason: "no relaxed SIMD in this engine" };
+  if (!cpu) return { name: "relaxed", reason: "WebGPU may compute; relaxed SIMD for the CPU" };
+  if (features.worker && features.crossOriginIsolated && features.asPublished && threads !== 1) {
+    return { name: "threads", reason: `CPU only (${where}) in a Worker on a cross-origin-isolated page, relaxed SIMD` };
   }
-  const why = !cpu
-    ? "WebGPU may compute; relaxed SIMD for the CPU"
-    : !features.crossOriginIsolated
-      ? "relaxed SIMD; not cross-origin isolated, so no wasm threads"
-      : !features.worker
-        ? "relaxed SIMD; wasm threads only help in a Worker"
-        : threads === 1
-          ? "relaxed SIMD; one thread asked for"
-          : "relaxed SIMD; the package is bundled, so no wasm threads (their workers import it by URL)";
-  return { name: "relaxed", reason: why };
+  const why = !features.crossOriginIsolated
+    ? "not cross-origin isolated, so no wasm threads"
+    : !features.worker
+      ? "wasm threads only help in a Worker"
+      : threads === 1
+        ? "one thread asked for"
+        : "the package is bundled, so no wasm threads (their workers import it by URL)";
+  return { name: "cpu-relaxed", reason: `CPU only (${where}), relaxed SIMD; ${why}` };
 }
 
 let loading = null; // Promise of { module, name, reason }
@@ -111,9 +123,47 @@ async function wasmSource(name, wasm) {
   if (!isNode) return url ?? undefined;
   url ??= new URL(`./ja_rerank_${name}_bg.wasm`, import.meta.url);
   if (url.protocol !== "file:") return url;
-  const fs = "node:fs/promises";
-  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
-  return readFile(url);
+  return (await nodeFs()).readFile(url);
+}
+
+// node:fs/promises, imported by a name bundlers leave alone (this path runs only in Node).
+function nodeFs() {
+  const name = "node:fs/promises";
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+}
+
+// Node's fetch does not read file: URLs; with a `file:` hubUrl, requests go through this instead
+// (the `fetch` load option): a single Range is answered 206 as the Hub answers it, so rows on
+// demand work from disk too. A folder in Hub layout (<model>/resolve/<revision>/<file>) or a plain
+// one (<model>/<file>, as a downloaded model sits) both work.
+async function fileFetch(request) {
+  const url = new URL(typeof request === "string" ? request : request.url);
+  if (url.protocol !== "file:") return fetch(request);
+  const fs = await nodeFs();
+  let path = decodeURIComponent(url.pathname);
+  let stat = await fs.stat(path).catch(() => null);
+  if (!stat) {
+    path = path.replace(/\/resolve\/[^/]+\/(?=[^/]+$)/, "/");
+    stat = await fs.stat(path).catch(() => null);
+  }
+  if (!stat?.isFile()) return new Response(`${url.href}: not found`, { status: 404 });
+  const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers?.get?.("range") ?? "");
+  if (!range) return new Response(await fs.readFile(path), { status: 200, headers: { "Content-Length": String(stat.size) } });
+  const [start, end] = [Number(range[1]), Math.min(Number(range[2]), stat.size - 1)];
+  const handle = await fs.open(path);
+  try {
+    const bytes = new Uint8Array(end - start + 1);
+    await handle.read(bytes, 0, bytes.length, start);
+    return new Response(bytes, { status: 206, headers: { "Content-Range": `bytes ${start}-${end}/${stat.size}`, "Content-Length": String(bytes.length) } });
+  } finally {
+    await handle.close();
+  }
+}
+
+// Load options as the build gets them: in Node, a `file:` hubUrl reads from disk.
+function withNodeFetch(options) {
+  if (!isNode || options == null || typeof options !== "object" || options.fetch !== undefined) return options;
+  return String(options.hubUrl ?? "").startsWith("file:") ? { ...options, fetch: fileFetch } : options;
 }
 
 /**
@@ -127,7 +177,7 @@ export default function init(options = {}) {
   if (typeof options !== "object") options = { wasm: options }; // init(url), as wasm-bindgen's
   loading ??= (async () => {
     const { name, reason } = chooseBuild(options);
-    const module = MODULES[name];
+    const module = name === "threads" ? await importThreads() : MODULES[name];
     const source = await wasmSource(name, options?.wasm ?? options?.module_or_path);
     try {
       await module.default(source === undefined ? undefined : { module_or_path: source });
@@ -158,7 +208,7 @@ export class Reranker {
   }
 
   static async load(options) {
-    return (await ready(loadChoice(options))).Reranker.load(options);
+    return (await ready(loadChoice(options))).Reranker.load(withNodeFetch(options));
   }
 
   static [Symbol.hasInstance](value) {
@@ -175,7 +225,7 @@ function loadChoice(options) {
 
 /** Scores and sorts with the default model, loaded once (see the build's `rerank`). */
 export async function rerank(query, documents, options) {
-  return (await ready(loadChoice(options))).rerank(query, documents, options);
+  return (await ready(loadChoice(options))).rerank(query, documents, withNodeFetch(options));
 }
 
 /** Starts the threaded build's pool of `threads` workers (threads build only). */

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: three builds of the crate, of which the package entry
-# (js/index.js) picks one per page at run time and fetches only that one —
-#   ja_rerank_simd     WebGPU + CPU, wasm SIMD (every engine)
-#   ja_rerank_relaxed  WebGPU + CPU, relaxed-SIMD multiply-adds (Chrome/Edge, Firefox)
-#   ja_rerank_threads  CPU, wasm threads + relaxed SIMD (compiled by scripts/build-threads.sh)
+# Builds the npm package into pkg/: five builds of the crate, of which the package entry
+# (js/index.js) picks one per page at run time and fetches only that one's wasm —
+#   ja_rerank_simd         WebGPU + CPU, wasm SIMD (every engine)
+#   ja_rerank_relaxed      WebGPU + CPU, relaxed-SIMD multiply-adds (Chrome/Edge, Firefox)
+#   ja_rerank_cpu-simd     the same two without WebGPU, for pages where the CPU computes
+#   ja_rerank_cpu-relaxed
+#   ja_rerank_threads      CPU, wasm threads + relaxed SIMD (compiled by scripts/build-threads.sh)
 # — then the entry, the worker and its client, the licences, README and package.json
 # (tools/package-json.mjs). JA_RERANK_WASM_OPT=0 skips wasm-opt (a faster build of a larger,
 # slightly slower wasm). Only what changed is rebuilt: cargo is incremental, and wasm-opt's
@@ -46,16 +48,17 @@ bindgen() {  # OUT_NAME WASM
   wasm-bindgen --target web --remove-name-section --out-dir pkg --out-name "$1" "$2"
 }
 # The crate's sources as cargo sees them: a build whose stamp matches is not rebuilt (the two
-# WebGPU builds share a target dir, where switching features recompiles the crate each time).
+# single-threaded builds share a target dir, where switching features recompiles the crate).
 sources=$(find src Cargo.toml Cargo.lock build.rs -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-32)
 fresh() {  # fresh NAME EXTRA: whether pkg/ holds NAME built from these sources
   [[ -f "pkg/ja_rerank_$1_bg.wasm" && "$(cat "pkg/.stamp-$1" 2>/dev/null)" == "$sources $2 ${JA_RERANK_WASM_OPT:-1}" ]]
 }
 stamp() { echo "$sources $2 ${JA_RERANK_WASM_OPT:-1}" > "pkg/.stamp-$1"; }
 built=()
-for build in simd relaxed; do
-  features=flex,webgpu
-  [[ $build == relaxed ]] && features+=,relaxed-simd
+for build in simd relaxed cpu-simd cpu-relaxed; do
+  features=flex
+  [[ $build == simd || $build == relaxed ]] && features+=,webgpu
+  [[ $build == *relaxed ]] && features+=,relaxed-simd
   fresh $build $features && { echo "pkg/ja_rerank_$build: up to date"; continue; }
   step "cargo build (wasm32, release, features $features) + wasm-bindgen → pkg/ja_rerank_$build"
   cargo build --release --target wasm32-unknown-unknown --lib --no-default-features --features "$features"
@@ -72,11 +75,12 @@ fi
 
 if [[ "${JA_RERANK_WASM_OPT:-1}" != 0 && ${#built[@]} -gt 0 ]]; then
   find_wasm_opt
-  step "wasm-opt -O2 of ${built[*]%%:*}, side by side ($("$wasm_opt" --version); minutes, unless kept)"
+  step "wasm-opt -O2 of ${built[*]%%:*}, two at a time ($("$wasm_opt" --version); minutes, unless kept)"
   pids=()
   for b in "${built[@]}"; do
     optimize "pkg/ja_rerank_${b%%:*}_bg.wasm" &
     pids+=($!)
+    if (( ${#pids[@]} == 2 )); then wait "${pids[0]}"; pids=("${pids[@]:1}"); fi
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
 fi

@@ -9,7 +9,7 @@ const path = `${dir}/package.json`;
 const cargo = readFileSync(new URL("../Cargo.toml", import.meta.url), "utf8");
 const field = (name) => cargo.match(new RegExp(`^${name} = "([^"]*)"`, "m"))?.[1];
 const crate = { version: field("version"), license: field("license"), repository: field("repository") };
-const builds = readdirSync(dir).filter((f) => /^ja_rerank_\w+(\.js|\.d\.ts|_bg\.wasm)$/.test(f));
+const builds = readdirSync(dir).filter((f) => /^ja_rerank_[\w-]+(\.js|\.d\.ts|_bg\.wasm)$/.test(f));
 const pkg = {
   name: "ja-rerank",
   version: crate.version,
@@ -30,6 +30,8 @@ const pkg = {
   files: ["ja_rerank.js", "ja_rerank.d.ts", ...builds, "snippets/", "worker.js", "client.js", "client.d.ts", "errors.js", "README.md", "LICENSE-MIT", "LICENSE-APACHE"],
   // worker.js installs its message handler; the threads build's snippet is a worker script.
   sideEffects: ["./worker.js", "./snippets/**"],
+  // Node 20+: the entry reads the wasm from disk there and reranks on the CPU (README, "Node").
+  engines: { node: ">=20" },
 };
 writeFileSync(path, JSON.stringify(pkg, null, 2) + "\n");
 console.log(`wrote ${path}`);

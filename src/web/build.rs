@@ -11,9 +11,13 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(typescript_custom_section)]
 const TS_BUILD: &'static str = r#"
 /** The build of ja-rerank this reranker runs on (see the package README, "Builds"). */
+export type BuildName = "simd" | "relaxed" | "cpu-simd" | "cpu-relaxed" | "threads";
+
 export interface BuildInfo {
-  /** "simd": WebGPU + CPU, wasm SIMD (every engine); "relaxed": WebGPU + CPU with relaxed-SIMD multiply-adds; "threads": CPU only, wasm threads + relaxed SIMD. */
-  name: "simd" | "relaxed" | "threads";
+  /** "simd": WebGPU + CPU, wasm SIMD (every engine); "relaxed": WebGPU + CPU with relaxed-SIMD multiply-adds;
+   * "cpu-simd", "cpu-relaxed": the same without WebGPU (a quarter of the size); "threads": CPU only, wasm threads +
+   * relaxed SIMD. */
+  name: BuildName;
   /** Why the loader picked it ("asked for", or what the engine and page offer); null when the module was loaded directly. */
   reason: string | null;
   webgpu: boolean;
@@ -23,12 +27,12 @@ export interface BuildInfo {
 }
 "#;
 
-pub const NAME: &str = if cfg!(feature = "threads") {
-    "threads"
-} else if cfg!(feature = "relaxed-simd") {
-    "relaxed"
-} else {
-    "simd"
+pub const NAME: &str = match (cfg!(feature = "threads"), cfg!(feature = "webgpu"), cfg!(feature = "relaxed-simd")) {
+    (true, _, _) => "threads",
+    (false, true, true) => "relaxed",
+    (false, true, false) => "simd",
+    (false, false, true) => "cpu-relaxed",
+    (false, false, false) => "cpu-simd",
 };
 
 thread_local! {

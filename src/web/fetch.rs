@@ -1,10 +1,12 @@
 //! HTTP for the Hub files: a whole file or one single range, streamed with progress, through the
 //! browser's Cache Storage so a reload or a second visit reads it from disk (and works offline);
-//! and a set of ranges at a bounded concurrency. Works in a window and in a worker.
+//! and a set of ranges at a bounded concurrency. Works in a window, in a worker, and in a runtime
+//! with only a global `fetch` (Node: no Cache Storage there); every request goes through the
+//! caller's `fetch` option when there is one.
 
 use std::ops::Range;
 
-use js_sys::{Promise, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
@@ -28,42 +30,49 @@ pub struct Fetched {
     pub from_cache: bool,
 }
 
-/// What `fetch`, `caches` and `setTimeout` hang off: a window or a worker's global scope.
+/// What `fetch` and `caches` hang off: a window, a worker's global scope, or another runtime's
+/// global object (Node's, which has `fetch` but no Cache Storage).
 enum Global {
     Window(web_sys::Window),
     Worker(web_sys::WorkerGlobalScope),
+    Other(js_sys::Object),
 }
 
-fn global() -> WebResult<Global> {
+fn global() -> Global {
     let g = js_sys::global();
     if let Some(w) = g.dyn_ref::<web_sys::Window>() {
-        return Ok(Global::Window(w.clone()));
+        return Global::Window(w.clone());
     }
     if let Some(w) = g.dyn_ref::<web_sys::WorkerGlobalScope>() {
-        return Ok(Global::Worker(w.clone()));
+        return Global::Worker(w.clone());
     }
-    Err(WebError::new(Code::Network, "no window or worker global scope to fetch from"))
+    Global::Other(g)
 }
 
 impl Global {
-    fn fetch(&self, url: &str) -> Promise {
-        match self {
-            Global::Window(w) => w.fetch_with_str(url),
-            Global::Worker(w) => w.fetch_with_str(url),
+    /// `fetch(request)` through the caller's function when given, else the global one.
+    fn send(&self, request: &Request, custom: Option<&Function>) -> WebResult<Promise> {
+        let call = |f: &Function, this: &JsValue| {
+            let fail = |e: JsValue| WebError::new(Code::Network, format!("fetch: {}", WebError::describe(&e)));
+            f.call1(this, request).map(|reply| Promise::resolve(&reply)).map_err(fail)
+        };
+        match (custom, self) {
+            (Some(f), _) => call(f, &JsValue::UNDEFINED),
+            (None, Global::Window(w)) => Ok(w.fetch_with_request(request)),
+            (None, Global::Worker(w)) => Ok(w.fetch_with_request(request)),
+            (None, Global::Other(g)) => match js_sys::Reflect::get(g, &"fetch".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
+                Some(f) => call(&f, g),
+                None => Err(WebError::new(Code::Network, "this runtime has no fetch (give the fetch option)")),
+            },
         }
     }
 
-    fn fetch_request(&self, request: &Request) -> Promise {
+    /// Cache Storage; `None` where the runtime has none at all (Node), which is no reason to warn.
+    fn caches(&self) -> Option<Result<CacheStorage, JsValue>> {
         match self {
-            Global::Window(w) => w.fetch_with_request(request),
-            Global::Worker(w) => w.fetch_with_request(request),
-        }
-    }
-
-    fn caches(&self) -> Result<CacheStorage, JsValue> {
-        match self {
-            Global::Window(w) => w.caches(),
-            Global::Worker(w) => w.caches(),
+            Global::Window(w) => Some(w.caches()),
+            Global::Worker(w) => Some(w.caches()),
+            Global::Other(_) => None,
         }
     }
 }
@@ -73,10 +82,9 @@ fn warn(message: &str) {
 }
 
 pub async fn open_cache() -> Option<Cache> {
-    let g = global().ok()?;
     // Cache Storage is missing outside secure contexts and throws in some private modes:
     // caching is an optimisation, so its absence is a warning, never an error.
-    let storage = match g.caches() {
+    let storage = match global().caches()? {
         Ok(s) => s,
         Err(e) => {
             warn(&format!("Cache Storage unavailable, downloading without caching ({})", WebError::describe(&e)));
@@ -175,8 +183,14 @@ fn ranged_request(url: &str, range: &Range<u64>) -> WebResult<Request> {
 
 /// A whole Hub file, or one byte range of it: from Cache Storage when `use_cache` and present,
 /// else from the network (then stored, unless the body was short of what was promised).
-pub async fn fetch(url: &str, range: Option<&Range<u64>>, use_cache: bool, on_progress: OnProgress<'_>) -> WebResult<Reply> {
-    let g = global()?;
+pub async fn fetch(
+    url: &str,
+    range: Option<&Range<u64>>,
+    use_cache: bool,
+    on_progress: OnProgress<'_>,
+    custom: Option<&Function>,
+) -> WebResult<Reply> {
+    let g = global();
     let cache = if use_cache { open_cache().await } else { None };
     let key = range.map_or_else(|| url.to_string(), |r| range_key(url, r));
     let want = range.map(|r| r.end - r.start);
@@ -198,9 +212,10 @@ pub async fn fetch(url: &str, range: Option<&Range<u64>>, use_cache: bool, on_pr
     }
 
     let request = match range {
-        None => g.fetch(url),
-        Some(r) => g.fetch_request(&ranged_request(url, r)?),
+        None => Request::new_with_str(url).map_err(|e| WebError::new(Code::Network, format!("{url}: {}", WebError::describe(&e))))?,
+        Some(r) => ranged_request(url, r)?,
     };
+    let request = g.send(&request, custom)?;
     let response = match JsFuture::from(request).await {
         Ok(response) => response,
         Err(e) if range.is_some() => return Ok(Reply::Refused(WebError::describe(&e))),
@@ -266,10 +281,16 @@ pub async fn fetch(url: &str, range: Option<&Range<u64>>, use_cache: bool, on_pr
 
 /// Bytes `ranges` of `url` by single-range requests, at most `in_flight` at a time, not cached
 /// (the caller keeps what it needs); `on_done(bytes)` after each. In order of `ranges`.
-pub async fn fetch_ranges(url: &str, ranges: &[Range<u64>], in_flight: usize, on_done: &dyn Fn(u64)) -> WebResult<Vec<Vec<u8>>> {
-    let g = global()?;
+pub async fn fetch_ranges(
+    url: &str,
+    ranges: &[Range<u64>],
+    in_flight: usize,
+    on_done: &dyn Fn(u64),
+    custom: Option<&Function>,
+) -> WebResult<Vec<Vec<u8>>> {
+    let g = global();
     let network = |e: String| WebError::new(Code::Network, format!("{url}: {e}"));
-    let start = |r: &Range<u64>| -> WebResult<JsFuture> { Ok(JsFuture::from(g.fetch_request(&ranged_request(url, r)?))) };
+    let start = |r: &Range<u64>| -> WebResult<JsFuture> { Ok(JsFuture::from(g.send(&ranged_request(url, r)?, custom)?)) };
     let mut pending = std::collections::VecDeque::new();
     let mut out = Vec::with_capacity(ranges.len());
     let mut next = 0;

@@ -1,6 +1,6 @@
-//! `gpu` for builds without the `webgpu` feature (the threaded CPU build,
-//! scripts/build-threads.sh): the same surface, and WebGPU is never available, so `backend:
-//! "auto"` means the CPU and `backend: "webgpu"` is a clear BACKEND error.
+//! `gpu` for builds without the `webgpu` feature (the package's cpu-simd, cpu-relaxed and threads
+//! builds, scripts/build-package.sh): the same surface, and WebGPU is never available, so
+//! `backend: "auto"` means the CPU and `backend: "webgpu"` is a clear BACKEND error.
 
 use std::rc::Rc;
 
@@ -25,8 +25,11 @@ impl Gpu {
 }
 
 pub async fn webgpu() -> Result<Rc<Gpu>, String> {
-    Err("this build of ja-rerank has no WebGPU backend (the threaded CPU build); use the default package for WebGPU"
-        .into())
+    Err(format!(
+        "this build of ja-rerank (\"{}\") has no WebGPU backend: the page's first load chose a CPU-only build; \
+         to use WebGPU, load with backend \"webgpu\" or \"auto\" first (or build: \"relaxed\" / \"simd\")",
+        super::build::NAME
+    ))
 }
 
 pub fn forget_lost_device() {}

@@ -19,6 +19,8 @@ pub struct HubSource {
     pub hub_url: String,
     pub model: String,
     pub revision: String,
+    /// The caller's `fetch` option, which makes every request instead of the global `fetch`.
+    pub fetch: Option<Function>,
 }
 
 impl HubSource {
@@ -88,7 +90,7 @@ impl<'a> Hub<'a> {
         let report = |loaded: u64, total: Option<u64>, from_cache: bool| {
             self.report(file, None, loaded, total, from_cache);
         };
-        match fetch(&self.source.url(file), None, self.cache, &report).await? {
+        match fetch(&self.source.url(file), None, self.cache, &report, self.source.fetch.as_ref()).await? {
             Reply::Bytes(fetched) => Ok(self.count(fetched)),
             Reply::WholeInstead(_) | Reply::Refused(_) => {
                 Err(WebError::new(Code::Network, "a whole-file request was answered as a range"))
@@ -100,7 +102,7 @@ impl<'a> Hub<'a> {
     /// reporting `(loaded, total, from_cache)` of this range. `Ranged::Whole` when the server
     /// ignored the Range header and is sending the whole file.
     pub async fn fetch_range(&self, file: &str, range: Range<u64>, on_progress: OnProgress<'_>) -> WebResult<Ranged> {
-        match fetch(&self.source.url(file), Some(&range), self.cache, on_progress).await? {
+        match fetch(&self.source.url(file), Some(&range), self.cache, on_progress, self.source.fetch.as_ref()).await? {
             Reply::Bytes(fetched) => Ok(Ranged::Part(self.count(fetched))),
             Reply::WholeInstead(response) => Ok(Ranged::Whole(response)),
             Reply::Refused(why) => Ok(Ranged::Refused(why)),
@@ -123,6 +125,11 @@ impl<'a> Hub<'a> {
 
     pub fn url(&self, file: &str) -> String {
         self.source.url(file)
+    }
+
+    /// The caller's `fetch`, if any (for requests made outside this type).
+    pub fn custom_fetch(&self) -> Option<&Function> {
+        self.source.fetch.as_ref()
     }
 
     fn count(&self, fetched: Fetched) -> WeightBytes {

@@ -48,10 +48,14 @@ export interface LoadOptions {
    * memory), where the adapter has shader-f16; elsewhere (the CPU, an adapter without it) the reranker computes
    * in f32 and info.precisionReason says why. */
   precision?: "f32" | "f16" | "int8";
-  /** Which build of the package runs the model (BuildInfo): "auto" (default) takes the fastest this engine and page
-   * can run — relaxed SIMD where the engine has it, the threaded CPU build in a Worker on a cross-origin-isolated
-   * page when the CPU computes, else plain SIMD. The first load or init() of a page (or worker) decides its build. */
-  build?: "auto" | "simd" | "relaxed" | "threads";
+  /** Which build of the package runs the model (BuildInfo): "auto" (default) takes the smallest and fastest this
+   * engine and page can run — relaxed SIMD where the engine has it; without WebGPU where the CPU will compute
+   * (backend "cpu", precision "int8", no navigator.gpu); the threads build in a Worker on a cross-origin-isolated
+   * page when the CPU computes. The first load or init() of a page (or worker) decides its build. */
+  build?: "auto" | BuildName;
+  /** Makes every request, as the global fetch would (the default): to add headers (a token for a private model),
+   * count or log requests, or read files another way. In Node, a `file:` hubUrl gets one that reads the folder. */
+  fetch?: (request: Request) => Promise<Response>;
   onProgress?: (event: ProgressEvent) => void;
   /** Called when the reranker moves backend (the GPU device was lost). */
   onBackendChange?: (event: BackendChangeEvent) => void;
@@ -102,6 +106,8 @@ struct LoadOptions {
     rows: Option<String>,
     precision: Option<String>,
     build: Option<String>,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    fetch: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     on_progress: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
@@ -251,7 +257,7 @@ fn one_of<T: Copy>(value: Option<String>, name: &str, choices: &[(&str, T)]) -> 
 impl Settings {
     pub fn from_js(value: &JsValue) -> WebResult<Self> {
         let o: LoadOptions = parse(value)?;
-        let builds = [("auto", None), ("simd", Some("simd")), ("relaxed", Some("relaxed")), ("threads", Some("threads"))];
+        let builds = ["auto", "simd", "relaxed", "cpu-simd", "cpu-relaxed", "threads"].map(|b| (b, Some(b).filter(|b| *b != "auto")));
         // The loader (js/index.js) chose the module by this option before Rust ran; here a
         // module loaded directly meets a build it is not.
         if let Some(asked) = one_of(o.build, "build", &builds)?.filter(|b| *b != super::build::NAME) {
@@ -268,6 +274,7 @@ impl Settings {
                 hub_url: non_empty(o.hub_url, "hubUrl", DEFAULT_HUB)?,
                 model: non_empty(o.model, "model", DEFAULT_MODEL)?,
                 revision: non_empty(o.revision, "revision", DEFAULT_REVISION)?,
+                fetch: function(o.fetch, "fetch")?,
             },
             backend: one_of(o.backend, "backend", &backends)?,
             max_length: count(o.max_length, "maxLength", 1 << 20)?,

@@ -177,7 +177,7 @@ pub async fn fetch_missing(core: &Reranker, plan: &ScorePlan, hub: &Hub<'_>, sta
         done.set(done.get() + n);
         hub_report(hub, "rows", done.get(), Some(total), false);
     };
-    let fetched = fetch_ranges(&url, &ranges, IN_FLIGHT, &on_done).await;
+    let fetched = fetch_ranges(&url, &ranges, IN_FLIGHT, &on_done, hub.custom_fetch()).await;
     let mut s = stats.get();
     s.row_requests += requests.len() as f64;
     s.row_bytes_fetched += done.get() as f64;

@@ -9,11 +9,11 @@
 // the CPU.
 //
 //   node tests/package/run.mjs [--no-webgpu] [--no-webkit]   (after scripts/build-package.sh)
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../tools/serve.mjs";
 import { launchWebKit } from "./webkit.mjs";
@@ -37,7 +37,7 @@ try {
   console.log(`scratch app: ${scratch}`);
   const tarball = execFileSync("npm", ["pack", join(root, "pkg"), "--pack-destination", scratch, "--silent"], { encoding: "utf8" }).trim().split("\n").pop();
   const packed = execFileSync("tar", ["-tzf", join(scratch, tarball)], { encoding: "utf8" });
-  const builds = ["simd", "relaxed", "threads"].flatMap((b) => [`ja_rerank_${b}.js`, `ja_rerank_${b}_bg.wasm`]);
+  const builds = ["simd", "relaxed", "cpu-simd", "cpu-relaxed", "threads"].flatMap((b) => [`ja_rerank_${b}.js`, `ja_rerank_${b}_bg.wasm`]);
   for (const f of ["package.json", "ja_rerank.js", "ja_rerank.d.ts", ...builds, "worker.js", "client.js", "client.d.ts", "LICENSE-MIT", "LICENSE-APACHE"]) {
     check(packed.includes(`package/${f}`), `tarball contains ${f}`);
   }
@@ -50,10 +50,13 @@ try {
   execFileSync(bin("tsc"), ["--noEmit", "--strict", "--target", "es2022", "--module", "esnext", "--moduleResolution", "bundler", "--lib", "esnext,dom", "check.ts"], { cwd: scratch, stdio: "inherit" });
   check(true, "TypeScript consumer type-checks against the declarations");
 
+  await inNode(scratch);
+
   const apps = { vite: join(scratch, "dist-vite"), webpack: join(scratch, "dist-webpack"), esbuild: join(scratch, "dist-esbuild") };
   execFileSync(bin("vite"), ["build", "--logLevel", "warn", "--outDir", apps.vite], { cwd: scratch, stdio: "inherit" });
   const assets = readdirSync(join(apps.vite, "assets"));
-  check(["simd", "relaxed", "threads"].every((b) => assets.some((f) => f.startsWith(`ja_rerank_${b}_bg`) && f.endsWith(".wasm"))), `vite emitted every build's wasm (${assets.filter((f) => f.endsWith(".wasm")).join(", ")})`);
+  // Every single-threaded build's; not the threads build's, which needs the package unbundled.
+  check(["simd", "relaxed", "cpu-simd", "cpu-relaxed"].every((b) => assets.some((f) => f.startsWith(`ja_rerank_${b}_bg`) && f.endsWith(".wasm"))), `vite emitted each single-threaded build's wasm (${assets.filter((f) => f.endsWith(".wasm")).join(", ")})`);
   check(assets.some((f) => f.startsWith("worker")), "vite emitted the worker");
   await buildWebpack(scratch, apps.webpack);
   check(readdirSync(apps.webpack).some((f) => f.endsWith(".wasm")), "webpack 5 builds the app (both entry points) and emits the wasm");
@@ -61,9 +64,9 @@ try {
   check(true, "esbuild builds the app (main.js and ja-rerank/worker.js as entries, the .wasm files copied beside)");
 
   for (const [name, dist] of Object.entries(apps)) {
-    await inBrowser(`Chromium, ${name}`, dist, { expect: "relaxed", webgpu: webgpu && name === "vite" }, chromiumPage);
+    await inBrowser(`Chromium, ${name}`, dist, { expect: "cpu-relaxed", webgpu: webgpu && name === "vite" }, chromiumPage);
   }
-  if (webkit) await inBrowser("WebKitGTK, vite", apps.vite, { expect: "simd", webgpu: false }, webkitPage);
+  if (webkit) await inBrowser("WebKitGTK, vite", apps.vite, { expect: "cpu-simd", webgpu: false }, webkitPage);
 } catch (error) {
   failures.push(String(error?.stack ?? error));
   console.error(error);
@@ -110,6 +113,30 @@ async function buildEsbuild(dir, out) {
   const installed = join(dir, "node_modules/ja-rerank");
   for (const f of readdirSync(installed).filter((f) => f.endsWith(".wasm"))) cpSync(join(installed, f), join(out, f));
   cpSync(join(dir, "index.html"), join(out, "index.html"));
+}
+
+// The package in Node (app/node.mjs): CPU build, files over HTTP and from disk, PyTorch's scores.
+async function inNode(dir) {
+  const server = await startServer({ port: 0, hub: true });
+  try {
+    const hubUrl = `http://127.0.0.1:${server.address().port}/hub`;
+    const fileHub = pathToFileURL(join(root, "fixtures/models")).href;
+    const run = () => new Promise((resolve, reject) =>
+      execFile("node", ["node.mjs", hubUrl, fileHub, join(root, "fixtures/reference.json")], { cwd: dir, maxBuffer: 1 << 26 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))));
+    const out = JSON.parse((await run()).trim().split("\n").pop());
+    const worst = (scores) => Math.max(...cases.map((k, i) => Math.abs(scores[i] - k.scores.tiny)));
+    const c = (ok, message) => check(ok, `[Node ${process.versions.node}] ${message}`);
+    c(out.build.name.startsWith("cpu-") && !out.build.webgpu && out.backend === "cpu", `picks a CPU-only build: ${JSON.stringify(out.build)}`);
+    c(out.rows === "lazy" && worst(out.http) <= TOLERANCE, `over HTTP (rows ${out.rows}): ${pairs.length} pairs equal PyTorch (max |Δscore| ${worst(out.http).toExponential(2)})`);
+    c(out.diskRows === "lazy" && worst(out.disk) <= TOLERANCE, `from a folder (file: hubUrl, rows ${out.diskRows}): equal PyTorch (max |Δscore| ${worst(out.disk).toExponential(2)})`);
+    c(out.badInput === "INVALID_INPUT" && out.afterError === 2, `bad input is INVALID_INPUT (${out.badInput}); the reranker still works`);
+    c(out.webgpu === "BACKEND" && out.missing === "MODEL_LOAD", `backend "webgpu" is BACKEND (${out.webgpu}); a missing folder is MODEL_LOAD (${out.missing})`);
+    c(out.ranked.length === 2 && out.ranked[0].score >= out.ranked[1].score, `module-level rerank(): ${JSON.stringify(out.ranked)}`);
+  } catch (error) {
+    check(false, `[Node] ${error.message}`);
+  } finally {
+    server.close();
+  }
 }
 
 async function chromiumPage() {
@@ -166,7 +193,7 @@ async function inBrowser(label, dist, { expect, webgpu }, open) {
     c(out.afterErrors === 4, "the worker still works after errors");
     c(out.disposed === "DISPOSED", `a disposed worker rejects with DISPOSED (got ${out.disposed})`);
     if (webgpu) {
-      c(out.gpuBackend === "webgpu", `WebGPU worker loads on WebGPU (adapter ${JSON.stringify(out.gpuAdapter)})`);
+      c(out.gpuBackend === "webgpu" && out.gpuBuild === "relaxed", `WebGPU worker loads the relaxed build on WebGPU (${out.gpuBuild}; adapter ${JSON.stringify(out.gpuAdapter)})`);
       const diff = Math.max(...out.gpu.map((r) => Math.abs(r.score - out.directScores[r.index])));
       c(order(out.gpu) === order(out.direct) && diff <= 1e-4, `WebGPU agrees with the CPU: max |Δscore| ${diff.toExponential(2)}`);
     }

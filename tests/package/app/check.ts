@@ -11,7 +11,7 @@ export async function example(): Promise<number> {
   const ranked: Ranked[] = await r.rerank("q", ["a", "b"], { topK: 1, returnDocuments: true });
   const scores: number[] = await r.score([["q", "a"]]);
   const info: RerankerInfo = r.info;
-  const build: "simd" | "relaxed" | "threads" = info.build.name;
+  const build: "simd" | "relaxed" | "cpu-simd" | "cpu-relaxed" | "threads" = info.build.name;
   r.dispose();
   const w = await RerankerWorker.load({ model: "m", threads: 2, build: "simd", onBackendChange: (e) => console.log(e.from, e.to) });
   const workers: number = (await w.ready()) + w.workers;

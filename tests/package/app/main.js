@@ -65,6 +65,7 @@ window.runPackageTest = async ({ hubUrl, model, webgpu, pairs }) => {
   if (webgpu) {
     const gpu = await RerankerWorker.load({ hubUrl, model, backend: "webgpu" });
     out.gpuBackend = gpu.backend;
+    out.gpuBuild = gpu.info.build.name;
     out.gpuAdapter = gpu.info.adapter;
     out.gpu = await gpu.rerank(query, documents);
     gpu.dispose();
