@@ -3,6 +3,8 @@
 // those of one `group` are compared with each other, so they are loaded together and their timed
 // runs alternate (runBrowser).
 // ModernBERT stand-ins at the v2 rerankers' shapes (fixtures/NAME), benchmarked next to small-v1's.
+// The package's builds (scripts/build-package.sh), for the size table.
+export const BUILDS = ["simd", "relaxed", "cpu-simd", "cpu-relaxed", "threads"];
 export const V2_MODELS = ["tiny-v2", "xsmall-v2"];
 export const BROWSER = [
   { id: "ours-cpu-1t", group: "f32-1t", runtime: "ja-rerank", pkg: "pkg", build: "simd", backend: "cpu", threads: 1, batchSize: 4, label: "ja-rerank CPU (wasm simd128)" },

@@ -185,12 +185,11 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   if (sz?.builds) {
     const sizeRows = [];
     const add = (who, files) => files && files.forEach((f) => sizeRows.push([who, `\`${f.path}\``, mb(f.raw), mb(f.gzip), f.brotli ? mb(f.brotli) : "–"]));
-    add("ja-rerank, simd build (every engine)", [sz.builds.simd]);
-    add("ja-rerank, relaxed build (Chrome/Edge, Firefox)", [sz.builds.relaxed]);
-    add("ja-rerank, threads build (CPU only, isolated pages)", [sz.builds.threads]);
-    add("ja-rerank JS (all loaded)", sz.js);
+    const what = { simd: "WebGPU + CPU, every engine", relaxed: "WebGPU + CPU, relaxed SIMD", "cpu-simd": "CPU only", "cpu-relaxed": "CPU only, relaxed SIMD", threads: "CPU only, wasm threads, isolated pages" };
+    for (const [b, f] of Object.entries(sz.builds)) add(`ja-rerank, ${b} build (${what[b] ?? "?"})`, [f]);
+    add("ja-rerank JS (loaded with any build)", sz.js);
     add("transformers.js", sz.transformersJs);
-    p("A page fetches one of ja-rerank's three wasm builds (the package entry picks it) and all of its JS.", "");
+    p("A page fetches one of ja-rerank's wasm builds (the package entry picks it; README, \"Builds\") and its JS.", "");
     p(table(["runtime", "file", "raw", "gzip -9", "brotli 11"], sizeRows), "");
     p(`transformers.js fetched: ${sz.fetchedByTransformersJs.map((x) => `\`${x}\``).join(", ")} (ORT-web's default wasm for`,
       "transformers.js 4.x is the asyncify build, normally from jsDelivr; here served locally via `env.backends.onnx.wasm.wasmPaths`).",

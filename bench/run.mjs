@@ -17,7 +17,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
-import { BROWSER, V2_MODELS } from "./configs.mjs";
+import { BROWSER, BUILDS, V2_MODELS } from "./configs.mjs";
 import { startServer } from "../tools/serve.mjs";
 import { firstVisits } from "./first-visit.mjs";
 import { writeReport } from "./report.mjs";
@@ -104,7 +104,7 @@ const load = () => loadavg().map((x) => Number(x.toFixed(2)));
 
 // ---------------------------------------------------------------------------------------------
 // Preflight: what the run needs, made when it can be made here.
-need(["simd", "relaxed", "threads"].every((b) => existsSync(join(ROOT, `pkg/ja_rerank_${b}_bg.wasm`))), "pkg/ is missing a build: build it with scripts/build-package.sh");
+need(BUILDS.every((b) => existsSync(join(ROOT, `pkg/ja_rerank_${b}_bg.wasm`))), "pkg/ is missing a build: build it with scripts/build-package.sh");
 need(existsSync(join(MODEL_DIR, "model.safetensors")), "fixtures/full is missing: make it with tools/fixtures/run make_full.py");
 need(existsSync(join(BENCH, "node_modules/@huggingface/transformers")) && existsSync(join(BENCH, "node_modules/playwright-core")),
   "bench/node_modules is missing: (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm ci)");
@@ -315,9 +315,10 @@ async function runBrowser() {
   const fetched = new Set(requests);
   const ortFiles = ["ort-wasm-simd-threaded.asyncify.wasm", "ort-wasm-simd-threaded.asyncify.mjs"];
   results.sizes = {
-    // Each build's wasm (a page fetches one) and the JS a page loads (entry + every build's glue).
-    builds: Object.fromEntries(["simd", "relaxed", "threads"].map((b) => [b, gz(join(ROOT, `pkg/ja_rerank_${b}_bg.wasm`))])),
-    js: ["ja_rerank.js", "ja_rerank_simd.js", "ja_rerank_relaxed.js", "ja_rerank_threads.js", "client.js", "worker.js"].map((f) => gz(join(ROOT, "pkg", f))),
+    // Each build's wasm (a page fetches one) and the JS a page loads (the entry, the glue of the
+    // single-threaded builds, the worker client and the worker).
+    builds: Object.fromEntries(BUILDS.map((b) => [b, gz(join(ROOT, `pkg/ja_rerank_${b}_bg.wasm`))])),
+    js: ["ja_rerank.js", ...BUILDS.filter((b) => b !== "threads").map((b) => `ja_rerank_${b}.js`), "client.js", "worker.js"].map((f) => gz(join(ROOT, "pkg", f))),
     transformersJs: [
       ...ortFiles.map((f) => gz(join(BENCH, "node_modules/onnxruntime-web/dist", f))),
       gz(join(BENCH, "node_modules/@huggingface/transformers/dist/transformers.min.js")),

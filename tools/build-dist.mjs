@@ -25,7 +25,7 @@ export function buildDist(outDir, { pkg = join(ROOT, "pkg"), standIn = true } = 
   const ranker = join(ROOT, "fixtures/models/ranker");
   // Never into the repository itself, one of its sources, or a folder above it.
   if (out === ROOT || out === www || out === pkg || ROOT.startsWith(out + "/")) throw new Error(`refusing to build into ${out}`);
-  for (const f of ["client.js", "worker.js", "ja_rerank.js", "ja_rerank_simd_bg.wasm", "ja_rerank_relaxed_bg.wasm"]) {
+  for (const f of ["client.js", "worker.js", "ja_rerank.js", ...["simd", "relaxed", "cpu-simd", "cpu-relaxed"].map((b) => `ja_rerank_${b}_bg.wasm`)]) {
     if (!existsSync(join(pkg, f))) {
       throw new Error(`${join(pkg, f)} is missing: build the package first (scripts/build-package.sh)`);
     }

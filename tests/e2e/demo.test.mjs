@@ -189,7 +189,7 @@ async function main() {
       // bytes; the same fetch read with arrayBuffer() is reported finished). The page (wasm) and
       // the package (model files) stream these four downloads for their progress bars; that every
       // byte of them arrived is checked below through those bars.
-      const streamed = /\/(pkg\/ja_rerank_\w+_bg\.wasm|resolve\/main\/(config\.json|tokenizer\.json|model\.safetensors))$/.test(r.url());
+      const streamed = /\/(pkg\/ja_rerank_[\w-]+_bg\.wasm|resolve\/main\/(config\.json|tokenizer\.json|model\.safetensors))$/.test(r.url());
       if (r.failure()?.errorText === "net::ERR_ABORTED" && streamed) return;
       consoleErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText}`);
     });
