@@ -184,7 +184,8 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
   const sz = R.sizes;
   if (sz?.builds) {
     const sizeRows = [];
-    const add = (who, files) => files && files.forEach((f) => sizeRows.push([who, `\`${f.path}\``, mb(f.raw), mb(f.gzip), f.brotli ? mb(f.brotli) : "–"]));
+    const size = (bytes) => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(0)} kB` : mb(bytes));
+    const add = (who, files) => files && files.forEach((f) => sizeRows.push([who, `\`${f.path}\``, size(f.raw), size(f.gzip), f.brotli ? size(f.brotli) : "–"]));
     const what = { simd: "WebGPU + CPU, every engine", relaxed: "WebGPU + CPU, relaxed SIMD", "cpu-simd": "CPU only", "cpu-relaxed": "CPU only, relaxed SIMD", threads: "CPU only, wasm threads, isolated pages" };
     for (const [b, f] of Object.entries(sz.builds)) add(`ja-rerank, ${b} build (${what[b] ?? "?"})`, [f]);
     add("ja-rerank JS (loaded with any build)", sz.js);
