@@ -10,7 +10,7 @@ export interface WorkerLoadOptions extends LoadOptions {
   wasm?: string | URL;
   /** Stops the load: the worker is terminated and the promise rejects with code "ABORTED". */
   signal?: AbortSignal;
-  /** Cores the CPU may use (default: all, at most 4; 1 to 64). On a cross-origin-isolated page, wasm threads
+  /** Cores the CPU may use (default: all, at most 4 and one per 2 GB of navigator.deviceMemory; 1 to 64). On a cross-origin-isolated page, wasm threads
    * in one worker (the threads build); elsewhere that many workers, each with its own instance of the model,
    * sharing each call's documents. WebGPU uses one worker. */
   threads?: number;

@@ -89,9 +89,14 @@ class Channel {
   }
 }
 
-// All cores, at most 4: each extra worker holds another copy of the model (BENCHMARKS.md,
-// "Workers without cross-origin isolation", has the speed-up and the memory).
-const defaultThreads = () => Math.max(1, Math.min(globalThis.navigator?.hardwareConcurrency || 1, 4));
+// All cores, at most 4, and at most one per 2 GB where the browser tells its memory
+// (navigator.deviceMemory, Chromium): without cross-origin isolation each worker holds its own
+// copy of the model (BENCHMARKS.md, "A page without cross-origin isolation": speed and memory).
+const defaultThreads = () => {
+  const nav = globalThis.navigator;
+  const byMemory = nav?.deviceMemory ? Math.floor(nav.deviceMemory / 2) : 4;
+  return Math.max(1, Math.min(nav?.hardwareConcurrency || 1, 4, byMemory));
+};
 
 export class RerankerWorker {
   #channels = [];
@@ -103,8 +108,8 @@ export class RerankerWorker {
    * given to use a Worker you created (e.g. from a bundler's worker import; then only that one
    * runs), `wasm` where the .wasm files are when they are not next to worker.js, `signal` stops
    * the load (the workers are terminated, the download with them; the promise rejects with code
-   * "ABORTED"), and `threads` the cores the CPU may use (default: all, at most 4; 1 = one
-   * worker, one thread).
+   * "ABORTED"), and `threads` the cores the CPU may use (default: all, at most 4 and at most one
+   * per 2 GB of navigator.deviceMemory; 1 = one worker, one thread).
    */
   static async load(options = {}) {
     const { onProgress, onBackendChange, worker, wasm, signal, threads, ...rest } = options ?? {};

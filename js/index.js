@@ -131,6 +131,10 @@ function nodeFs() {
   const name = "node:fs/promises";
   return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
 }
+function nodeUrl() {
+  const name = "node:url";
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+}
 
 // Node's fetch does not read file: URLs; with a `file:` hubUrl, requests go through this instead
 // (the `fetch` load option): a single Range is answered 206 as the Hub answers it, so rows on
@@ -140,16 +144,17 @@ async function fileFetch(request) {
   const url = new URL(typeof request === "string" ? request : request.url);
   if (url.protocol !== "file:") return fetch(request);
   const fs = await nodeFs();
-  let path = decodeURIComponent(url.pathname);
+  let path = (await nodeUrl()).fileURLToPath(url);
   let stat = await fs.stat(path).catch(() => null);
   if (!stat) {
-    path = path.replace(/\/resolve\/[^/]+\/(?=[^/]+$)/, "/");
+    path = path.replace(/[/\\]resolve[/\\][^/\\]+[/\\](?=[^/\\]+$)/, "/");
     stat = await fs.stat(path).catch(() => null);
   }
   if (!stat?.isFile()) return new Response(`${url.href}: not found`, { status: 404 });
   const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers?.get?.("range") ?? "");
   if (!range) return new Response(await fs.readFile(path), { status: 200, headers: { "Content-Length": String(stat.size) } });
   const [start, end] = [Number(range[1]), Math.min(Number(range[2]), stat.size - 1)];
+  if (start > end) return new Response(null, { status: 416, headers: { "Content-Range": `bytes */${stat.size}` } });
   const handle = await fs.open(path);
   try {
     const bytes = new Uint8Array(end - start + 1);
@@ -168,7 +173,7 @@ function withNodeFetch(options) {
 
 /**
  * Loads one build (the first call decides; later calls return the same). Options: `build`
- * ("auto" | "simd" | "relaxed" | "threads"), `backend` and `precision` (as Reranker.load's,
+ * ("auto" or a BuildName: README, "Builds"), `backend` and `precision` (as Reranker.load's,
  * which the choice depends on), `threads` (1 keeps the single-threaded builds), `wasm` (where
  * the .wasm files are, when a bundler did not put them next to the glue). Resolves to
  * `{ name, reason }`.

@@ -183,7 +183,8 @@ async function inBrowser(label, dist, { expect, webgpu }, open) {
     c(out.otherBuild === "INVALID_INPUT" && out.badBuild === "INVALID_INPUT" && out.afterBuildErrors === 2, `another build on the same page, or an unknown one, is INVALID_INPUT (${out.otherBuild}, ${out.badBuild}); the reranker still works`);
     c(out.workerBackend === "cpu" && out.workerBuild.name === expect && order(out.worker) === order(out.direct), `worker client (${out.workerBuild.name}) reranks the same: ${order(out.worker)}`);
     c(out.worker.every((r, i) => Math.abs(r.score - out.direct[i].score) < 1e-6), "worker scores equal direct scores");
-    const wantWorkers = Math.min(out.hardwareConcurrency, 4);
+    // The documented default: all cores, at most 4, at most one per 2 GB of deviceMemory.
+    const wantWorkers = Math.max(1, Math.min(out.hardwareConcurrency, 4, out.deviceMemory ? Math.floor(out.deviceMemory / 2) : 4));
     c(out.workers === wantWorkers && worst(out.workerReference) <= TOLERANCE, `${out.workers} workers (hardwareConcurrency ${out.hardwareConcurrency}) share ${pairs.length} pairs: equal PyTorch (max |Δscore| ${worst(out.workerReference).toExponential(2)})`);
     c(out.simdBuild.name === "simd" && worst(out.simdReference) <= TOLERANCE, `simd build, forced, in a worker: equal PyTorch (max |Δscore| ${worst(out.simdReference).toExponential(2)})`);
     c(["config.json", "tokenizer.json", "model.safetensors"].every((f) => out.progressComplete.includes(f)), `progress reached 100 % for ${out.progressComplete.join(", ")}`);

@@ -12,7 +12,7 @@ const documents = [
 const query = "ディレクトリのファイル一覧を表示する";
 
 window.runPackageTest = async ({ hubUrl, model, webgpu, pairs }) => {
-  const out = { hardwareConcurrency: navigator.hardwareConcurrency };
+  const out = { hardwareConcurrency: navigator.hardwareConcurrency, deviceMemory: navigator.deviceMemory ?? null };
   out.init = await init({ backend: "cpu" });
   const direct = await Reranker.load({ hubUrl, model, backend: "cpu" });
   out.directBuild = direct.info.build;
