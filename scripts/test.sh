@@ -55,7 +55,7 @@ wasm-pack test --release --headless --chrome --chromedriver "$(command -v chrome
 step "browser tests in headless Firefox (wasm-pack test; WebGPU on lavapipe)"
 wasm-pack test --release --headless --firefox --mode no-install --geckodriver "$(command -v geckodriver)" "${browser_tests[@]}"
 
-step "npm package (five builds): pack, install, build with Vite, webpack and esbuild, rerank in Chromium, WebKitGTK and Node"
+step "npm package (five builds): pack, install, build with Vite, webpack and esbuild, rerank in Chromium, Firefox, WebKitGTK and Node"
 npm_ci tools
 scripts/build-package.sh
 ensure_webkit

@@ -2,13 +2,13 @@
 // The npm package as a web developer gets it: `npm pack` pkg/, install the tarball into a
 // scratch app (tests/package/app), type-check a TypeScript consumer, build the app with Vite,
 // webpack 5 and esbuild, serve each build next to the stand-in models (Hub layout), and check in
-// headless Chromium — and the Vite build in WebKitGTK (Safari's engine) — that the package picks
+// headless Chromium — and the Vite build in WebKitGTK (Safari's engine) and Firefox ESR — that the package picks
 // the build the engine can run, that the direct API and the worker client (a pool of workers on
 // this page without cross-origin isolation) rerank with PyTorch's scores (fixtures/reference.json,
 // ≤ 1e-4) in every build the engine has, cancel, refuse bad input, and (with WebGPU) agree with
 // the CPU.
 //
-//   node tests/package/run.mjs [--no-webgpu] [--no-webkit]   (after scripts/build-package.sh)
+//   node tests/package/run.mjs [--no-webgpu] [--no-webkit] [--no-firefox]   (after scripts/build-package.sh)
 import { execFile, execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,12 +16,13 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../../tools/serve.mjs";
-import { launchWebKit } from "./webkit.mjs";
+import { launchFirefox, launchWebKit } from "./webkit.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
 const webgpu = !process.argv.includes("--no-webgpu");
 const webkit = !process.argv.includes("--no-webkit");
+const firefox = !process.argv.includes("--no-firefox");
 const TOLERANCE = 1e-4;
 const cases = JSON.parse(readFileSync(join(root, "fixtures/reference.json"), "utf8")).cases.filter((c) => c.max_length === 512);
 const pairs = cases.map((c) => [c.query, c.passage]);
@@ -67,6 +68,7 @@ try {
     await inBrowser(`Chromium, ${name}`, dist, { expect: "cpu-relaxed", webgpu: webgpu && name === "vite" }, chromiumPage);
   }
   if (webkit) await inBrowser("WebKitGTK, vite", apps.vite, { expect: "cpu-simd", webgpu: false }, webkitPage);
+  if (firefox) await inBrowser("Firefox, vite", apps.vite, { expect: "cpu-relaxed", webgpu: false }, firefoxPage);
 } catch (error) {
   failures.push(String(error?.stack ?? error));
   console.error(error);
@@ -159,6 +161,11 @@ async function chromiumPage() {
 
 async function webkitPage() {
   const page = await launchWebKit();
+  return { ...page, waitForFunction: (fn) => page.waitForFunction(fn, 30000) };
+}
+
+async function firefoxPage() {
+  const page = await launchFirefox();
   return { ...page, waitForFunction: (fn) => page.waitForFunction(fn, 30000) };
 }
 

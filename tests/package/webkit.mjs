@@ -1,4 +1,4 @@
-// WebKitGTK (Safari's engine) for the Node test scripts, with a page API shaped like the parts of
+// WebKitGTK (Safari's engine) and Firefox ESR for the Node test scripts, with a page API shaped like the parts of
 // playwright-core's that tests/package/run.mjs uses. Playwright's own WebKit is a patched build it
 // downloads, which this closed network cannot, so this speaks plain W3C WebDriver (global fetch, no
 // dependencies) to Debian's WebKitWebDriver, which drives MiniBrowser (scripts/lib.sh ensure_webkit).
@@ -16,7 +16,19 @@ export const MINIBROWSER = process.env.WEBKIT_MINIBROWSER ?? "/usr/lib/x86_64-li
 
 // `features`: WebKit feature flags for MiniBrowser's --features, e.g. ["+WebGPU"] (MiniBrowser
 // --features=help lists them).
-export async function launchWebKit({ features = [], scriptTimeoutMs = 600_000 } = {}) {
+export function launchWebKit({ features = [], scriptTimeoutMs = 600_000 } = {}) {
+  return launch("webkit", { features, scriptTimeoutMs });
+}
+
+// Debian's Firefox ESR through geckodriver (scripts/lib.sh ensure_firefox), headless, with the
+// same page API: playwright-core can drive only its own patched Firefox.
+export function launchFirefox({ scriptTimeoutMs = 600_000 } = {}) {
+  return launch("firefox", { scriptTimeoutMs });
+}
+
+async function launch(browser, { features = [], scriptTimeoutMs }) {
+  const webkit = browser === "webkit";
+  const driverName = webkit ? "WebKitWebDriver" : process.env.GECKODRIVER || "geckodriver";
   const children = [];
   const killAll = () => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill("SIGKILL"));
   // A crashed or interrupted test must not leave an X server and a browser behind. (Killing the
@@ -26,18 +38,21 @@ export async function launchWebKit({ features = [], scriptTimeoutMs = 600_000 } 
   const detach = () => process.off("exit", killAll).off("SIGINT", onSignal).off("SIGTERM", onSignal);
   let base, session;
   try {
-    // MiniBrowser has no headless mode. -displayfd lets Xvfb pick a free display itself (no race
-    // with other test runs or a desktop on :0) and tell us which.
-    const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], { stdio: ["ignore", "ignore", "pipe", "pipe"] });
-    children.push(xvfb);
-    const display = await new Promise((resolve, reject) => {
-      let text = "";
-      xvfb.stdio[3].on("data", (d) => (text += d).includes("\n") && resolve(text.trim()));
-      xvfb.on("error", reject).on("exit", (code) => reject(new Error(`Xvfb exited (${code}); is xvfb installed?`)));
-    });
+    const env = { ...process.env };
+    if (webkit) {
+      // MiniBrowser has no headless mode. -displayfd lets Xvfb pick a free display itself (no race
+      // with other test runs or a desktop on :0) and tell us which.
+      const xvfb = spawn("Xvfb", ["-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp"], { stdio: ["ignore", "ignore", "pipe", "pipe"] });
+      children.push(xvfb);
+      env.DISPLAY = `:${await new Promise((resolve, reject) => {
+        let text = "";
+        xvfb.stdio[3].on("data", (d) => (text += d).includes("\n") && resolve(text.trim()));
+        xvfb.on("error", reject).on("exit", (code) => reject(new Error(`Xvfb exited (${code}); is xvfb installed?`)));
+      })}`;
+    }
 
     const port = await freePort();
-    const driver = spawn("WebKitWebDriver", [`--port=${port}`], { env: { ...process.env, DISPLAY: `:${display}` }, stdio: ["ignore", "ignore", "pipe"] });
+    const driver = spawn(driverName, [`--port=${port}`], { env, stdio: ["ignore", "ignore", "pipe"] });
     children.push(driver);
     let stderr = "";
     driver.stderr.on("data", (d) => (stderr = (stderr + d).slice(-2000)));
@@ -45,9 +60,9 @@ export async function launchWebKit({ features = [], scriptTimeoutMs = 600_000 } 
     // localhost, not 127.0.0.1: the driver may listen on ::1 only.
     base = `http://localhost:${port}`;
     for (let i = 0; ; i++) {
-      if (driver.exitCode !== null || /ENOENT/.test(stderr)) throw new Error(`WebKitWebDriver did not start (is webkit2gtk-driver installed?): ${stderr}`);
+      if (driver.exitCode !== null || /ENOENT/.test(stderr)) throw new Error(`${driverName} did not start (is it installed?): ${stderr}`);
       if (await fetch(`${base}/status`).then((r) => r.json()).then((j) => j.value?.ready, () => false)) break;
-      if (i > 100) throw new Error(`WebKitWebDriver not ready after 10 s: ${stderr}`);
+      if (i > 100) throw new Error(`${driverName} not ready after 10 s: ${stderr}`);
       await sleep(100);
     }
     const { sessionId } = await call(base, "POST", "/session", {
@@ -55,10 +70,9 @@ export async function launchWebKit({ features = [], scriptTimeoutMs = 600_000 } 
         alwaysMatch: {
           // WebDriver's default script timeout (30 s) is too short for a model load on a slow CPU.
           timeouts: { script: scriptTimeoutMs, pageLoad: 120_000 },
-          "webkitgtk:browserOptions": {
-            binary: MINIBROWSER,
-            args: ["--automation", ...(features.length ? [`--features=${features.join(",")}`] : [])],
-          },
+          ...(webkit
+            ? { "webkitgtk:browserOptions": { binary: MINIBROWSER, args: ["--automation", ...(features.length ? [`--features=${features.join(",")}`] : [])] } }
+            : { browserName: "firefox", "moz:firefoxOptions": { args: ["-headless"] } }),
         },
       },
     });
@@ -102,7 +116,7 @@ export async function launchWebKit({ features = [], scriptTimeoutMs = 600_000 } 
           (e) => done({ ok: false, error: String(e), code: e?.code ?? null }));`;
       const out = await call(base, "POST", `${session}/execute/async`, { script, args: [arg] });
       if (out.ok) return out.value;
-      throw Object.assign(new Error(`in WebKit: ${out.error}`), { code: out.code });
+      throw Object.assign(new Error(`in ${browser}: ${out.error}`), { code: out.code });
     },
     // console.error calls, uncaught errors and unhandled rejections on the current page since goto.
     consoleErrors: () => exec("return window.__webkitErrors ?? []"),
