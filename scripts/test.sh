@@ -9,13 +9,12 @@ step "imports point down (tools/check_imports.py; ARCHITECTURE.md, Rules)"
 python3 tools/check_imports.py --self-test
 python3 tools/check_imports.py
 
-step "full-size stand-ins (fixtures/full and fixtures/spread, ~470 MB each; fixtures/tiny-v2 and xsmall-v2; numpy only)"
-if [[ ! -f fixtures/full/model.safetensors ]]; then
-  tools/fixtures/run make_full.py
-fi
-if [[ ! -f fixtures/spread/model.safetensors ]]; then
-  tools/fixtures/run make_full.py --spread
-fi
+step "full-size stand-ins (fixtures/full and spread ~470 MB each, xsmall-v1 428 MB, large-m3 2.27 GB; tiny-v2, xsmall-v2; numpy only)"
+for shape in full spread xsmall-v1 large-m3; do
+  if [[ ! -f "fixtures/$shape/model.safetensors" ]]; then
+    tools/fixtures/run make_full.py "--$shape"
+  fi
+done
 if [[ ! -f fixtures/tiny-v2/model.safetensors || ! -f fixtures/xsmall-v2/model.safetensors ]]; then
   tools/fixtures/run make_modernbert_full.py
 fi

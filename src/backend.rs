@@ -111,6 +111,7 @@ pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
             host_word_embeddings: false,
             kernels: Kernels::Burn,
             precision: Precision::F32,
+            max_activation_bytes: u64::MAX,
         };
         XlmRoberta::from_module(module, None, &config, &options)
     };

@@ -1,33 +1,65 @@
-//! Parity of the full-size stand-in (exact small-v1 shape, ~470 MB, not committed). Generate it
-//! with `tools/fixtures/run make_full.py`; CI does and sets JA_RERANK_REQUIRE_FULL=1, which turns
-//! a missing file into a failure instead of a skip.
+//! Parity of the full-size XLM-R stand-ins (not committed; `tools/fixtures/run make_full.py
+//! [--SHAPE]` generates each): small-v1's exact shape (`full`, ~470 MB), xsmall-v1's (6 layers,
+//! ~428 MB) and the large XLM-Rs' (bge-reranker-v2-m3 and japanese-bge-reranker-v2-m3-v1: 24 ×
+//! 1024, 8,194 positions, ~2.27 GB; short pairs and one of 1,220 tokens at max_length 8192). CI
+//! generates them and sets JA_RERANK_REQUIRE_FULL=1, which turns a missing one into a failure.
 #![cfg(not(target_arch = "wasm32"))] // native only; the browser tests are tests/web_*.rs
 
 mod common;
 
 use common::{TOLERANCE, generated, reference, sha256_hex};
-use ja_rerank::{CpuBackend, Reranker, RerankerOptions};
+use ja_rerank::{CpuBackend, Kernels, Reranker, RerankerOptions};
 
-#[test]
-fn full_size_stand_in_matches_pytorch() {
-    let Some(dir) = generated("full", "tools/fixtures/run make_full.py") else { return };
-    let reference = reference("full-reference.json");
+/// Loads stand-in `name` with `options` for each backend and kernels given, and checks ids and
+/// scores against `{name}-reference.json` (scored at the reference's max_length).
+fn check(name: &str, runs: &[(CpuBackend, Kernels)]) {
+    let how = if name == "full" { "tools/fixtures/run make_full.py".to_string() } else { format!("tools/fixtures/run make_full.py --{name}") };
+    let Some(dir) = generated(name, &how) else { return };
+    let reference = reference(&format!("{name}-reference.json"));
     for (file, digest) in &reference.sha256 {
-        assert_eq!(&sha256_hex(&dir.join(file)), digest, "{file} is not the file the reference was computed on; regenerate it");
+        assert_eq!(&sha256_hex(&dir.join(file)), digest, "{name}/{file} is not the file the reference was computed on; regenerate it");
     }
+    let max_length = reference.cases[0].max_length;
+    assert!(reference.cases.iter().all(|c| c.max_length == max_length));
     let pairs: Vec<(&str, &str)> = reference.cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
-    for backend in CpuBackend::compiled() {
-        let options = RerankerOptions { batch_size: 8, device: backend.device(), ..Default::default() };
+    for &(backend, kernels) in runs {
+        let options = RerankerOptions { batch_size: 8, device: backend.device(), kernels: Some(kernels), ..Default::default() };
         let reranker = Reranker::from_dir(&dir, options).unwrap();
+        // The default max_length is the model's own: 512 for small-v1's shape, 8,192 for bge-m3's.
+        assert_eq!(reranker.max_length(), max_length, "{name}");
         let plan = reranker.plan(&pairs).unwrap();
         let scores = reranker.score_plan(&plan).unwrap();
         let mut worst = 0f32;
         for (i, (case, s)) in reference.cases.iter().zip(&scores).enumerate() {
-            assert_eq!(plan.input_ids(i), case.input_ids.as_slice(), "{}", case.name);
+            assert_eq!(plan.input_ids(i), case.input_ids.as_slice(), "{name} {}", case.name);
             let d = (s.score - case.score.unwrap()).abs();
-            assert!(d <= TOLERANCE, "{} {}: {} vs {:?}", backend.name(), case.name, s.score, case.score);
+            assert!(d <= TOLERANCE, "{name} {} {kernels:?} {}: {} vs {:?}", backend.name(), case.name, s.score, case.score);
             worst = worst.max(d);
         }
-        println!("full-size stand-in on {}: {} pairs, max |Δscore| {worst:.2e}", backend.name(), scores.len());
+        let longest = plan.input_ids((0..scores.len()).max_by_key(|&i| plan.input_ids(i).len()).unwrap()).len();
+        println!("{name} stand-in on {} ({kernels:?}): {} pairs up to {longest} tokens, max |Δscore| {worst:.2e}", backend.name(), scores.len());
     }
+}
+
+fn every_backend() -> Vec<(CpuBackend, Kernels)> {
+    CpuBackend::compiled().into_iter().map(|b| (b, Kernels::Burn)).collect()
+}
+
+#[test]
+fn full_size_stand_in_matches_pytorch() {
+    check("full", &every_backend());
+}
+
+#[test]
+fn xsmall_v1_stand_in_matches_pytorch() {
+    let mut runs = every_backend();
+    runs.push((CpuBackend::default_compiled(), Kernels::Tiled));
+    check("xsmall-v1", &runs);
+}
+
+/// The large XLM-R shape on burn's default CPU backend and on the tiled kernels the browser's
+/// CPU runs (the 1,220-token pair reads positions far past small-v1's 514).
+#[test]
+fn large_xlm_r_stand_in_matches_pytorch() {
+    check("large-m3", &[(CpuBackend::default_compiled(), Kernels::Burn), (CpuBackend::default_compiled(), Kernels::Tiled)]);
 }

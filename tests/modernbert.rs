@@ -152,6 +152,21 @@ fn host_word_embeddings_give_the_same_scores() {
     }
 }
 
+/// A budget of a few bytes: every pair alone, attention one query row at a time and the MLP one
+/// token at a time (`Ops::in_query_slices`, `in_row_slices`: how a GPU whose largest binding
+/// cannot hold a long input's activations runs it). The same scores.
+#[test]
+fn a_tiny_activation_budget_slices_attention_and_mlp_with_the_same_scores() {
+    let cases = cases_at(1024);
+    for model in MODELS {
+        let options = RerankerOptions { max_activation_bytes: Some(1), ..options(CpuBackend::default_compiled(), 1024, 16, Kernels::Burn) };
+        let scores = Reranker::from_dir(model_dir(model), options).unwrap().score(&pairs(&cases)).unwrap();
+        for (case, s) in cases.iter().zip(scores) {
+            assert!((s.score - case.scores[model]).abs() <= TOLERANCE, "{model} {}: {} vs {}", case.name, s.score, case.scores[model]);
+        }
+    }
+}
+
 #[test]
 fn scores_spread() {
     for model in MODELS {

@@ -171,8 +171,10 @@ fn self_check_passes_on_every_cpu_backend() {
     }
 }
 
+/// A budget of one byte: every pair alone, attention one query row at a time and the
+/// feed-forward one token at a time (`Ops::in_query_slices`, `in_row_slices`). The same scores.
 #[test]
-fn a_tiny_activation_budget_only_shrinks_batches() {
+fn a_tiny_activation_budget_slices_batches_attention_and_feed_forward() {
     let cases = cases_at(512);
     let options = RerankerOptions { batch_size: 16, max_activation_bytes: Some(1), ..Default::default() };
     let reranker = Reranker::from_dir(model_dir("odd"), options).unwrap();

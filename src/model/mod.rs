@@ -50,6 +50,10 @@ pub struct BuildOptions {
     /// [`Precision::Int8`] quantizes the encoder's `Linear` weights when the instance is built
     /// (CPU devices only: the reranker's policy checks).
     pub precision: Precision,
+    /// Largest attention-score tensor (`batch × heads × query rows × keys × 4` bytes) one step may
+    /// create — on a GPU, at most its largest storage binding: a longer input computes attention
+    /// in slices of query rows that fit ([`Ops::in_query_slices`]). Same scores.
+    pub max_activation_bytes: u64,
 }
 
 /// The sizes every family has, for the reranker's policies (token limit, memory fit).

@@ -81,12 +81,51 @@ impl Precision {
 pub struct Ops {
     kernels: Kernels,
     int8: HashMap<ParamId, PackedInt8>,
+    /// Bytes of attention scores one step may hold (`BuildOptions::max_activation_bytes`).
+    max_activation_bytes: u64,
 }
 
 impl Ops {
-    /// Ops in f32 with `kernels`.
-    pub fn new(kernels: Kernels) -> Self {
-        Self { kernels, int8: HashMap::new() }
+    /// Ops in f32 with `kernels`, attention scores within `max_activation_bytes` per step.
+    pub fn new(kernels: Kernels, max_activation_bytes: u64) -> Self {
+        Self { kernels, int8: HashMap::new(), max_activation_bytes }
+    }
+
+    /// `attend(q, bias)` — a family's `softmax(q · kᵀ + bias) · v` over `k_len` keys, for `q`
+    /// `[b, heads, q, d]` and `bias` `[b, 1 or heads, 1 or q, k]` — in slices of query rows whose
+    /// scores fit this instance's activation budget, joined again: each query row's softmax reads
+    /// only its own scores, so the context is the same. A long input on a GPU whose largest
+    /// binding cannot hold its `heads × q × k` scores (bge-m3 at 8,192 tokens: 4.3 GB) runs this way.
+    pub fn in_query_slices(&self, q: Tensor<4>, bias: Tensor<4>, k_len: usize, attend: impl Fn(Tensor<4>, Tensor<4>) -> Tensor<4>) -> Tensor<4> {
+        let [batch, heads, q_len, _] = q.dims();
+        let row_bytes = (4 * batch * heads * k_len.max(1)) as u64;
+        let rows = ((self.max_activation_bytes / row_bytes) as usize).max(1);
+        if rows >= q_len {
+            return attend(q, bias);
+        }
+        let per_row = bias.dims()[2] > 1;
+        let slices = (0..q_len)
+            .step_by(rows)
+            .map(|start| {
+                let n = rows.min(q_len - start);
+                let bias = if per_row { bias.clone().narrow(2, start, n) } else { bias.clone() };
+                attend(q.clone().narrow(2, start, n), bias)
+            })
+            .collect();
+        Tensor::cat(slices, 2)
+    }
+
+    /// `f(x)` for a position-wise `f` (a feed-forward block) whose widest activation is `width`
+    /// values per token, in slices of `x`'s `[b, seq, h]` sequence that fit this instance's
+    /// activation budget, joined again (each token's output reads only its own row).
+    pub fn in_row_slices(&self, x: Tensor<3>, width: usize, f: impl Fn(Tensor<3>) -> Tensor<3>) -> Tensor<3> {
+        let [batch, seq, _] = x.dims();
+        let rows = ((self.max_activation_bytes / (4 * batch * width.max(1)) as u64) as usize).max(1);
+        if rows >= seq {
+            return f(x);
+        }
+        let slices = (0..seq).step_by(rows).map(|start| f(x.clone().narrow(1, start, rows.min(seq - start)))).collect();
+        Tensor::cat(slices, 1)
     }
 
     pub fn kernels(&self) -> Kernels {
@@ -129,6 +168,11 @@ impl Ops {
     /// `gelu(x · W + b)`, the GELU fused into the matmul on the tiled and int8 paths.
     pub fn linear_gelu(&self, linear: &Linear, x: Tensor<3>) -> Tensor<3> {
         self.linear_with(linear, x, Epilogue::BiasGelu).unwrap_or_else(|x| gelu(linear.forward(x)))
+    }
+
+    /// Output width of `linear` (its f32 weight may have been freed for an int8 copy).
+    pub fn out_features(&self, linear: &Linear) -> usize {
+        self.int8.get(&linear.weight.id).map_or_else(|| linear.weight.dims()[1], |packed| packed.dims()[1])
     }
 
     /// The int8 or tiled product, or `Err(x)` back for burn's.
@@ -364,7 +408,7 @@ mod tests {
         let scales: Vec<f32> = (0..n).map(|j| 0.01 * (j + 1) as f32).collect();
         let linear = LinearConfig::new(k, n).init(&device);
         let id = linear.weight.id;
-        let mut ops = Ops::new(Kernels::Tiled);
+        let mut ops = Ops::new(Kernels::Tiled, u64::MAX);
         let linear = ops.quantize(linear, stored("weight", [n, k], values.clone(), scales.clone())).unwrap();
         assert_eq!(linear.weight.val().dims(), [0, 0], "the f32 weight is freed");
         assert_eq!(ops.int8[&id].bytes(), k * n + 8 * n, "int8 values, f32 scales and i32 column sums");
@@ -375,7 +419,7 @@ mod tests {
         let want = int8::matmul(&x, 3, &PackedInt8::from_quantized(k, n, &values, &scales), Some(&bias), Epilogue::Bias);
         assert_eq!(got.try_into_data().unwrap().try_into_vec::<f32>().unwrap(), want);
 
-        let mut ops = Ops::new(Kernels::Tiled);
+        let mut ops = Ops::new(Kernels::Tiled, u64::MAX);
         let wrong = stored("weight", [k, n], values.clone(), vec![1.0; k]);
         match ops.quantize(LinearConfig::new(k, n).init(&device), wrong) {
             Err(Error::Weights(m)) => assert!(m.contains("file.weight") && m.contains("Shape mismatch"), "{m}"),

@@ -121,10 +121,11 @@ impl Reranker {
         let on_cpu = is_cpu(&device);
         let kernels = options.kernels_for(on_cpu)?;
         let (precision, precision_reason) = options.precision_for(&device, on_cpu)?;
+        let max_activation_bytes = options.activation_bytes();
         let build =
-            BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels, precision };
+            BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels, precision, max_activation_bytes };
         let model = config.build(weights.into(), &build)?;
-        let bytes = options.activation_bytes() as usize;
+        let bytes = max_activation_bytes as usize;
         let limits = BatchLimits {
             max_pairs: options.batch_size,
             max_cells: bytes / (4 * dims.num_attention_heads),

@@ -109,8 +109,9 @@ impl Attention {
         let bias = if first_only && bias.dims()[2] > 1 { bias.narrow(2, 0, 1) } else { bias };
         let (q, k) = (q.swap_dims(1, 2), k.swap_dims(1, 2));
         let v = v.reshape([batch, seq, heads, head_dim]).swap_dims(1, 2);
-        let scores = q.matmul(k.swap_dims(2, 3)) * (1.0 / (head_dim as f64).sqrt()) + bias;
-        let context = ops.softmax(scores).matmul(v).swap_dims(1, 2).reshape([batch, q_len, hidden]);
+        let (k_t, scale) = (k.swap_dims(2, 3), 1.0 / (head_dim as f64).sqrt());
+        let attend = |q: Tensor<4>, bias: Tensor<4>| ops.softmax(q.matmul(k_t.clone()) * scale + bias).matmul(v.clone());
+        let context = ops.in_query_slices(q, bias, seq, attend).swap_dims(1, 2).reshape([batch, q_len, hidden]);
         ops.linear(&self.Wo, context)
     }
 }
@@ -118,9 +119,12 @@ impl Attention {
 impl Mlp {
     /// `Wo(gelu(input) · gate)` where `Wi(x)` = [input | gate] (exact erf GELU, HF's "gelu").
     fn forward(&self, x: Tensor<3>, ops: &Ops) -> Tensor<3> {
-        let y = ops.linear(&self.Wi, x);
-        let width = y.dims()[2] / 2;
-        let (input, gate) = (y.clone().narrow(2, 0, width), y.narrow(2, width, width));
-        ops.linear(&self.Wo, gelu(input) * gate)
+        let width = ops.out_features(&self.Wi);
+        ops.in_row_slices(x, width, |x| {
+            let y = ops.linear(&self.Wi, x);
+            let half = y.dims()[2] / 2;
+            let (input, gate) = (y.clone().narrow(2, 0, half), y.narrow(2, half, half));
+            ops.linear(&self.Wo, gelu(input) * gate)
+        })
     }
 }

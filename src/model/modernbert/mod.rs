@@ -137,7 +137,7 @@ impl ModernBert {
         options: &BuildOptions,
         stored: HashMap<String, Int8Tensor>,
     ) -> Result<Self> {
-        let mut ops = Ops::new(options.kernels);
+        let mut ops = Ops::new(options.kernels, options.max_activation_bytes);
         match options.precision {
             Precision::Int8 => model.model.layers = ops.quantize(model.model.layers, stored)?,
             Precision::F16 => model.model.layers = to_f16(model.model.layers),

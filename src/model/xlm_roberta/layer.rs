@@ -92,8 +92,11 @@ impl Layer {
 
     fn feed_forward(&self, context: Tensor<3>, residual: Tensor<3>, k: &Ops) -> Tensor<3> {
         let attention_output = self.attention.output.forward(context, residual, k);
-        let intermediate = k.linear_gelu(&self.intermediate.dense, attention_output.clone());
-        self.output.forward(intermediate, attention_output, k)
+        let width = k.out_features(&self.intermediate.dense);
+        k.in_row_slices(attention_output, width, |x| {
+            let intermediate = k.linear_gelu(&self.intermediate.dense, x.clone());
+            self.output.forward(intermediate, x, k)
+        })
     }
 }
 
@@ -117,9 +120,10 @@ impl SelfAttention {
         let key = split(k.linear(&self.key, keys_values.clone()), k_len);
         let value = split(k.linear(&self.value, keys_values), k_len);
 
-        let scores = q.matmul(key.swap_dims(2, 3)) + attention_bias;
-        let probs = k.softmax(scores);
-        probs.matmul(value).swap_dims(1, 2).reshape([batch, q_len, hidden])
+        let key_t = key.swap_dims(2, 3);
+        let attend = |q: Tensor<4>, bias: Tensor<4>| k.softmax(q.matmul(key_t.clone()) + bias).matmul(value.clone());
+        let context = k.in_query_slices(q, attention_bias, k_len, attend);
+        context.swap_dims(1, 2).reshape([batch, q_len, hidden])
     }
 }
 

@@ -145,7 +145,7 @@ impl XlmRoberta {
         options: &BuildOptions,
         stored: HashMap<String, Int8Tensor>,
     ) -> Result<Self> {
-        let mut ops = Ops::new(options.kernels);
+        let mut ops = Ops::new(options.kernels, options.max_activation_bytes);
         match options.precision {
             Precision::Int8 => model.roberta.encoder = ops.quantize(model.roberta.encoder, stored)?,
             Precision::F16 => model.roberta.encoder = to_f16(model.roberta.encoder),
