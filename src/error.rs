@@ -23,6 +23,11 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// The model does not fit in the memory it would live in (wasm32's 4 GiB, or what the browser
+    /// lets a page's memory grow to); the message says what needs how much.
+    #[error("out of memory: {0}")]
+    Memory(String),
+
     /// The compute backend failed (device lost, read-back failed, ...).
     #[error("backend: {0}")]
     Backend(String),
@@ -40,6 +45,7 @@ impl Error {
             Error::Tokenizer(_) => "tokenizer",
             Error::Weights(_) => "weights",
             Error::InvalidInput(_) => "invalid_input",
+            Error::Memory(_) => "memory",
             Error::Backend(_) => "backend",
         }
     }

@@ -7,7 +7,8 @@
 // --hub              Hub layout at /hub/{org}/{name}/resolve/{revision}/{file}: the committed
 //                    stand-ins as "stand-in/tiny", "stand-in/odd", "stand-in/ranker" (trained), "stand-in/mb-tiny" and
 //                    "stand-in/mb-mean" (ModernBERT), and "stand-in/full" when
-//                    fixtures/full exists ("stand-in/spread" when fixtures/spread does). Any
+//                    fixtures/full exists ("stand-in/spread", "stand-in/xsmall-v1", "stand-in/large-m3" when
+//                    fixtures/spread, xsmall-v1, large-m3 do; make_full.py). Any
 //                    revision resolves. "stand-in/ranker-f16" and "stand-in/ranker-int8": the
 //                    trained stand-in converted (`ja-rerank convert`) into target/compact/ (made
 //                    by scripts/test.sh); "stand-in/full-int8" and "stand-in/spread-int8" likewise
@@ -66,6 +67,9 @@ export const HUB_REPOS = {
   "stand-in/tiny-v2-int8": join(ROOT, "target/compact/tiny-v2-int8"),
   "stand-in/xsmall-v2-int8": join(ROOT, "target/compact/xsmall-v2-int8"),
   "stand-in/full": join(ROOT, "fixtures/full"),
+  "stand-in/xsmall-v1": join(ROOT, "fixtures/xsmall-v1"),
+  "stand-in/large-m3": join(ROOT, "fixtures/large-m3"),
+  "stand-in/large-m3-int8": join(ROOT, "target/compact/large-m3-int8"),
   "stand-in/spread": join(ROOT, "fixtures/spread"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),
   "stand-in/broken": join(ROOT, "fixtures/models/tiny"),

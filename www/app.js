@@ -50,6 +50,11 @@ const MESSAGES = {
     ja: "計算エンジン (WebGPU / WebAssembly) でエラーが起きました。CPU に切り替えるか、ページを再読み込みしてください。",
     en: "The compute engine (WebGPU / WebAssembly) failed. Switch to the CPU or reload the page.",
   },
+  OUT_OF_MEMORY: {
+    title: "メモリが足りません",
+    ja: "このモデルはこの端末のブラウザのメモリに収まりません。小さいモデルか int8 を選ぶか、他のタブを閉じてください。",
+    en: "This model does not fit in this browser's memory. Pick a smaller model or int8, or close other tabs.",
+  },
   INVALID_INPUT: {
     title: "入力を処理できません",
     ja: "この入力は採点できませんでした。検索語を変えてお試しください。",

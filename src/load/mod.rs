@@ -24,6 +24,16 @@ pub enum Weights {
     Parts { header: Header, parts: Vec<(u64, WeightBytes)> },
 }
 
+impl Weights {
+    /// Bytes of the file held.
+    pub fn bytes_held(&self) -> u64 {
+        match self {
+            Weights::File(bytes) => bytes.len() as u64,
+            Weights::Parts { parts, .. } => parts.iter().map(|(_, b)| b.len() as u64).sum(),
+        }
+    }
+}
+
 impl From<WeightBytes> for Weights {
     fn from(bytes: WeightBytes) -> Self {
         Weights::File(bytes)

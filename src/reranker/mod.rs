@@ -3,6 +3,7 @@
 //! loop ([`Reranker::score_plan_with`]) serves the CLI, the native API and the browser, which
 //! passes a [`ScoreHook`] to stop, yield or notice a lost device between batches.
 
+mod memory;
 mod options;
 mod plan;
 
@@ -12,6 +13,7 @@ use std::future::Future;
 
 use burn::tensor::{Device, Tensor};
 
+pub use memory::{MemoryPlan, WASM32_BYTES};
 pub use options::{CPU_BATCH_SIZE, GPU_BATCH_SIZE, RerankerOptions, WordEmbeddings, precision_on};
 pub use plan::{BatchLimits, ScorePlan, plan_batches};
 pub use rows::{ROW_GAP, RowRequest, row_requests};
@@ -121,10 +123,12 @@ impl Reranker {
         let on_cpu = is_cpu(&device);
         let kernels = options.kernels_for(on_cpu)?;
         let (precision, precision_reason) = options.precision_for(&device, on_cpu)?;
+        let weights = weights.into();
+        options.memory_plan(weights.bytes_held()).ensure()?;
         let max_activation_bytes = options.activation_bytes();
         let build =
             BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels, precision, max_activation_bytes };
-        let model = config.build(weights.into(), &build)?;
+        let model = config.build(weights, &build)?;
         let bytes = max_activation_bytes as usize;
         let limits = BatchLimits {
             max_pairs: options.batch_size,

@@ -4,6 +4,8 @@
 
 use burn::tensor::{DType, Device};
 
+use super::memory::MemoryPlan;
+use crate::backend::is_cpu;
 use crate::error::{Error, Result};
 use crate::model::{Kernels, ModelConfig, Precision};
 
@@ -104,6 +106,14 @@ impl RerankerOptions {
     /// default, or less where one binding cannot hold it.
     pub fn gpu_activation_bytes(max_binding_bytes: u64) -> u64 {
         max_binding_bytes.min(DEFAULT_MAX_ACTIVATION_BYTES)
+    }
+
+    /// What a model instance built with these options holds in host memory when `weights` bytes
+    /// of its file are held (whole, or all but the rows to come): int8 copies under precision int8,
+    /// activations where the CPU computes.
+    pub fn memory_plan(&self, weights: u64) -> MemoryPlan {
+        let on_cpu = self.device.as_ref().is_none_or(is_cpu);
+        MemoryPlan::new(weights, on_cpu && self.precision == Precision::Int8, on_cpu.then(|| self.activation_bytes()))
     }
 
     /// The activation budget these options allow.

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR: &'static str = r#"
-export type RerankerErrorCode = "INVALID_INPUT" | "MODEL_LOAD" | "NETWORK" | "BACKEND" | "DISPOSED" | "ABORTED";
+export type RerankerErrorCode = "INVALID_INPUT" | "MODEL_LOAD" | "NETWORK" | "BACKEND" | "OUT_OF_MEMORY" | "DISPOSED" | "ABORTED";
 
 /** A thrown `Error` whose `name` is "RerankerError" carries one of these codes. */
 export interface RerankerError extends Error { code: RerankerErrorCode }
@@ -19,6 +19,7 @@ pub enum Code {
     ModelLoad,
     Network,
     Backend,
+    OutOfMemory,
     Disposed,
     Aborted,
 }
@@ -30,6 +31,7 @@ impl Code {
             Code::ModelLoad => "MODEL_LOAD",
             Code::Network => "NETWORK",
             Code::Backend => "BACKEND",
+            Code::OutOfMemory => "OUT_OF_MEMORY",
             Code::Disposed => "DISPOSED",
             Code::Aborted => "ABORTED",
         }
@@ -76,6 +78,7 @@ impl From<crate::Error> for WebError {
         let code = match &e {
             crate::Error::Config { .. } | crate::Error::Tokenizer(_) | crate::Error::Weights(_) => Code::ModelLoad,
             crate::Error::InvalidInput(_) => Code::InvalidInput,
+            crate::Error::Memory(_) => Code::OutOfMemory,
             crate::Error::Backend(_) => Code::Backend,
         };
         WebError::new(code, e.to_string())

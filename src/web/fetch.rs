@@ -115,10 +115,14 @@ fn expected_length(response: &Response) -> Option<u64> {
 pub type OnProgress<'a> = &'a dyn Fn(u64, Option<u64>, bool);
 
 /// Reads a response body into one buffer, sized up front when the length is known, reporting
-/// progress.
-pub async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgress<'_>) -> Result<WeightBytes, String> {
+/// progress. A buffer the wasm memory cannot grow to hold is `OUT_OF_MEMORY` (an allocation that
+/// fails in wasm would abort the instance); anything else a `NETWORK` error.
+pub async fn read_body(response: &Response, from_cache: bool, on_progress: OnProgress<'_>) -> WebResult<WeightBytes> {
     let total = expected_length(response);
-    let mut bytes = WeightBytes::with_capacity(total.unwrap_or(0) as usize);
+    let mut bytes = WeightBytes::default();
+    if !bytes.try_reserve(total.unwrap_or(0) as usize) {
+        return Err(out_of_memory(total.unwrap_or(0) as usize));
+    }
     on_progress(0, total, from_cache);
     let Some(body) = response.body() else {
         return Ok(bytes);
@@ -126,7 +130,7 @@ pub async fn read_body(response: &Response, from_cache: bool, on_progress: OnPro
     let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
     let mut reported = 0u64;
     loop {
-        let chunk = JsFuture::from(reader.read()).await.map_err(|e| WebError::describe(&e))?;
+        let chunk = JsFuture::from(reader.read()).await.map_err(|e| WebError::new(Code::Network, WebError::describe(&e)))?;
         let chunk: ReadableStreamReadResult = chunk.unchecked_into();
         if chunk.get_done().unwrap_or(false) {
             break;
@@ -134,7 +138,7 @@ pub async fn read_body(response: &Response, from_cache: bool, on_progress: OnPro
         let data: Uint8Array = chunk.get_value().unchecked_into();
         let n = data.length() as usize;
         if !bytes.try_reserve(n) {
-            return Err(format!("cannot allocate {} bytes", bytes.len() + n));
+            return Err(out_of_memory(bytes.len() + n));
         }
         // One copy, JS → wasm memory, straight into the final buffer.
         data.copy_to(bytes.extend_zeroed(n));
@@ -151,9 +155,16 @@ pub async fn read_body(response: &Response, from_cache: bool, on_progress: OnPro
     if let Some(n) = total
         && n != bytes.len() as u64
     {
-        return Err(format!("truncated: received {} of {n} bytes", bytes.len()));
+        return Err(WebError::new(Code::Network, format!("truncated: received {} of {n} bytes", bytes.len())));
     }
     Ok(bytes)
+}
+
+fn out_of_memory(bytes: usize) -> WebError {
+    WebError::from(crate::Error::Memory(format!(
+        "the browser would not grow this page's wasm memory to hold {} MiB of weights (wasm32 addresses 4 GiB at most)",
+        bytes.div_ceil(1 << 20)
+    )))
 }
 
 /// What one request brought.
@@ -204,7 +215,7 @@ pub async fn fetch(
             Ok(bytes) if complete(&bytes) => return Ok(Reply::Bytes(Fetched { bytes, from_cache: true })),
             outcome => {
                 // A damaged entry is dropped and fetched again.
-                let why = outcome.err().unwrap_or_else(|| "wrong length".into());
+                let why = outcome.err().map_or_else(|| "wrong length".into(), |e| e.message);
                 warn(&format!("cached {key} unreadable ({why}); downloading again"));
                 let _ = JsFuture::from(cache.delete_with_str(&key)).await;
             }
@@ -261,7 +272,9 @@ pub async fn fetch(
         }
     });
     let body = read_body(&response, false, on_progress).await.and_then(|bytes| match want {
-        Some(n) if bytes.len() as u64 != n => Err(format!("truncated: received {} of {n} bytes", bytes.len())),
+        Some(n) if bytes.len() as u64 != n => {
+            Err(WebError::new(Code::Network, format!("truncated: received {} of {n} bytes", bytes.len())))
+        }
         _ => Ok(bytes),
     });
     if let (Some(put), Some(cache)) = (put, &cache) {
@@ -275,7 +288,7 @@ pub async fn fetch(
             warn(&format!("not caching {key}: {}", WebError::describe(&e)));
         }
     }
-    let bytes = body.map_err(|e| WebError::new(Code::Network, format!("{url}: {e}")))?;
+    let bytes = body.map_err(|e| WebError::new(e.code, format!("{url}: {}", e.message)))?;
     Ok(Reply::Bytes(Fetched { bytes, from_cache: false }))
 }
 

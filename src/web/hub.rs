@@ -113,7 +113,7 @@ impl<'a> Hub<'a> {
     /// would have read it (not cached: a later visit asks for ranges again).
     pub async fn read_whole(&self, file: &str, response: Response, on_progress: OnProgress<'_>) -> WebResult<WeightBytes> {
         let url = self.source.url(file);
-        let bytes = read_body(&response, false, on_progress).await.map_err(|e| WebError::new(Code::Network, format!("{url}: {e}")))?;
+        let bytes = read_body(&response, false, on_progress).await.map_err(|e| WebError::new(e.code, format!("{url}: {}", e.message)))?;
         Ok(self.count(Fetched { bytes, from_cache: false }))
     }
 

@@ -15,7 +15,7 @@ use super::error::{Code, WebError, WebResult};
 use super::fetch::{fetch_ranges, open_cache};
 use super::hub::{Hub, Ranged};
 use crate::load::{Header, WEIGHTS_FILE, WeightBytes, Weights};
-use crate::{ModelConfig, Reranker, ScorePlan};
+use crate::{ModelConfig, Reranker, RerankerOptions, ScorePlan};
 
 /// Row requests in flight at once: enough to hide round trips on HTTP/2, where the Hub's CDN
 /// multiplexes them; HTTP/1.1 servers get 6 connections from the browser and queue the rest.
@@ -30,7 +30,7 @@ pub enum Loaded {
 }
 
 /// Reads the weights in parts, or the whole file where ranges do not work (said in the reason).
-pub async fn load_parts(hub: &Hub<'_>, config: &ModelConfig) -> WebResult<Loaded> {
+pub async fn load_parts(hub: &Hub<'_>, config: &ModelConfig, options: &RerankerOptions) -> WebResult<Loaded> {
     let header_progress = |loaded: u64, total: Option<u64>, cached: bool| {
         hub_report(hub, "header", loaded, total, cached);
     };
@@ -50,6 +50,8 @@ pub async fn load_parts(hub: &Hub<'_>, config: &ModelConfig) -> WebResult<Loaded
     let header = Header::parse(part(hub.fetch_range(WEIGHTS_FILE, 0..size, &header_progress).await?)?.as_bytes())?;
     let ranges = config.eager_ranges(&header);
     let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
+    // Refused before the download, not after it.
+    options.memory_plan(total).ensure()?;
     let done = Cell::new(0u64);
     let mut parts = Vec::with_capacity(ranges.len());
     for range in ranges {

@@ -192,7 +192,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     };
     let (weights, mut mode) = match eager {
         Some(why) => (hub.fetch(WEIGHTS_FILE).await?.into(), RowsMode { lazy: false, reason: Some(why.into()), from_cache: 0 }),
-        None => match rows::load_parts(&hub, &config).await? {
+        None => match rows::load_parts(&hub, &config, &options).await? {
             Loaded::Parts(parts) => (parts, RowsMode { lazy: true, reason: None, from_cache: 0 }),
             Loaded::Whole(bytes, why) => (bytes.into(), RowsMode { lazy: false, reason: Some(why), from_cache: 0 }),
         },

@@ -1,0 +1,115 @@
+//! The memory plan: what a model instance holds in the host's memory while it is built and runs,
+//! checked before the weights are downloaded where their size is known first (the browser's rows
+//! on demand read the header before the tensors) and again before the model is built. On wasm32
+//! everything lives in one memory of at most 4 GiB, and an allocation that cannot grow it aborts
+//! the instance; the plan turns that into [`Error::Memory`], which says what needs how much.
+//! README, "Models", for the plan of each model of the table and its measured peaks.
+
+use crate::error::{Error, Result};
+
+/// Bytes a wasm32 memory can address.
+pub const WASM32_BYTES: u64 = 4 << 30;
+/// The module's code and data, its stack, the tokenizer, the JS glue's buffers: roughly, measured
+/// as the wasm memory of a loaded small model minus its weights.
+const BASELINE_BYTES: u64 = 160 << 20;
+/// Activation budgets alive at once at worst: a layer's scores or feed-forward activation, its
+/// input and output, and the tiled kernels' per-thread blocks.
+const ACTIVATION_BUDGETS: u64 = 3;
+
+/// What a model instance holds in host memory, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryPlan {
+    /// Bytes of `model.safetensors` held while the model is built: the whole file, or every tensor
+    /// but the word embeddings (rows on demand). On the CPU the model's tensors are views of them;
+    /// on a GPU they are freed once uploaded.
+    pub weights: u64,
+    /// The int8 copies of the encoder's `Linear` weights under precision int8 (at most a quarter
+    /// of the f32 weights they are made from; their f32 bytes stay, the file is one buffer).
+    pub int8: u64,
+    /// Activations of the largest batch, on the host (0 when a GPU computes).
+    pub activations: u64,
+}
+
+impl MemoryPlan {
+    /// The plan for `weights` bytes held, `int8` whether precision int8 quantizes them, and the
+    /// batch activation budget `activation_bytes` when the host computes (`None` on a GPU).
+    pub fn new(weights: u64, int8: bool, activation_bytes: Option<u64>) -> Self {
+        Self {
+            weights,
+            int8: if int8 { weights / 4 } else { 0 },
+            activations: activation_bytes.map_or(0, |b| ACTIVATION_BUDGETS * b),
+        }
+    }
+
+    /// Everything, with the module's own share.
+    pub fn total(&self) -> u64 {
+        BASELINE_BYTES + self.weights + self.int8 + self.activations
+    }
+
+    /// `Ok` when the plan fits in `limit` bytes; else [`Error::Memory`] naming each share.
+    pub fn check_within(&self, limit: u64) -> Result<()> {
+        if self.total() <= limit {
+            return Ok(());
+        }
+        let mib = |b: u64| b.div_ceil(1 << 20);
+        Err(Error::Memory(format!(
+            "this model needs about {} MiB of memory here ({} MiB of weights, {} MiB of int8 copies, {} MiB of \
+             activations, {} MiB for the module), more than the {} MiB available; read the word embeddings on demand \
+             (rows \"lazy\"), load a compact int8 or f16 file, lower maxLength or batchSize, or use WebGPU",
+            mib(self.total()),
+            mib(self.weights),
+            mib(self.int8),
+            mib(self.activations),
+            mib(BASELINE_BYTES),
+            mib(limit)
+        )))
+    }
+
+    /// Before downloading or building: on wasm32, [`Self::check_within`] its 4 GiB, then grows
+    /// the memory to hold the int8 copies building will make, by reserving those bytes and
+    /// freeing them at once (wasm memory only grows, and the allocator reuses what was freed): a
+    /// browser that will not grow the memory that far is then this typed error, not an abort
+    /// halfway through the build. Activations are only counted (reserving them would keep a page
+    /// that scores short texts at the size of the longest). Natively nothing: the OS decides.
+    pub fn ensure(&self) -> Result<()> {
+        if !cfg!(target_arch = "wasm32") {
+            return Ok(());
+        }
+        self.check_within(WASM32_BYTES)?;
+        let mut probe: Vec<u8> = Vec::new();
+        probe.try_reserve_exact(self.int8 as usize).map_err(|_| {
+            Error::Memory(format!(
+                "the browser would not grow this page's wasm memory by another {} MiB for int8 weights; \
+                 close other tabs, or load a compact int8 file or a smaller model",
+                self.int8.div_ceil(1 << 20)
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: u64 = 1 << 20;
+
+    #[test]
+    fn shares_add_up_and_a_plan_over_the_limit_names_them() {
+        // The large XLM-R shape (bge-m3): 2.27 GB whole, 1.25 GB without its word embeddings.
+        let lazy_int8 = MemoryPlan::new(1250 * MB, true, Some(256 * MB));
+        assert_eq!(lazy_int8, MemoryPlan { weights: 1250 * MB, int8: 312 * MB + MB / 2, activations: 768 * MB });
+        assert_eq!(lazy_int8.total(), BASELINE_BYTES + 1250 * MB + 312 * MB + MB / 2 + 768 * MB);
+        assert!(lazy_int8.check_within(WASM32_BYTES).is_ok());
+        // The same on a GPU: no activations on the host.
+        assert_eq!(MemoryPlan::new(1250 * MB, false, None).activations, 0);
+        // Whole file, int8, on the CPU: 2.27 GB + 0.57 + 0.75 + the module < 4 GiB; a 3 GB file does not fit.
+        assert!(MemoryPlan::new(2166 * MB, true, Some(256 * MB)).check_within(WASM32_BYTES).is_ok());
+        let Err(Error::Memory(why)) = MemoryPlan::new(3000 * MB, true, Some(256 * MB)).check_within(WASM32_BYTES) else {
+            panic!("a 3 GB file with int8 copies fits in 4 GiB?");
+        };
+        assert!(why.contains("3000 MiB of weights") && why.contains("750 MiB of int8") && why.contains("4096 MiB"), "{why}");
+        // Exactly at the limit fits; one byte over does not.
+        let plan = MemoryPlan::new(100 * MB, false, Some(MB));
+        assert!(plan.check_within(plan.total()).is_ok() && plan.check_within(plan.total() - 1).is_err());
+    }
+}
