@@ -1,6 +1,6 @@
 //! Word-embedding rows on demand (`rows: "lazy"`, the default where the server answers ranges)
 //! in a real browser, against tools/serve.mjs: bit-identical scores to the whole file on the CPU
-//! and WebGPU (small stand-ins and the spread full-size one), the fallback for a server without
+//! and WebGPU (small stand-ins and the spread full-size one), xsmall-v1's shape, the fallback for a server without
 //! Range, a dropped connection mid-call, rows fetched once, a second visit from Cache Storage
 //! with no request at all, and the progress events.
 #![cfg(target_arch = "wasm32")]
@@ -25,6 +25,20 @@ fn info(r: &Reranker, key: &str) -> JsValue {
 
 fn log(message: String) {
     web_sys::console::log_1(&message.into());
+}
+
+/// A case of a generated full-size stand-in's reference (tools/fixtures/make_full.py).
+#[derive(serde::Deserialize)]
+struct FullCase {
+    name: String,
+    query: String,
+    passage: String,
+    score: f64,
+}
+
+#[derive(serde::Deserialize)]
+struct FullReference {
+    cases: Vec<FullCase>,
 }
 
 #[wasm_bindgen_test]
@@ -56,21 +70,10 @@ async fn rows_on_demand_score_bit_for_bit_as_the_whole_file() {
 /// give the same scores bit for bit, and those are PyTorch's.
 #[wasm_bindgen_test]
 async fn the_spread_stand_in_with_rows_on_demand() {
-    #[derive(serde::Deserialize)]
-    struct SpreadCase {
-        name: String,
-        query: String,
-        passage: String,
-        score: f64,
-    }
-    #[derive(serde::Deserialize)]
-    struct Spread {
-        cases: Vec<SpreadCase>,
-    }
-    let spread: Spread = serde_json::from_str(include_str!("../fixtures/spread-reference.json")).unwrap();
+    let spread: FullReference = serde_json::from_str(include_str!("../fixtures/spread-reference.json")).unwrap();
     for backend in ["cpu", "webgpu"] {
         // Every case on the CPU; the two shortest on WebGPU (a software adapter here).
-        let mut picked: Vec<&SpreadCase> = spread.cases.iter().collect();
+        let mut picked: Vec<&FullCase> = spread.cases.iter().collect();
         if backend == "webgpu" {
             picked.sort_by_key(|c| c.query.len() + c.passage.len());
             picked.truncate(2);
@@ -97,6 +100,33 @@ async fn the_spread_stand_in_with_rows_on_demand() {
         for (s, c) in got.iter().zip(&picked) {
             assert!((s - c.score).abs() <= TOLERANCE, "{backend} {}: {s} vs PyTorch {}", c.name, c.score);
         }
+    }
+}
+
+/// xsmall-v1's exact shape (6 layers × 384, vocab 250,002; make_full.py --xsmall-v1) loads as
+/// small-v1 does, rows on demand, and equals PyTorch: every case on the CPU (up to 512 tokens),
+/// the two shortest on WebGPU.
+#[wasm_bindgen_test]
+async fn the_xsmall_v1_stand_in_equals_pytorch() {
+    let reference: FullReference = serde_json::from_str(include_str!("../fixtures/xsmall-v1-reference.json")).unwrap();
+    for backend in ["cpu", "webgpu"] {
+        let mut picked: Vec<&FullCase> = reference.cases.iter().collect();
+        if backend == "webgpu" {
+            picked.sort_by_key(|c| c.query.len() + c.passage.len());
+            picked.truncate(2);
+        }
+        let pairs = js(serde_json::Value::Array(picked.iter().map(|c| json!([c.query, c.passage])).collect()));
+        let r = load("xsmall-v1", json!({ "backend": backend, "revision": fresh_revision("xsmall-v1"), "cache": false })).await;
+        assert_eq!(info(&r, "rows").as_string().as_deref(), Some("lazy"));
+        assert_eq!(info(&r, "maxLength").as_f64(), Some(512.0));
+        let got = numbers(&score(&r, pairs).await.unwrap());
+        r.dispose();
+        let mut worst = 0f64;
+        for (s, c) in got.iter().zip(&picked) {
+            assert!((s - c.score).abs() <= TOLERANCE, "xsmall-v1 on {backend} {}: {s} vs PyTorch {}", c.name, c.score);
+            worst = worst.max((s - c.score).abs());
+        }
+        log(format!("xsmall-v1 stand-in on {backend}: {} pairs, max |Δscore| {worst:.1e}", got.len()));
     }
 }
 

@@ -70,6 +70,7 @@ export const HUB_REPOS = {
   "stand-in/xsmall-v1": join(ROOT, "fixtures/xsmall-v1"),
   "stand-in/large-m3": join(ROOT, "fixtures/large-m3"),
   "stand-in/large-m3-int8": join(ROOT, "target/compact/large-m3-int8"),
+  "stand-in/xsmall-v1-int8": join(ROOT, "target/compact/xsmall-v1-int8"),
   "stand-in/spread": join(ROOT, "fixtures/spread"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),
   "stand-in/broken": join(ROOT, "fixtures/models/tiny"),

@@ -4,6 +4,7 @@
 import { RerankerWorker } from "./pkg/client.js";
 import { chooseBuild, detectFeatures } from "./pkg/ja_rerank.js";
 import { BM25, highlight } from "./bm25.js";
+import { MODELS, needsConfirm, sizeText } from "./models.js";
 
 const HUB = "https://huggingface.co";
 const DEFAULT_MODEL = "hotchpotch/japanese-reranker-cross-encoder-small-v1";
@@ -691,10 +692,31 @@ function wire() {
       renderHits(true);
     });
   }
-  $("settings-form").addEventListener("submit", (e) => {
+  // The model picker: the models that run, with their sizes; a multi-GB first visit asks first.
+  const f = $("settings-form");
+  for (const m of MODELS) {
+    const option = document.createElement("option");
+    option.value = m.id;
+    option.label = [m.label, sizeText(m.id)].filter(Boolean).join(" — ");
+    $("model-choices").append(option);
+  }
+  const showSize = () => {
+    $("model-size").textContent = sizeText(f.model.value.trim());
+    delete f.dataset.confirmed;
+    f.querySelector("button[type=submit]").replaceChildren("読み込む ", Object.assign(document.createElement("small"), { textContent: "Load" }));
+  };
+  f.model.addEventListener("input", showSize);
+  showSize();
+  f.addEventListener("submit", (e) => {
     e.preventDefault();
-    const f = e.target;
-    useSettings({ hub: absolute(f.hub.value.trim()), model: f.model.value.trim(), revision: f.revision.value.trim() || "main", backend: f.backend.value });
+    const model = f.model.value.trim();
+    if (needsConfirm(model) && !isStandIn({ model }) && f.dataset.confirmed !== model) {
+      f.dataset.confirmed = model;
+      $("model-size").textContent = `⚠ ${sizeText(model)}。大きなダウンロードです: もう一度押すと開始します。 A large download: press again to start.`;
+      f.querySelector("button[type=submit]").textContent = "ダウンロードして読み込む Download and load";
+      return;
+    }
+    useSettings({ hub: absolute(f.hub.value.trim()), model, revision: f.revision.value.trim() || "main", backend: f.backend.value });
   });
   $("preset-hub").addEventListener("click", () => useSettings({ hub: HUB, model: DEFAULT_MODEL, revision: "main" }));
   $("preset-standin").addEventListener("click", () => useSettings(STANDIN));
@@ -715,7 +737,13 @@ async function main() {
   const q = params.get("q");
   if (q) $("query").value = q;
   probeGpu();
-  const model = loadModel(); // downloads in parallel with the collection
+  // A link to a multi-GB model does not start the download: the form asks first.
+  const ask = needsConfirm(settings.model) && !isStandIn(settings);
+  if (ask) {
+    $("settings").open = true;
+    $("settings-form").requestSubmit();
+  }
+  const model = ask ? null : loadModel(); // downloads in parallel with the collection
   try {
     await loadCollection();
   } catch (error) {

@@ -4,8 +4,10 @@
 
 use std::ops::Range;
 
+use std::collections::BTreeMap;
+
 use safetensors::Dtype;
-use safetensors::tensor::Metadata;
+use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
@@ -31,6 +33,16 @@ pub struct Header {
     file_len: u64,
 }
 
+/// One entry of the header's JSON. Read here rather than by `safetensors::tensor::Metadata`,
+/// which sizes tensors in `usize` bits: on wasm32 any tensor over 512 MiB (the large XLM-Rs'
+/// 1 GB word-embedding table) overflows it, though its offsets fit in the u64s used here.
+#[derive(Deserialize)]
+struct Entry {
+    dtype: Dtype,
+    shape: Vec<usize>,
+    data_offsets: (u64, u64),
+}
+
 fn bad(message: impl std::fmt::Display) -> Error {
     Error::Weights(format!("cannot read the file's header: {message}"))
 }
@@ -50,23 +62,32 @@ impl Header {
     }
 
     /// Parses the header from the file's first bytes (at least [`Self::size_from_prefix`] of
-    /// them). The offsets are checked (contiguous, sizes matching dtype and shape), not the data.
+    /// them). The offsets are checked as the safetensors crate checks them (contiguous from 0,
+    /// each tensor's size matching its dtype and shape), in u64; not the data.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         let size = Self::size_from_prefix(bytes)?;
         let json = bytes.get(8..size as usize).ok_or_else(|| bad(format!("{} of {size} bytes", bytes.len())))?;
-        let metadata: Metadata = serde_json::from_slice(json).map_err(bad)?;
-        let mut tensors: Vec<TensorSpan> = metadata
-            .tensors()
-            .into_iter()
-            .map(|(name, info)| TensorSpan {
-                name,
-                dtype: info.dtype,
-                shape: info.shape.clone(),
-                bytes: size + info.data_offsets.0 as u64..size + info.data_offsets.1 as u64,
-            })
-            .collect();
+        let mut entries: BTreeMap<String, serde_json::Value> = serde_json::from_slice(json).map_err(bad)?;
+        entries.remove("__metadata__");
+        let mut tensors = Vec::with_capacity(entries.len());
+        for (name, value) in entries {
+            let e: Entry = serde_json::from_value(value).map_err(|e| bad(format!("tensor '{name}': {e}")))?;
+            let (start, end) = e.data_offsets;
+            let bits = e.shape.iter().try_fold(e.dtype.bitsize() as u64, |n, &d| n.checked_mul(d as u64));
+            if end < start || bits.is_none_or(|b| b % 8 != 0 || b / 8 != end - start) {
+                return Err(bad(format!("tensor '{name}': offsets {start}..{end} do not fit {:?} {:?}", e.dtype, e.shape)));
+            }
+            tensors.push(TensorSpan { name, dtype: e.dtype, shape: e.shape, bytes: size + start..size + end });
+        }
         tensors.sort_by_key(|t| t.bytes.start);
-        Ok(Self { tensors, file_len: size + metadata.data_len() as u64 })
+        let mut at = size;
+        for t in &tensors {
+            if t.bytes.start != at {
+                return Err(bad(format!("tensor '{}' does not start where the one before it ends", t.name)));
+            }
+            at = t.bytes.end;
+        }
+        Ok(Self { tensors, file_len: at })
     }
 
     /// The file's length, as the header lays it out.
@@ -188,5 +209,41 @@ mod tests {
         garbage[8] = b'!'; // the header's opening brace
         assert!(matches!(Header::parse(&garbage), Err(Error::Weights(_))));
         assert!(matches!(Header::size_from_prefix(&u64::MAX.to_le_bytes()), Err(Error::Weights(_))));
+    }
+
+    fn header(json: &str) -> Result<Header> {
+        let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(json.as_bytes());
+        Header::parse(&bytes)
+    }
+
+    /// The large XLM-Rs' word-embedding table: 250,002 × 1,024 f32 = 8.2e9 bits, which the
+    /// safetensors crate's usize arithmetic overflows on wasm32; offsets past 4 GiB too.
+    #[test]
+    fn tables_over_512_mib_and_files_over_4_gib_parse() {
+        let table = 250_002u64 * 1024 * 4;
+        let json = format!(
+            r#"{{"__metadata__":{{"format":"pt"}},"w":{{"dtype":"F32","shape":[250002,1024],"data_offsets":[0,{table}]}},"x":{{"dtype":"F32","shape":[1024,1048576],"data_offsets":[{table},{}]}}}}"#,
+            table + (1u64 << 32)
+        );
+        let h = header(&json).unwrap();
+        let size = 8 + json.len() as u64;
+        assert_eq!(h.file_len(), size + table + (1 << 32));
+        assert_eq!(h.tensor("x").unwrap().bytes, size + table..size + table + (1 << 32));
+        assert_eq!(h.row_table("w", [250_002, 1024]).unwrap().bytes(250_001, 1), size + table - 4096..size + table);
+    }
+
+    #[test]
+    fn offsets_that_do_not_fit_the_shape_or_leave_gaps_are_refused() {
+        for json in [
+            r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,12]}}"#,
+            r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[1],"data_offsets":[20,24]}}"#,
+            r#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[16,0]}}"#,
+            r#"{"a":{"dtype":"F32","shape":[18446744073709551615,4],"data_offsets":[0,16]}}"#,
+            r#"{"a":{"dtype":"Q9","shape":[4],"data_offsets":[0,16]}}"#,
+        ] {
+            assert!(matches!(header(json), Err(Error::Weights(_))), "{json}");
+        }
+        assert!(header(r#"{"a":{"dtype":"I8","shape":[4,2],"data_offsets":[0,8]}}"#).is_ok());
     }
 }

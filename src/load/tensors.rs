@@ -15,7 +15,7 @@ use burn::module::Module;
 use burn::store::burn_pack::Tensor as PackTensor;
 use burn::store::{FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurnAdapter};
 use burn::tensor::{DType, TensorData};
-use safetensors::{Dtype, SafeTensors};
+use safetensors::Dtype;
 
 use super::compact::{self, SCALE_SUFFIX};
 use super::{Header, WeightBytes};
@@ -98,9 +98,14 @@ impl Tensors {
     /// Validates the whole file (header, offsets, and that the buffer holds every byte they
     /// promise), then views each tensor the module reads.
     pub fn read(file: WeightBytes, naming: &Naming, keep_int8: KeepInt8) -> Result<Self> {
-        SafeTensors::deserialize(file.as_bytes())
-            .map_err(|e| Error::Weights(format!("cannot read the file: {e}")))?;
         let header = Header::parse(file.as_bytes())?;
+        if file.len() as u64 != header.file_len() {
+            return Err(Error::Weights(format!(
+                "cannot read the file: {} bytes where its header lays out {}",
+                file.len(),
+                header.file_len()
+            )));
+        }
         Self::from_parts(&header, vec![(0, file)], naming, keep_int8)
     }
 

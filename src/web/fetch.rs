@@ -161,10 +161,16 @@ pub async fn read_body(response: &Response, from_cache: bool, on_progress: OnPro
 }
 
 fn out_of_memory(bytes: usize) -> WebError {
-    WebError::from(crate::Error::Memory(format!(
-        "the browser would not grow this page's wasm memory to hold {} MiB of weights (wasm32 addresses 4 GiB at most)",
-        bytes.div_ceil(1 << 20)
-    )))
+    let mib = bytes.div_ceil(1 << 20);
+    WebError::from(crate::Error::Memory(if bytes > isize::MAX as usize {
+        // Rust's allocations are at most isize::MAX bytes: 2 GiB on wasm32.
+        format!(
+            "{mib} MiB in one buffer: wasm32 holds at most 2 GiB in one; read the word embeddings on demand \
+             (rows \"lazy\", the default where the server answers ranges) or serve a compact int8 / f16 file"
+        )
+    } else {
+        format!("the browser would not grow this page's wasm memory to hold another {mib} MiB (wasm32 addresses 4 GiB at most)")
+    }))
 }
 
 /// What one request brought.

@@ -29,7 +29,8 @@ export interface LoadOptions {
   /** Base URL of a Hub-layout server: `${hubUrl}/${model}/resolve/${revision}/${file}`; default "https://huggingface.co". */
   hubUrl?: string;
   backend?: BackendChoice;
-  /** Tokens per pair, special tokens included; default and maximum 512. */
+  /** Tokens per pair, special tokens included; default and maximum: the model's own (512 for the small XLM-Rs,
+   * 8,192 for bge-reranker-v2-m3 and the v2 rerankers). Long pairs run in slices that fit the device. */
   maxLength?: number;
   /** Pairs per forward pass; default 4 on the CPU, 16 on WebGPU. */
   batchSize?: number;
