@@ -157,6 +157,15 @@ function fillSettingsForm() {
   f.model.value = settings.model;
   f.revision.value = settings.revision;
   f.backend.value = settings.backend;
+  showModelSize();
+}
+
+/** The chosen model's first-visit size under the picker; a new choice asks again if it is large. */
+function showModelSize() {
+  const f = $("settings-form");
+  $("model-size").textContent = sizeText(f.model.value.trim());
+  delete f.dataset.confirmed;
+  f.querySelector("button[type=submit]").replaceChildren("読み込む ", Object.assign(document.createElement("small"), { textContent: "Load" }));
 }
 
 // ---------------------------------------------------------------- state
@@ -700,13 +709,7 @@ function wire() {
     option.label = [m.label, sizeText(m.id)].filter(Boolean).join(" — ");
     $("model-choices").append(option);
   }
-  const showSize = () => {
-    $("model-size").textContent = sizeText(f.model.value.trim());
-    delete f.dataset.confirmed;
-    f.querySelector("button[type=submit]").replaceChildren("読み込む ", Object.assign(document.createElement("small"), { textContent: "Load" }));
-  };
-  f.model.addEventListener("input", showSize);
-  showSize();
+  f.model.addEventListener("input", showModelSize);
   f.addEventListener("submit", (e) => {
     e.preventDefault();
     const model = f.model.value.trim();

@@ -14,7 +14,10 @@
 //   c. screenshots in target/e2e/ (demo.png, offline.png, demo-full.png);
 //   d. the time from pressing search to reranked results (CPU, stand-in), printed;
 //   e. the backend switch: WebGPU (SwiftShader with --enable-unsafe-webgpu) scores the same
-//      documents as the CPU, within 1e-4.
+//      documents as the CPU, within 1e-4;
+//   f. the model picker lists the models that run with their first-visit sizes (www/models.js), and
+//      a link to a multi-GB model (bge-reranker-v2-m3) does not start its download: the form asks,
+//      and only a second press loads.
 // Exits non-zero on any failure. Environment: CHROMIUM (default /usr/bin/chromium),
 // E2E_SKIP_WEBGPU=1 to leave out step e.
 import { existsSync, mkdirSync } from "node:fs";
@@ -173,6 +176,31 @@ async function main() {
       check("offline notice gone", !(await notice.isVisible()));
       const url = new URL(page.url());
       check("URL now points at the bundled stand-in", url.searchParams.get("model") === "stand-in/ranker" && url.searchParams.get("hub") === `${base}/models`, page.url());
+      await context.close();
+    }
+
+    // ------------------------------------------------------------------ f. the model picker
+    console.log("f. the model picker: sizes, and a multi-GB model asks first");
+    {
+      const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, locale: "ja-JP" });
+      const page = await context.newPage();
+      const requests = [];
+      const deadHub = "http://127.0.0.1:9/hub";
+      page.on("request", (r) => r.url().startsWith(deadHub) && requests.push(r.url()));
+      await page.goto(`${base}/?hub=${encodeURIComponent(deadHub)}&model=BAAI/bge-reranker-v2-m3&backend=cpu`);
+      const options = await page.evaluate(() => [...document.querySelectorAll("#model-choices option")].map((o) => `${o.value} ${o.label}`));
+      check("the picker lists xsmall-v1, small-v1, both large XLM-Rs and the v2 models, with sizes",
+        ["xsmall-v1", "small-v1", "japanese-bge-reranker-v2-m3-v1", "BAAI/bge-reranker-v2-m3", "tiny-v2", "xsmall-v2"].every((m) => options.some((o) => o.includes(m)))
+          && options.some((o) => o.includes("bge-reranker-v2-m3") && o.includes("1.27 GB")), options.join(" | "));
+      await page.waitForTimeout(1500);
+      const warning = await page.locator("#model-size").innerText();
+      check("a link to bge-reranker-v2-m3 does not start its download: the form asks first",
+        requests.length === 0 && (await page.evaluate(() => document.body.dataset.modelState)) === "idle" && /1\.27 GB/.test(warning) && (await page.locator("#settings").getAttribute("open")) !== null,
+        `${requests.length} requests; ${warning}`);
+      await page.locator("#settings-form button[type=submit]").click();
+      // The worker makes the requests (which the page's request events do not see): the state says.
+      await waitState(page, "modelState", ["loading", "offline", "error"], 30_000);
+      check("a second press loads it", true, await page.evaluate(() => document.body.dataset.modelState));
       await context.close();
     }
 
