@@ -44,6 +44,10 @@ impl WeightBytes {
         &bytemuck::cast_slice::<u128, u8>(&self.words)[..self.len]
     }
 
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        &mut bytemuck::cast_slice_mut::<u128, u8>(&mut self.words)[..self.len]
+    }
+
     /// Truncates to `len` bytes (tests use it to make broken files).
     pub fn truncate(&mut self, len: usize) {
         self.len = self.len.min(len);

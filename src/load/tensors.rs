@@ -3,17 +3,18 @@
 //! renames). No filesystem here: the browser hands us bytes from `fetch`, the whole file or the
 //! byte ranges of the tensors a model needs now ([`Tensors::from_parts`]).
 //!
-//! The file is parsed with the `safetensors` crate and each tensor handed to burn-store's
-//! `apply` as a zero-copy view of the one file buffer (with the PyTorch adapter: Linear weights
-//! transposed, LayerNorm weight/bias → gamma/beta). On the CPU the model keeps those views, so
-//! loading costs no second copy of the weights; burn-store's own `SafetensorsStore` copies every
-//! tensor out of the buffer, which for small-v1 tripled peak wasm memory. The buffer is a
-//! [`WeightBytes`], allocated with burn's maximum alignment, because burn copies a plain
-//! `Vec<u8>` into an aligned one first.
+//! The header is read by [`Header`] and each tensor handed to burn-store's `apply` as a zero-copy
+//! view of the one file buffer. PyTorch stores a `Linear` weight as `[out, in]` and burn as
+//! `[in, out]`: those are transposed here, in place in the buffer (one tensor's scratch at a
+//! time), so the model's weights stay views of it; the adapter ([`NormNames`]) then only renames
+//! LayerNorm weight/bias → gamma/beta. (burn-store's PyTorch adapter transposes into copies while
+//! the buffer stays alive, twice the weights in memory — README, "Models"; its `SafetensorsStore`
+//! copies every tensor, which for small-v1 tripled peak wasm memory.) The buffer is a [`WeightBytes`], allocated with burn's maximum alignment, because
+//! burn copies a plain `Vec<u8>` into an aligned one first.
 
 use burn::module::Module;
 use burn::store::burn_pack::Tensor as PackTensor;
-use burn::store::{FloatCastAdapter, ModuleAdapter, ModuleSnapshot, PyTorchToBurnAdapter};
+use burn::store::{FloatCastAdapter, ModuleAdapter, ModuleContext, ModuleSnapshot};
 use burn::tensor::{DType, TensorData};
 use safetensors::Dtype;
 
@@ -121,6 +122,14 @@ impl Tensors {
         keep_int8: KeepInt8,
     ) -> Result<Self> {
         let (dequantized, int8) = read_int8_parts(header, &parts, naming, keep_int8)?;
+        let mut parts = parts;
+        for t in header.tensors().iter().filter(|t| naming.reads(&t.name) && is_linear_weight(&t.name, &t.shape)) {
+            let Some(width) = float_width(t.dtype) else { continue };
+            if let Some((offset, bytes)) = parts.iter_mut().find(|(o, b)| *o <= t.bytes.start && t.bytes.end <= o + b.len() as u64) {
+                let range = (t.bytes.start - *offset) as usize..(t.bytes.end - *offset) as usize;
+                transpose_in_place(&mut bytes.as_bytes_mut()[range], t.shape[0], t.shape[1], width);
+            }
+        }
         let parts: Vec<(u64, u64, _)> =
             parts.into_iter().map(|(offset, bytes)| (offset, offset + bytes.len() as u64, bytes.into_burn())).collect();
         let mut tensors = Vec::new();
@@ -142,9 +151,13 @@ impl Tensors {
             let view = bytes
                 .view(start, end)
                 .map_err(|e| Error::Weights(format!("cannot read the file: tensor '{}': {e:?}", t.name)))?;
-            tensors.push(PackTensor::new(naming.to_module(&t.name), dtype, t.shape.clone(), None, view));
+            tensors.push(PackTensor::new(naming.to_module(&t.name), dtype, burn_shape(&t.name, &t.shape), None, view));
         }
-        for (name, shape, bytes) in dequantized {
+        for (name, shape, mut bytes) in dequantized {
+            if is_linear_weight(&name, &shape) {
+                transpose_in_place(bytes.as_bytes_mut(), shape[0], shape[1], 4);
+            }
+            let shape = burn_shape(&name, &shape);
             let len = bytes.len();
             let view = bytes.into_burn().view(0, len).map_err(|e| Error::Weights(format!("tensor '{name}': {e:?}")))?;
             tensors.push(PackTensor::new(naming.to_module(&name), DType::F32, shape, None, view));
@@ -186,7 +199,7 @@ impl Tensors {
     /// unexpected tensors by their name in the file. `left_out`: parameters the caller took out
     /// on purpose (they stay unallocated): a table filled later, int8 weights packed apart.
     pub fn apply_to<M: Module + ModuleSnapshot>(self, module: &mut M, naming: &Naming, left_out: &[&str]) -> Result<()> {
-        let adapter = PyTorchToBurnAdapter.chain(FloatCastAdapter::to(DType::F32));
+        let adapter = NormNames.chain(FloatCastAdapter::to(DType::F32));
         let result = module.apply(self.tensors, None, Some(Box::new(adapter)), false);
         let missing: Vec<&String> =
             result.missing.iter().map(|(path, _)| path).filter(|p| !left_out.contains(&p.as_str())).collect();
@@ -211,6 +224,76 @@ impl Tensors {
             )));
         }
         Ok(())
+    }
+}
+
+/// Whether a checkpoint tensor is a `Linear` weight, stored `[out, in]` by PyTorch: every 2-D
+/// `.weight` of the families' checkpoints but their embedding tables. (Were the rule wrong for a
+/// tensor, its shape would not match the module's and `apply_to` would refuse it by name.)
+fn is_linear_weight(name: &str, shape: &[usize]) -> bool {
+    shape.len() == 2 && name.ends_with(".weight") && !name.contains("embeddings")
+}
+
+/// The shape burn's module holds a tensor in: `[in, out]` for a `Linear` weight.
+fn burn_shape(name: &str, shape: &[usize]) -> Vec<usize> {
+    if is_linear_weight(name, shape) { vec![shape[1], shape[0]] } else { shape.to_vec() }
+}
+
+/// Bytes per value of a float dtype a `Linear` weight can have.
+fn float_width(dtype: Dtype) -> Option<usize> {
+    match dtype {
+        Dtype::F32 => Some(4),
+        Dtype::F16 | Dtype::BF16 => Some(2),
+        _ => None,
+    }
+}
+
+/// `bytes` (a row-major `[rows, cols]` matrix of `width`-byte values) transposed to `[cols, rows]`
+/// in place, through a scratch copy of this one matrix.
+fn transpose_in_place(bytes: &mut [u8], rows: usize, cols: usize, width: usize) {
+    let source = bytes.to_vec();
+    for (i, row) in source.chunks_exact(cols * width).enumerate() {
+        for (j, value) in row.chunks_exact(width).enumerate() {
+            let at = (j * rows + i) * width;
+            bytes[at..at + width].copy_from_slice(value);
+        }
+    }
+}
+
+/// burn-store's PyTorch adapter without its transpose (done in place by [`Tensors::from_parts`]):
+/// LayerNorm's `weight` / `bias` are burn's `gamma` / `beta`.
+#[derive(Debug, Clone, Copy)]
+struct NormNames;
+
+const NORMS: [&str; 2] = ["Struct:LayerNorm", "Struct:RmsNorm"];
+
+impl ModuleAdapter for NormNames {
+    fn adapt(&self, mut tensor: PackTensor, ctx: ModuleContext<'_>) -> PackTensor {
+        if ctx.module_type().is_some_and(|t| NORMS.contains(&t)) {
+            let (path, param) = tensor.name.rsplit_once('.').unwrap_or(("", tensor.name.as_str()));
+            let renamed = match param {
+                "weight" => Some("gamma"),
+                "bias" => Some("beta"),
+                _ => None,
+            };
+            if let Some(new) = renamed {
+                tensor.name = if path.is_empty() { new.to_string() } else { format!("{path}.{new}") };
+            }
+        }
+        tensor
+    }
+
+    fn get_alternative_param_name(&self, param_name: &str, module_type: &str) -> Option<String> {
+        let alternative = match param_name {
+            "gamma" => "weight",
+            "beta" => "bias",
+            _ => return None,
+        };
+        NORMS.contains(&module_type).then(|| alternative.to_string())
+    }
+
+    fn clone_box(&self) -> Box<dyn ModuleAdapter> {
+        Box::new(*self)
     }
 }
 

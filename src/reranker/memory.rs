@@ -20,12 +20,9 @@ const ACTIVATION_BUDGETS: u64 = 3;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemoryPlan {
     /// Bytes of `model.safetensors` held while the model is built: the whole file, or every tensor
-    /// but the word embeddings (rows on demand). On a GPU they are freed once uploaded.
+    /// but the word embeddings (rows on demand). On the CPU the model's tensors are views of them
+    /// (`Linear` weights transposed in place, `crate::load`); on a GPU they are freed once uploaded.
     pub weights: u64,
-    /// On the CPU, the `Linear` weights transposed out of PyTorch's `[out, in]` into copies while
-    /// the file's buffer stays (its other tensors are views of it): up to the weights again
-    /// (measured: the large XLM-R's 1.25 GB of tensors make 2.68 GB of wasm memory).
-    pub copies: u64,
     /// The int8 copies of the encoder's `Linear` weights under precision int8 (at most a quarter
     /// of the f32 weights they are made from; their f32 bytes stay, the file is one buffer).
     pub int8: u64,
@@ -37,10 +34,8 @@ impl MemoryPlan {
     /// The plan for `weights` bytes held, `int8` whether precision int8 quantizes them, and the
     /// batch activation budget `activation_bytes` when the host computes (`None` on a GPU).
     pub fn new(weights: u64, int8: bool, activation_bytes: Option<u64>) -> Self {
-        let on_cpu = activation_bytes.is_some();
         Self {
             weights,
-            copies: if on_cpu { weights } else { 0 },
             int8: if int8 { weights / 4 } else { 0 },
             activations: activation_bytes.map_or(0, |b| ACTIVATION_BUDGETS * b),
         }
@@ -48,7 +43,7 @@ impl MemoryPlan {
 
     /// Everything, with the module's own share.
     pub fn total(&self) -> u64 {
-        BASELINE_BYTES + self.weights + self.copies + self.int8 + self.activations
+        BASELINE_BYTES + self.weights + self.int8 + self.activations
     }
 
     /// `Ok` when the plan fits in `limit` bytes; else [`Error::Memory`] naming each share.
@@ -58,12 +53,11 @@ impl MemoryPlan {
         }
         let mib = |b: u64| b.div_ceil(1 << 20);
         Err(Error::Memory(format!(
-            "this model needs about {} MiB of memory here ({} MiB of weights, {} MiB of transposed copies, {} MiB of \
-             int8 copies, {} MiB of activations, {} MiB for the module), more than the {} MiB available; read the word \
-             embeddings on demand (rows \"lazy\"), load a compact int8 or f16 file, lower maxLength or batchSize, or use WebGPU",
+            "this model needs about {} MiB of memory here ({} MiB of weights, {} MiB of int8 copies, {} MiB of \
+             activations, {} MiB for the module), more than the {} MiB available; read the word embeddings on demand \
+             (rows \"lazy\"), load a compact int8 or f16 file, lower maxLength or batchSize, or use WebGPU",
             mib(self.total()),
             mib(self.weights),
-            mib(self.copies),
             mib(self.int8),
             mib(self.activations),
             mib(BASELINE_BYTES),
@@ -101,20 +95,18 @@ mod tests {
 
     #[test]
     fn shares_add_up_and_a_plan_over_the_limit_names_them() {
-        // The large XLM-R shape (bge-m3): 2.27 GB whole, 1.25 GB without its word embeddings.
+        // The large XLM-R shape (bge-m3): 2.27 GB whole, 1.19 GiB without its word embeddings.
         let lazy_int8 = MemoryPlan::new(1190 * MB, true, Some(256 * MB));
-        assert_eq!(lazy_int8, MemoryPlan { weights: 1190 * MB, copies: 1190 * MB, int8: 297 * MB + MB / 2, activations: 768 * MB });
-        assert_eq!(lazy_int8.total(), BASELINE_BYTES + 2 * 1190 * MB + 297 * MB + MB / 2 + 768 * MB);
+        assert_eq!(lazy_int8, MemoryPlan { weights: 1190 * MB, int8: 297 * MB + MB / 2, activations: 768 * MB });
+        assert_eq!(lazy_int8.total(), BASELINE_BYTES + 1190 * MB + 297 * MB + MB / 2 + 768 * MB);
         assert!(lazy_int8.check_within(WASM32_BYTES).is_ok());
-        // On a GPU: no copies and no activations on the host.
-        let gpu = MemoryPlan::new(1190 * MB, false, None);
-        assert_eq!((gpu.copies, gpu.activations), (0, 0));
-        // The whole file (2.27 GB) on the CPU does not fit; on a GPU it does.
-        let Err(Error::Memory(why)) = MemoryPlan::new(2166 * MB, true, Some(256 * MB)).check_within(WASM32_BYTES) else {
-            panic!("2.27 GB, its copies and int8 copies fit in 4 GiB?");
+        // On a GPU: no activations on the host.
+        assert_eq!(MemoryPlan::new(1190 * MB, false, None).activations, 0);
+        // A 3 GB file with int8 copies and activations does not fit; the plan says what takes what.
+        let Err(Error::Memory(why)) = MemoryPlan::new(3000 * MB, true, Some(256 * MB)).check_within(WASM32_BYTES) else {
+            panic!("3 GB, its int8 copies and activations fit in 4 GiB?");
         };
-        assert!(why.contains("2166 MiB of weights") && why.contains("542 MiB of int8") && why.contains("4096 MiB"), "{why}");
-        assert!(MemoryPlan::new(2166 * MB, false, None).check_within(WASM32_BYTES).is_ok());
+        assert!(why.contains("3000 MiB of weights") && why.contains("750 MiB of int8") && why.contains("4096 MiB"), "{why}");
         // Exactly at the limit fits; one byte over does not.
         let plan = MemoryPlan::new(100 * MB, false, Some(MB));
         assert!(plan.check_within(plan.total()).is_ok() && plan.check_within(plan.total() - 1).is_err());
