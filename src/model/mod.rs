@@ -6,13 +6,15 @@
 //! [`ModelConfig`]. Adding a family: a folder, a [`ModelConfig`] variant, two match arms here.
 //!
 //! Shared by the families: [`ops`] (each op on burn or on `crate::kernels`, as the instance was
-//! built), [`checkpoint`] (filling a module: where the word embeddings go, which int8 weights stay
-//! packed) and [`HostEmbeddings`] (a word-embedding table kept off the device).
+//! built; `slices.rs` adds the ones that keep a long input within the activation budget),
+//! [`checkpoint`] (filling a module: where the word embeddings go, which int8 weights stay packed)
+//! and [`HostEmbeddings`] (a word-embedding table kept off the device).
 
 pub mod checkpoint;
 mod host_embeddings;
 pub mod modernbert;
 pub mod ops;
+mod slices;
 pub mod xlm_roberta;
 
 use std::ops::Range;
