@@ -314,20 +314,8 @@ async fn module_level_rerank_loads_once_and_reuses() {
 /// SwiftShader: 1 GiB), and forcing it onto such a device is refused with a reason, not a crash.
 #[wasm_bindgen_test]
 async fn full_size_on_webgpu_respects_the_adapter_binding_limit() {
-    #[derive(serde::Deserialize)]
-    struct FullCase {
-        name: String,
-        query: String,
-        passage: String,
-        score: f64,
-    }
-    #[derive(serde::Deserialize)]
-    struct Full {
-        cases: Vec<FullCase>,
-    }
-    let full: Full = serde_json::from_str(include_str!("../fixtures/full-reference.json")).unwrap();
-    let picked: Vec<&FullCase> =
-        full.cases.iter().filter(|c| c.name == "one-char-passage" || c.name == "english").collect();
+    let cases = full_cases(include_str!("../fixtures/full-reference.json"));
+    let picked: Vec<&FullCase> = cases.iter().filter(|c| c.name == "one-char-passage" || c.name == "english").collect();
     assert_eq!(picked.len(), 2);
 
     // The whole table, placed by the adapter's limit (rows on demand are always on the host).
@@ -340,8 +328,7 @@ async fn full_size_on_webgpu_respects_the_adapter_binding_limit() {
         &format!("full-size on WebGPU: binding limit {binding}, table {table_bytes}, host lookup {host}").into(),
     );
     assert_eq!(host, table_bytes > binding);
-    let pairs = js(serde_json::Value::Array(picked.iter().map(|c| json!([c.query, c.passage])).collect()));
-    let got = numbers(&score(&r, pairs).await.unwrap());
+    let got = numbers(&score(&r, full_pairs(&picked)).await.unwrap());
     for (s, c) in got.iter().zip(&picked) {
         assert!((s - c.score).abs() <= TOLERANCE, "full {}: {s} vs {}", c.name, c.score);
     }

@@ -27,20 +27,6 @@ fn log(message: String) {
     web_sys::console::log_1(&message.into());
 }
 
-/// A case of a generated full-size stand-in's reference (tools/fixtures/make_full.py).
-#[derive(serde::Deserialize)]
-struct FullCase {
-    name: String,
-    query: String,
-    passage: String,
-    score: f64,
-}
-
-#[derive(serde::Deserialize)]
-struct FullReference {
-    cases: Vec<FullCase>,
-}
-
 #[wasm_bindgen_test]
 async fn rows_on_demand_score_bit_for_bit_as_the_whole_file() {
     let cases = cases(512);
@@ -70,15 +56,10 @@ async fn rows_on_demand_score_bit_for_bit_as_the_whole_file() {
 /// give the same scores bit for bit, and those are PyTorch's.
 #[wasm_bindgen_test]
 async fn the_spread_stand_in_with_rows_on_demand() {
-    let spread: FullReference = serde_json::from_str(include_str!("../fixtures/spread-reference.json")).unwrap();
+    let cases = full_cases(include_str!("../fixtures/spread-reference.json"));
     for backend in ["cpu", "webgpu"] {
-        // Every case on the CPU; the two shortest on WebGPU (a software adapter here).
-        let mut picked: Vec<&FullCase> = spread.cases.iter().collect();
-        if backend == "webgpu" {
-            picked.sort_by_key(|c| c.query.len() + c.passage.len());
-            picked.truncate(2);
-        }
-        let pairs = js(serde_json::Value::Array(picked.iter().map(|c| json!([c.query, c.passage])).collect()));
+        let picked = picked_for(&cases, backend);
+        let pairs = full_pairs(&picked);
         let revision = fresh_revision("spread");
         let lazy = load("spread", json!({ "backend": backend, "revision": revision, "cache": false })).await;
         let path = format!("/hub/stand-in/spread/resolve/{revision}/model.safetensors bytes");
@@ -108,14 +89,10 @@ async fn the_spread_stand_in_with_rows_on_demand() {
 /// the two shortest on WebGPU.
 #[wasm_bindgen_test]
 async fn the_xsmall_v1_stand_in_equals_pytorch() {
-    let reference: FullReference = serde_json::from_str(include_str!("../fixtures/xsmall-v1-reference.json")).unwrap();
+    let cases = full_cases(include_str!("../fixtures/xsmall-v1-reference.json"));
     for backend in ["cpu", "webgpu"] {
-        let mut picked: Vec<&FullCase> = reference.cases.iter().collect();
-        if backend == "webgpu" {
-            picked.sort_by_key(|c| c.query.len() + c.passage.len());
-            picked.truncate(2);
-        }
-        let pairs = js(serde_json::Value::Array(picked.iter().map(|c| json!([c.query, c.passage])).collect()));
+        let picked = picked_for(&cases, backend);
+        let pairs = full_pairs(&picked);
         let r = load("xsmall-v1", json!({ "backend": backend, "revision": fresh_revision("xsmall-v1"), "cache": false })).await;
         assert_eq!(info(&r, "rows").as_string().as_deref(), Some("lazy"));
         assert_eq!(info(&r, "maxLength").as_f64(), Some(512.0));

@@ -132,6 +132,41 @@ pub async fn drop_next_ranges(n: u32) {
     assert_eq!(response.status(), 204);
 }
 
+/// A case of a generated full-size stand-in's reference (tools/fixtures/make_full.py: one model,
+/// so one score per case).
+#[derive(Deserialize)]
+pub struct FullCase {
+    pub name: String,
+    pub query: String,
+    pub passage: String,
+    pub score: f64,
+}
+
+/// A full-size stand-in's reference (`fixtures/{name}-reference.json`, given as its text).
+pub fn full_cases(reference_json: &str) -> Vec<FullCase> {
+    #[derive(Deserialize)]
+    struct FullReference {
+        cases: Vec<FullCase>,
+    }
+    serde_json::from_str::<FullReference>(reference_json).unwrap().cases
+}
+
+/// The cases a backend scores: every one on the CPU, the two shortest on WebGPU (a software
+/// adapter here, slow on full-size models).
+pub fn picked_for<'a>(cases: &'a [FullCase], backend: &str) -> Vec<&'a FullCase> {
+    let mut picked: Vec<&FullCase> = cases.iter().collect();
+    if backend == "webgpu" {
+        picked.sort_by_key(|c| c.query.len() + c.passage.len());
+        picked.truncate(2);
+    }
+    picked
+}
+
+/// `[[query, passage], …]` of `cases`.
+pub fn full_pairs(cases: &[&FullCase]) -> JsValue {
+    js(serde_json::Value::Array(cases.iter().map(|c| serde_json::json!([c.query, c.passage])).collect()))
+}
+
 /// A revision nobody else uses, so Cache Storage and the request counts start empty for it.
 pub fn fresh_revision(tag: &str) -> String {
     format!("{tag}-{}", (js_sys::Math::random() * 1e12) as u64)
