@@ -19,6 +19,9 @@ if [[ ! -f fixtures/tiny-v2/model.safetensors || ! -f fixtures/xsmall-v2/model.s
   tools/fixtures/run make_modernbert_full.py
 fi
 
+step "the MeCab dictionary for the BERT-ja models (unidic-lite -> vibrato, zstd; scripts/build-dictionary.sh)"
+[[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh
+
 step "evaluation-data converters (stdlib Python)"
 python3 tools/eval/test_convert_hf.py
 

@@ -11,9 +11,15 @@ pub enum Error {
     #[error("config.json: {field}: {message}")]
     Config { field: String, message: String },
 
-    /// `tokenizer.json` cannot be read, or does not fit the model.
-    #[error("tokenizer.json: {0}")]
+    /// The tokenizer's files (`tokenizer.json`, or `tokenizer_config.json` + `vocab.txt`) cannot
+    /// be read, or do not fit the model.
+    #[error("tokenizer: {0}")]
     Tokenizer(String),
+
+    /// The MeCab dictionary a BERT-ja tokenizer needs is missing, unreadable, or not the one the
+    /// model's tokenizer names.
+    #[error("dictionary: {0}")]
+    Dictionary(String),
 
     /// `model.safetensors` is unreadable, or a tensor is missing or has the wrong shape.
     #[error("model.safetensors: {0}")]
@@ -43,6 +49,7 @@ impl Error {
         match self {
             Error::Config { .. } => "config",
             Error::Tokenizer(_) => "tokenizer",
+            Error::Dictionary(_) => "dictionary",
             Error::Weights(_) => "weights",
             Error::InvalidInput(_) => "invalid_input",
             Error::Memory(_) => "memory",

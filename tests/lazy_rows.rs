@@ -33,7 +33,7 @@ fn lazy(dir: &Path, options: RerankerOptions) -> (Reranker, u64) {
     let read: u64 = size + ranges.iter().map(|r| r.end - r.start).sum::<u64>();
     let parts = ranges.into_iter().map(|r| (r.start, read_range(&weights, r))).collect();
     let tokenizer = std::fs::read(dir.join("tokenizer.json")).unwrap();
-    (Reranker::from_config(config, &tokenizer, Weights::Parts { header, parts }, options).unwrap(), read)
+    (Reranker::from_config(config, tokenizer.as_slice().into(), Weights::Parts { header, parts }, options).unwrap(), read)
 }
 
 /// Adds the rows `pairs` lack; returns (rows added, requests, bytes read). Merged requests also

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 use ja_rerank::eval::{EvalQuery, mrr_at_k, ndcg_at_k};
+use ja_rerank::tokenize::MecabDictionary;
 use ja_rerank::{CpuBackend, Precision, Reranker, RerankerOptions};
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +59,17 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Compile MeCab dictionary sources (lex.csv, matrix.def, char.def, unk.def) into the
+    /// dictionary file BERT-ja models read (vibrato's format; scripts/build-dictionary.sh makes
+    /// unidic-lite's and compresses it).
+    Dictionary {
+        /// Folder holding the four source files.
+        #[arg(long)]
+        sources: PathBuf,
+        /// File to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// NDCG@K and MRR@K of the order the passages are listed in (a first stage's ranking, such
     /// as BM25's), with no model: the baseline that `eval` on the same file improves on.
     Listed {
@@ -81,9 +93,14 @@ struct EvalArgs {
 
 #[derive(Args)]
 struct ModelArgs {
-    /// Folder in Hub layout: config.json, tokenizer.json, model.safetensors.
+    /// Folder in Hub layout: config.json, tokenizer.json (or tokenizer_config.json + vocab.txt),
+    /// model.safetensors.
     #[arg(long)]
     model: PathBuf,
+    /// The MeCab dictionary file, for models whose tokenizer is BertJapaneseTokenizer (base-v1,
+    /// large-v1): unidic-lite.vibrato.zst from scripts/build-dictionary.sh.
+    #[arg(long)]
+    dictionary: Option<PathBuf>,
     /// Tokens per pair, special tokens included (default: the model's maximum, 512).
     #[arg(long)]
     max_length: Option<usize>,
@@ -159,11 +176,19 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
         format!("unknown precision \"{}\" ({})", args.precision, names.join(", "))
     })?;
     let start = Instant::now();
+    let mecab_dictionary = match &args.dictionary {
+        None => None,
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Some(std::sync::Arc::new(MecabDictionary::from_bytes(&bytes).map_err(|e| e.to_string())?))
+        }
+    };
     let options = RerankerOptions {
         max_length: args.max_length,
         batch_size: args.batch_size,
         device: Some(device),
         precision,
+        mecab_dictionary,
         ..Default::default()
     };
     let reranker = Reranker::from_dir(&args.model, options).map_err(|e| e.to_string())?;
@@ -181,6 +206,12 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Eval { model, eval: e } => return eval(Some(model), e),
         Command::Listed { eval: e } => return eval(None, e),
         Command::Convert { model, dtype, out } => return convert(model, dtype, out),
+        Command::Dictionary { sources, out } => {
+            let file = std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+            let bytes = MecabDictionary::compile(sources, BufWriter::new(file)).map_err(|e| e.to_string())?;
+            eprintln!("wrote {} ({bytes} bytes)", out.display());
+            return Ok(());
+        }
         _ => {}
     }
     let stdin = std::io::stdin().lock();
@@ -249,7 +280,9 @@ fn run(cli: Cli) -> Result<(), String> {
             serde_json::to_writer(&mut out, &lines).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;
         }
-        Command::Eval { .. } | Command::Listed { .. } | Command::Convert { .. } => unreachable!("handled above"),
+        Command::Eval { .. } | Command::Listed { .. } | Command::Convert { .. } | Command::Dictionary { .. } => {
+            unreachable!("handled above")
+        }
     }
     out.flush().map_err(|e| e.to_string())
 }

@@ -22,7 +22,7 @@ use crate::backend::{cpu_device, is_cpu, read_logits};
 use crate::error::{Error, Result};
 use crate::load::{WeightBytes, Weights};
 use crate::model::{BuildOptions, CrossEncoder, Kernels, ModelConfig, Precision};
-use crate::tokenize::PairTokenizer;
+use crate::tokenize::{PairTokenizer, TokenizerFiles};
 
 /// The score of one (query, passage) pair.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,7 +75,7 @@ pub struct Reranker {
 }
 
 impl Reranker {
-    /// Builds a reranker from the three Hub files. `safetensors` is consumed: on the CPU the
+    /// Builds a reranker from the three Hub files of a model with a `tokenizer.json`. `safetensors` is consumed: on the CPU the
     /// model's tensors are views of it; on a GPU it is freed once they are uploaded. Pass a
     /// [`WeightBytes`] filled as the file arrives to avoid a copy; a `Vec<u8>` is copied once.
     pub fn from_bytes(
@@ -85,15 +85,16 @@ impl Reranker {
         options: RerankerOptions,
     ) -> Result<Self> {
         let weights = Weights::File(safetensors.into());
-        Self::from_config(ModelConfig::from_json(config_json)?, tokenizer_json, weights, options)
+        Self::from_config(ModelConfig::from_json(config_json)?, TokenizerFiles::Json(tokenizer_json), weights, options)
     }
 
-    /// [`Self::from_bytes`] with `config.json` already read (the load policy reads it first), and
-    /// the weights whole or in parts ([`Weights::Parts`]: the word-embedding rows are then added
+    /// [`Self::from_bytes`] with `config.json` already read (the load policy reads it first), the
+    /// tokenizer's files of either kind ([`TokenizerFiles`]; a `tokenizer.json`'s bytes convert),
+    /// and the weights whole or in parts ([`Weights::Parts`]: the word-embedding rows are then added
     /// as calls need them, see [`Self::missing_rows`]).
     pub fn from_config(
         config: ModelConfig,
-        tokenizer_json: &[u8],
+        tokenizer: TokenizerFiles<'_>,
         weights: impl Into<Weights>,
         options: RerankerOptions,
     ) -> Result<Self> {
@@ -109,7 +110,7 @@ impl Reranker {
         if options.batch_size == 0 {
             return Err(Error::InvalidInput("batch_size must be at least 1".into()));
         }
-        let tokenizer = PairTokenizer::from_json(tokenizer_json, max_length)?;
+        let tokenizer = PairTokenizer::new(tokenizer, max_length)?;
         // An id past the embedding table would read out of bounds on the GPU (garbage) or abort
         // on the CPU, so a tokenizer that can produce one is refused up front.
         if tokenizer.vocab_size() > dims.vocab_size {
@@ -138,19 +139,38 @@ impl Reranker {
         Ok(Self { model, tokenizer, config, device, on_cpu, kernels, precision, precision_reason, limits })
     }
 
-    /// Reads `config.json`, `tokenizer.json` and `model.safetensors` from a folder in Hub layout.
+    /// Reads `config.json`, the tokenizer's files and `model.safetensors` from a folder in Hub
+    /// layout. The tokenizer is `tokenizer.json`, or (without one) what `tokenizer_config.json`
+    /// names: `BertJapaneseTokenizer` reads `vocab.txt` and needs
+    /// [`RerankerOptions::mecab_dictionary`].
     #[cfg(not(target_arch = "wasm32"))]
     pub fn from_dir(dir: impl AsRef<std::path::Path>, options: RerankerOptions) -> Result<Self> {
+        use crate::tokenize::{BertJapanese, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, VOCAB_FILE};
         let dir = dir.as_ref();
         let read = |name: &str, kind: fn(String) -> Error| {
             std::fs::read(dir.join(name)).map_err(|e| kind(format!("cannot read {}: {e}", dir.join(name).display())))
         };
-        let config = read(crate::config::CONFIG_FILE, |m| Error::config("(file)", m))?;
-        let tokenizer = read(crate::tokenize::TOKENIZER_FILE, Error::Tokenizer)?;
+        let config = ModelConfig::from_json(&read(crate::config::CONFIG_FILE, |m| Error::config("(file)", m))?)?;
         let path = dir.join(crate::load::WEIGHTS_FILE);
         let weights =
             WeightBytes::read(&path).map_err(|e| Error::Weights(format!("cannot read {}: {e}", path.display())))?;
-        Self::from_bytes(&config, &tokenizer, weights, options)
+        if dir.join(TOKENIZER_FILE).exists() {
+            let json = read(TOKENIZER_FILE, Error::Tokenizer)?;
+            return Self::from_config(config, TokenizerFiles::Json(&json), weights, options);
+        }
+        let tokenizer_config = read(TOKENIZER_CONFIG_FILE, Error::Tokenizer)?;
+        if !BertJapanese::is_named_in(&tokenizer_config) {
+            return Err(Error::Tokenizer(format!(
+                "{} has no {TOKENIZER_FILE}, and its {TOKENIZER_CONFIG_FILE} names no tokenizer ja-rerank reads without one",
+                dir.display()
+            )));
+        }
+        let vocab = read(VOCAB_FILE, Error::Tokenizer)?;
+        let dictionary = options.mecab_dictionary.clone().ok_or_else(|| {
+            Error::Dictionary("this model splits words with MeCab: pass a dictionary (RerankerOptions::mecab_dictionary, the CLI's --dictionary)".into())
+        })?;
+        let files = TokenizerFiles::BertJapanese { config: &tokenizer_config, vocab: &vocab, dictionary };
+        Self::from_config(config, files, weights, options)
     }
 
     pub fn config(&self) -> &ModelConfig {

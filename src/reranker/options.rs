@@ -2,12 +2,15 @@
 //! budget), where the word-embedding table lives given the device's limits, which kernels the
 //! CPU runs. The CLI, the web surface and the examples all take their defaults from here.
 
+use std::sync::Arc;
+
 use burn::tensor::{DType, Device};
 
 use super::memory::MemoryPlan;
 use crate::backend::is_cpu;
 use crate::error::{Error, Result};
 use crate::model::{Kernels, ModelConfig, Precision};
+use crate::tokenize::MecabDictionary;
 
 /// Pairs per forward pass on the CPU: small batches are fastest there (length-sorted pairs
 /// already pad little, and a batch's attention scores stay in cache; README, "CPU backend").
@@ -38,6 +41,10 @@ pub struct RerankerOptions {
     /// How the `Linear` layers compute: f32 (exact, the default), f16 (devices with f16
     /// arithmetic, else f32) or int8 (CPU only); README, "Precision", for what each costs.
     pub precision: Precision,
+    /// The MeCab dictionary, for models whose tokenizer is `BertJapaneseTokenizer` (base-v1,
+    /// large-v1): [`Reranker::from_dir`](crate::Reranker::from_dir) needs it for them and
+    /// ignores it otherwise. One `Arc` serves any number of instances.
+    pub mecab_dictionary: Option<Arc<MecabDictionary>>,
 }
 
 impl Default for RerankerOptions {
@@ -50,6 +57,7 @@ impl Default for RerankerOptions {
             max_activation_bytes: None,
             kernels: None,
             precision: Precision::F32,
+            mecab_dictionary: None,
         }
     }
 }
@@ -99,6 +107,7 @@ impl RerankerOptions {
             max_activation_bytes: max_binding_bytes.map(Self::gpu_activation_bytes),
             kernels: None,
             precision: Precision::F32,
+            mecab_dictionary: None,
         })
     }
 

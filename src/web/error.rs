@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR: &'static str = r#"
-export type RerankerErrorCode = "INVALID_INPUT" | "MODEL_LOAD" | "NETWORK" | "BACKEND" | "OUT_OF_MEMORY" | "DISPOSED" | "ABORTED";
+export type RerankerErrorCode = "INVALID_INPUT" | "MODEL_LOAD" | "DICTIONARY" | "NETWORK" | "BACKEND" | "OUT_OF_MEMORY" | "DISPOSED" | "ABORTED";
 
 /** A thrown `Error` whose `name` is "RerankerError" carries one of these codes. */
 export interface RerankerError extends Error { code: RerankerErrorCode }
@@ -17,6 +17,8 @@ export interface RerankerError extends Error { code: RerankerErrorCode }
 pub enum Code {
     InvalidInput,
     ModelLoad,
+    /// The MeCab dictionary a BERT-ja model needs is missing or not the right one.
+    Dictionary,
     Network,
     Backend,
     OutOfMemory,
@@ -29,6 +31,7 @@ impl Code {
         match self {
             Code::InvalidInput => "INVALID_INPUT",
             Code::ModelLoad => "MODEL_LOAD",
+            Code::Dictionary => "DICTIONARY",
             Code::Network => "NETWORK",
             Code::Backend => "BACKEND",
             Code::OutOfMemory => "OUT_OF_MEMORY",
@@ -77,6 +80,7 @@ impl From<crate::Error> for WebError {
     fn from(e: crate::Error) -> Self {
         let code = match &e {
             crate::Error::Config { .. } | crate::Error::Tokenizer(_) | crate::Error::Weights(_) => Code::ModelLoad,
+            crate::Error::Dictionary(_) => Code::Dictionary,
             crate::Error::InvalidInput(_) => Code::InvalidInput,
             crate::Error::Memory(_) => Code::OutOfMemory,
             crate::Error::Backend(_) => Code::Backend,

@@ -202,7 +202,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     let fetched_at = js_sys::Date::now();
     let host_word_embeddings = options.host_word_embeddings;
     // `weights` moves in and is freed once the tensors are built: one extra copy at most.
-    let core = Reranker::from_config(config, tokenizer.as_bytes(), weights, options)?;
+    let core = Reranker::from_config(config, tokenizer.as_bytes().into(), weights, options)?;
     if mode.lazy && settings.cache {
         mode.from_cache = rows::restore(&core, &hub.url(WEIGHTS_FILE)).await;
     }

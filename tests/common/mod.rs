@@ -95,6 +95,6 @@ pub fn on_demand(dir: &std::path::Path) -> (ja_rerank::Reranker, Vec<u8>) {
         .collect();
     let tokenizer = std::fs::read(dir.join("tokenizer.json")).unwrap();
     let weights = ja_rerank::Weights::Parts { header, parts };
-    let r = ja_rerank::Reranker::from_config(config, &tokenizer, weights, Default::default()).unwrap();
+    let r = ja_rerank::Reranker::from_config(config, tokenizer.as_slice().into(), weights, Default::default()).unwrap();
     (r, file)
 }

@@ -1,0 +1,118 @@
+//! BertJapaneseTokenizer's port against transformers' (fugashi + unidic-lite): MeCab's words,
+//! each text's ids and every pair's ids at three max_lengths, from fixtures/bert-reference.json
+//! (tools/fixtures/make_bert.py). Needs the dictionary: scripts/build-dictionary.sh.
+
+use std::sync::Arc;
+
+use ja_rerank::tokenize::{BertJapanese, MecabDictionary, PairTokenizer, TokenizerFiles};
+use serde::Deserialize;
+use unicode_normalization::UnicodeNormalization;
+
+#[derive(Deserialize)]
+struct Reference {
+    texts: Vec<TextCase>,
+    cases: Vec<PairCase>,
+}
+
+#[derive(Deserialize)]
+struct TextCase {
+    name: String,
+    text: String,
+    words: Vec<String>,
+    ids: Vec<u32>,
+}
+
+#[derive(Deserialize)]
+struct PairCase {
+    name: String,
+    query: String,
+    passage: String,
+    max_length: usize,
+    input_ids: Vec<u32>,
+}
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn reference() -> Reference {
+    serde_json::from_slice(&std::fs::read(format!("{ROOT}/fixtures/bert-reference.json")).unwrap()).unwrap()
+}
+
+fn dictionary() -> Arc<MecabDictionary> {
+    let path = format!("{ROOT}/fixtures/dictionary/unidic-lite.vibrato.zst");
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}; build it with scripts/build-dictionary.sh"));
+    Arc::new(MecabDictionary::from_bytes(&bytes).unwrap())
+}
+
+fn model_file(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{ROOT}/fixtures/models/bert-tiny/{name}")).unwrap()
+}
+
+#[test]
+fn mecab_words_equal_fugashi_with_unidic_lite() {
+    let dict = dictionary();
+    let reference = reference();
+    assert!(reference.texts.len() >= 60, "{} texts", reference.texts.len());
+    let mut wrong = Vec::new();
+    for case in &reference.texts {
+        let text: String = case.text.nfkc().collect();
+        let words = dict.words(&text);
+        if words != case.words {
+            wrong.push(format!("{}: {:?}\n   fugashi {:?}", case.name, words, case.words));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {} texts split differently:\n{}", wrong.len(), reference.texts.len(), wrong.join("\n"));
+}
+
+#[test]
+fn text_ids_equal_bert_japanese_tokenizer() {
+    let tokenizer = BertJapanese::new(&model_file("tokenizer_config.json"), &model_file("vocab.txt"), dictionary()).unwrap();
+    let reference = reference();
+    let mut wrong = Vec::new();
+    for case in &reference.texts {
+        let ids = tokenizer.ids(&case.text).unwrap();
+        if ids != case.ids {
+            wrong.push(format!("{}: {:?}\n   python {:?}", case.name, ids, case.ids));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {} texts differ:\n{}", wrong.len(), reference.texts.len(), wrong.join("\n"));
+}
+
+#[test]
+fn pair_ids_equal_bert_japanese_tokenizer_with_truncation() {
+    let dict = dictionary();
+    let reference = reference();
+    let (config, vocab) = (model_file("tokenizer_config.json"), model_file("vocab.txt"));
+    let mut wrong = Vec::new();
+    let mut truncated = 0;
+    for case in &reference.cases {
+        let files = TokenizerFiles::BertJapanese { config: &config, vocab: &vocab, dictionary: dict.clone() };
+        let tokenizer = PairTokenizer::new(files, case.max_length).unwrap();
+        let ids = tokenizer.encode(&case.query, &case.passage).unwrap();
+        truncated += usize::from(ids.len() == case.max_length);
+        if ids != case.input_ids {
+            wrong.push(format!("{} (max_length {}): {:?}\n   python {:?}", case.name, case.max_length, ids, case.input_ids));
+        }
+    }
+    assert!(wrong.is_empty(), "{} of {} pairs differ:\n{}", wrong.len(), reference.cases.len(), wrong.join("\n"));
+    // The truncation rule was exercised, at odd and even budgets.
+    assert!(truncated > 30, "only {truncated} pairs reached max_length");
+}
+
+#[test]
+fn a_dictionary_that_is_not_one_is_a_typed_error() {
+    for bytes in [&b"<html>Not Found</html>"[..], &[0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3][..], &[][..]] {
+        match MecabDictionary::from_bytes(bytes) {
+            Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("not a vibrato dictionary"), "{m}"),
+            other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+        }
+    }
+}
+
+#[test]
+fn a_model_naming_another_mecab_dictionary_is_refused() {
+    let config = br#"{"tokenizer_class": "BertJapaneseTokenizer", "word_tokenizer_type": "mecab", "mecab_kwargs": {"mecab_dic": "ipadic"}}"#;
+    match BertJapanese::new(config, &model_file("vocab.txt"), dictionary()) {
+        Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("ipadic"), "{m}"),
+        other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+    }
+}
