@@ -9,7 +9,7 @@ step "imports point down (tools/check_imports.py; ARCHITECTURE.md, Rules)"
 python3 tools/check_imports.py --self-test
 python3 tools/check_imports.py
 
-step "full-size stand-ins (fixtures/full and spread ~470 MB each, xsmall-v1 428 MB, large-m3 2.27 GB; tiny-v2, xsmall-v2; numpy only)"
+step "full-size stand-ins (fixtures/full and spread ~470 MB each, xsmall-v1 428 MB, large-m3 2.27 GB; tiny-v2, xsmall-v2; base-v1 445 MB; numpy only)"
 for shape in full spread xsmall-v1 large-m3; do
   if [[ ! -f "fixtures/$shape/model.safetensors" ]]; then
     tools/fixtures/run make_full.py "--$shape"
@@ -18,6 +18,7 @@ done
 if [[ ! -f fixtures/tiny-v2/model.safetensors || ! -f fixtures/xsmall-v2/model.safetensors ]]; then
   tools/fixtures/run make_modernbert_full.py
 fi
+[[ -f fixtures/base-v1/model.safetensors ]] || tools/fixtures/run make_bert_full.py
 
 step "the MeCab dictionary for the BERT-ja models (unidic-lite -> vibrato, zstd; scripts/build-dictionary.sh)"
 [[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh

@@ -90,7 +90,7 @@ pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
     use burn::module::Module;
 
     use crate::model::xlm_roberta::{XlmRoberta, XlmRobertaConfig, XlmRobertaForSequenceClassification};
-    use crate::model::{BuildOptions, CrossEncoder, Kernels, Precision};
+    use crate::model::{BuildOptions, CrossEncoder, Kernels, Precision, Row};
 
     let config = XlmRobertaConfig {
         vocab_size: 64,
@@ -103,7 +103,8 @@ pub async fn self_check(device: &Device) -> crate::Result<SelfCheck> {
         layer_norm_eps: 1e-5,
         pad_token_id: 1,
     };
-    let rows: [&[u32]; 3] = [&[0, 5, 9, 2, 2, 7, 33, 2], &[0, 3, 2, 2, 11, 2], &[0, 60, 61, 62, 2, 2, 40, 41, 42, 2]];
+    let ids: [&[u32]; 3] = [&[0, 5, 9, 2, 2, 7, 33, 2], &[0, 3, 2, 2, 11, 2], &[0, 60, 61, 62, 2, 2, 40, 41, 42, 2]];
+    let rows = ids.map(Row::ids);
     let cpu = cpu_device();
     let build = |module, device: &Device| {
         let options = BuildOptions {

@@ -2,8 +2,13 @@
 //! each text's ids and every pair's ids at three max_lengths, from fixtures/bert-reference.json
 //! (tools/fixtures/make_bert.py). Needs the dictionary: scripts/build-dictionary.sh.
 
-use std::sync::Arc;
+#![cfg(not(target_arch = "wasm32"))] // native only; the browser's is tests/web_bert.rs
 
+mod common;
+
+use common::mecab_dictionary as dictionary;
+use ja_rerank::model::Row;
+use ja_rerank::model::bert::token_type_ids;
 use ja_rerank::tokenize::{BertJapanese, MecabDictionary, PairTokenizer, TokenizerFiles};
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
@@ -29,18 +34,13 @@ struct PairCase {
     passage: String,
     max_length: usize,
     input_ids: Vec<u32>,
+    token_type_ids: Vec<i64>,
 }
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn reference() -> Reference {
     serde_json::from_slice(&std::fs::read(format!("{ROOT}/fixtures/bert-reference.json")).unwrap()).unwrap()
-}
-
-fn dictionary() -> Arc<MecabDictionary> {
-    let path = format!("{ROOT}/fixtures/dictionary/unidic-lite.vibrato.zst");
-    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}; build it with scripts/build-dictionary.sh"));
-    Arc::new(MecabDictionary::from_bytes(&bytes).unwrap())
 }
 
 fn model_file(name: &str) -> Vec<u8> {
@@ -77,8 +77,10 @@ fn text_ids_equal_bert_japanese_tokenizer() {
     assert!(wrong.is_empty(), "{} of {} texts differ:\n{}", wrong.len(), reference.texts.len(), wrong.join("\n"));
 }
 
+/// Ids at three max_lengths (odd and even budgets: longest_first's tie rule), and the token types
+/// BERT's input rule derives from where the tokenizer says the second segment starts.
 #[test]
-fn pair_ids_equal_bert_japanese_tokenizer_with_truncation() {
+fn pair_ids_and_token_types_equal_bert_japanese_tokenizer_with_truncation() {
     let dict = dictionary();
     let reference = reference();
     let (config, vocab) = (model_file("tokenizer_config.json"), model_file("vocab.txt"));
@@ -87,10 +89,14 @@ fn pair_ids_equal_bert_japanese_tokenizer_with_truncation() {
     for case in &reference.cases {
         let files = TokenizerFiles::BertJapanese { config: &config, vocab: &vocab, dictionary: dict.clone() };
         let tokenizer = PairTokenizer::new(files, case.max_length).unwrap();
-        let ids = tokenizer.encode(&case.query, &case.passage).unwrap();
+        let (ids, second_segment) = tokenizer.encode_pair(&case.query, &case.passage).unwrap();
         truncated += usize::from(ids.len() == case.max_length);
         if ids != case.input_ids {
             wrong.push(format!("{} (max_length {}): {:?}\n   python {:?}", case.name, case.max_length, ids, case.input_ids));
+        }
+        let types: Vec<i64> = token_type_ids(&Row { ids: &ids, second_segment }, ids.len()).collect();
+        if types != case.token_type_ids {
+            wrong.push(format!("{} (max_length {}) token types: {types:?}\n   python {:?}", case.name, case.max_length, case.token_type_ids));
         }
     }
     assert!(wrong.is_empty(), "{} of {} pairs differ:\n{}", wrong.len(), reference.cases.len(), wrong.join("\n"));

@@ -153,6 +153,7 @@ fn host_word_embeddings_give_the_same_scores() {
             max_activation_bytes: None,
             kernels: None,
             precision: Default::default(),
+            mecab_dictionary: None,
         };
         let on_device = Reranker::from_dir(model_dir("tiny"), options(false)).unwrap().score(&pairs(&cases)).unwrap();
         let on_host = Reranker::from_dir(model_dir("tiny"), options(true)).unwrap().score(&pairs(&cases)).unwrap();

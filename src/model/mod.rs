@@ -10,10 +10,12 @@
 //! [`checkpoint`] (filling a module: where the word embeddings go, which int8 weights stay packed)
 //! and [`HostEmbeddings`] (a word-embedding table kept off the device).
 
+pub mod bert;
 pub mod checkpoint;
 mod host_embeddings;
 pub mod modernbert;
 pub mod ops;
+pub mod post_norm;
 mod slices;
 pub mod xlm_roberta;
 
@@ -26,16 +28,32 @@ use crate::error::{Error, Result};
 use crate::load::{Header, Weights};
 pub use host_embeddings::{HostEmbeddings, Words};
 pub use ops::{Kernels, Ops, Precision};
+pub use bert::BertConfig;
 pub use modernbert::ModernBertConfig;
 pub use xlm_roberta::XlmRobertaConfig;
 
+/// One pair as the tokenizer made it: its token ids (special tokens included, unpadded) and where
+/// its second segment starts (the first id the tokenizer gives token type 1; `ids.len()` when it
+/// gives none). Only families with token types read the second.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    pub ids: &'a [u32],
+    pub second_segment: usize,
+}
+
+impl<'a> Row<'a> {
+    /// A row with no second segment (every token type 0).
+    pub fn ids(ids: &'a [u32]) -> Self {
+        Self { ids, second_segment: ids.len() }
+    }
+}
+
 /// A cross-encoder ready to score, whatever its family.
 pub trait CrossEncoder: Send + Sync {
-    /// One logit per row, still on the device. Each row is one pair's token ids as the tokenizer
-    /// made them (special tokens included, unpadded); the family pads the batch and builds its
-    /// own position ids, token types and masks. Fails only when a word-embedding row the batch
-    /// needs is not held (a table filled on demand).
-    fn forward(&self, rows: &[&[u32]]) -> Result<Tensor<1>>;
+    /// One logit per row, still on the device; the family pads the batch and builds its own
+    /// position ids, token types and masks. Fails only when a word-embedding row the batch needs
+    /// is not held (a table filled on demand).
+    fn forward(&self, rows: &[Row<'_>]) -> Result<Tensor<1>>;
 
     /// The word-embedding table this instance keeps in host memory, if it keeps one there.
     fn host_embeddings(&self) -> Option<&HostEmbeddings>;
@@ -76,6 +94,7 @@ pub struct Dims {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelConfig {
     XlmRoberta(XlmRobertaConfig),
+    Bert(BertConfig),
     ModernBert(ModernBertConfig),
 }
 
@@ -87,9 +106,10 @@ impl ModelConfig {
         match json.model_type()?.as_str() {
             "xlm-roberta" => Ok(Self::XlmRoberta(XlmRobertaConfig::from_json(&json)?)),
             "modernbert" => Ok(Self::ModernBert(ModernBertConfig::from_json(&json)?)),
+            "bert" => Ok(Self::Bert(BertConfig::from_json(&json)?)),
             other => Err(Error::config(
                 "model_type",
-                format!("\"{other}\" is not supported (supported: \"xlm-roberta\", \"modernbert\")"),
+                format!("\"{other}\" is not supported (supported: \"xlm-roberta\", \"modernbert\", \"bert\")"),
             )),
         }
     }
@@ -99,6 +119,7 @@ impl ModelConfig {
         match self {
             Self::XlmRoberta(_) => "xlm-roberta",
             Self::ModernBert(_) => "modernbert",
+            Self::Bert(_) => "bert",
         }
     }
 
@@ -106,7 +127,15 @@ impl ModelConfig {
         match self {
             Self::XlmRoberta(c) => c.dims(),
             Self::ModernBert(c) => c.dims(),
+            Self::Bert(c) => c.dims(),
         }
+    }
+
+    /// Whether the model's tokenizer may be one `tokenizer_config.json` names instead of a
+    /// `tokenizer.json` (BERT checkpoints: the BERT-ja rerankers ship `BertJapaneseTokenizer`'s
+    /// files only), so that file is read first.
+    pub fn may_name_its_tokenizer(&self) -> bool {
+        matches!(self, Self::Bert(_))
     }
 
     /// The longest pair, special tokens included, that the model reads.
@@ -127,6 +156,7 @@ impl ModelConfig {
         match self {
             Self::XlmRoberta(_) => xlm_roberta::eager_ranges(header),
             Self::ModernBert(_) => modernbert::eager_ranges(header),
+            Self::Bert(_) => bert::eager_ranges(header),
         }
     }
 
@@ -137,6 +167,7 @@ impl ModelConfig {
         match self {
             Self::XlmRoberta(c) => Ok(Box::new(xlm_roberta::XlmRoberta::load(c, weights, options)?)),
             Self::ModernBert(c) => Ok(Box::new(modernbert::ModernBert::load(c, weights, options)?)),
+            Self::Bert(c) => Ok(Box::new(bert::Bert::load(c, weights, options)?)),
         }
     }
 }

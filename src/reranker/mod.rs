@@ -213,16 +213,18 @@ impl Reranker {
     /// Tokenizes and batches `pairs`. An empty query is refused: it carries no information and is
     /// almost always a caller's bug. Empty passages are scored.
     pub fn plan<Q: AsRef<str>, P: AsRef<str>>(&self, pairs: &[(Q, P)]) -> Result<ScorePlan> {
-        let ids = pairs
+        let (ids, second_segments): (Vec<_>, Vec<_>) = pairs
             .iter()
             .enumerate()
             .map(|(i, (q, p))| {
                 if q.as_ref().trim().is_empty() {
                     return Err(Error::InvalidInput(format!("pair {i}: the query is empty")));
                 }
-                self.tokenizer.encode(q.as_ref(), p.as_ref())
+                self.tokenizer.encode_pair(q.as_ref(), p.as_ref())
             })
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let lengths: Vec<usize> = ids.iter().map(Vec::len).collect();
         let mut limits = self.limits;
         // With a thread pool, at least one batch per thread where there are enough pairs (5
@@ -232,7 +234,7 @@ impl Reranker {
             limits.max_pairs = limits.max_pairs.min(pairs.len().div_ceil(threads)).max(1);
         }
         let batches = plan_batches(&lengths, limits);
-        Ok(ScorePlan { ids, batches })
+        Ok(ScorePlan { ids, second_segments, batches })
     }
 
     /// Runs batch `b` of `plan`: `[pairs in batch]` logits, still on the device. Fails when a

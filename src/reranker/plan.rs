@@ -2,12 +2,15 @@
 //! limits that bound a batch's memory.
 
 use crate::error::{Error, Result};
+use crate::model::Row;
 use crate::reranker::Score;
 
 /// Pairs tokenized and grouped into batches, ready to run one batch at a time (so a caller can
 /// report progress or stop between batches).
 pub struct ScorePlan {
     pub(super) ids: Vec<Vec<u32>>,
+    /// Where each pair's second segment starts (its first token of type 1).
+    pub(super) second_segments: Vec<usize>,
     pub(super) batches: Vec<Vec<usize>>,
 }
 
@@ -30,9 +33,9 @@ impl ScorePlan {
         &self.ids[i]
     }
 
-    /// Token ids of the pairs of batch `b`.
-    pub fn batch_rows(&self, b: usize) -> Vec<&[u32]> {
-        self.batches[b].iter().map(|&i| self.ids[i].as_slice()).collect()
+    /// The pairs of batch `b`.
+    pub fn batch_rows(&self, b: usize) -> Vec<Row<'_>> {
+        self.batches[b].iter().map(|&i| Row { ids: &self.ids[i], second_segment: self.second_segments[i] }).collect()
     }
 
     /// Scores in input order from each batch's logits, given in batch order.

@@ -173,17 +173,19 @@ impl BertJapanese {
         Ok(ids)
     }
 
-    /// `[CLS] query [SEP] passage [SEP]`, cut to `max_length` ids.
-    pub fn encode(&self, query: &str, passage: &str, max_length: usize) -> Result<Vec<u32>> {
+    /// `[CLS] query [SEP] passage [SEP]`, cut to `max_length` ids, and where the passage's
+    /// segment (token type 1) starts.
+    pub fn encode(&self, query: &str, passage: &str, max_length: usize) -> Result<(Vec<u32>, usize)> {
         let (mut a, mut b) = (self.ids(query)?, self.ids(passage)?);
         truncate_longest_first(&mut a, &mut b, max_length.saturating_sub(3));
         let mut ids = Vec::with_capacity(a.len() + b.len() + 3);
         ids.push(self.cls);
         ids.extend(a);
         ids.push(self.sep);
+        let second = ids.len();
         ids.extend(b);
         ids.push(self.sep);
-        Ok(ids)
+        Ok((ids, second))
     }
 }
 

@@ -50,13 +50,15 @@ impl JsonTokenizer {
         self.tokenizer.token_to_id(token)
     }
 
-    /// Ids of `<s> query </s></s> passage </s>` (per the file's template), truncated.
-    pub fn encode(&self, query: &str, passage: &str) -> Result<Vec<u32>> {
+    /// Ids of `<s> query </s></s> passage </s>` (per the file's template), truncated, and the
+    /// first id of token type 1 (the length when the template gives none).
+    pub fn encode(&self, query: &str, passage: &str) -> Result<(Vec<u32>, usize)> {
         // encode_fast skips char offsets, which we never read; the ids are the same.
         let encoding = self
             .tokenizer
             .encode_fast((query, passage), true)
             .map_err(|e| Error::InvalidInput(format!("cannot tokenize: {e}")))?;
-        Ok(encoding.get_ids().to_vec())
+        let types = encoding.get_type_ids();
+        Ok((encoding.get_ids().to_vec(), types.iter().position(|&t| t != 0).unwrap_or(types.len())))
     }
 }

@@ -90,6 +90,12 @@ impl PairTokenizer {
 
     /// The pair's ids with the model's special tokens, truncated to `max_length`.
     pub fn encode(&self, query: &str, passage: &str) -> Result<Vec<u32>> {
+        Ok(self.encode_pair(query, passage)?.0)
+    }
+
+    /// [`Self::encode`], and where the second segment starts: the first id of token type 1
+    /// (`[CLS] A [SEP]` is segment 0), the length when every id is type 0 (XLM-R).
+    pub fn encode_pair(&self, query: &str, passage: &str) -> Result<(Vec<u32>, usize)> {
         match &self.kind {
             Kind::Json(t) => t.encode(query, passage),
             Kind::BertJapanese(t) => t.encode(query, passage, self.max_length),

@@ -40,6 +40,9 @@ pub struct Case {
     pub passage: String,
     pub max_length: usize,
     pub input_ids: Vec<u32>,
+    /// BERT's (bert-reference.json); the other references have none.
+    #[serde(default)]
+    pub token_type_ids: Vec<u32>,
     #[serde(default)]
     pub logits: std::collections::BTreeMap<String, f32>,
     #[serde(default)]
@@ -65,6 +68,14 @@ pub fn reference(file: &str) -> Reference {
 pub const MODELS: [&str; 2] = ["tiny", "odd"];
 
 pub const TOLERANCE: f32 = 1e-4;
+
+/// The MeCab dictionary the BERT-ja stand-ins need (not committed: scripts/build-dictionary.sh).
+pub fn mecab_dictionary() -> std::sync::Arc<ja_rerank::tokenize::MecabDictionary> {
+    let path = fixtures().join("dictionary/unidic-lite.vibrato.zst");
+    let bytes = std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; build it with scripts/build-dictionary.sh", path.display()));
+    std::sync::Arc::new(ja_rerank::tokenize::MecabDictionary::from_bytes(&bytes).unwrap())
+}
 
 /// A copy of stand-in `model` with compact weights, in a fresh folder (tests run in parallel).
 pub fn compact_copy(model: &str, to: ja_rerank::load::compact::Compact) -> std::path::PathBuf {

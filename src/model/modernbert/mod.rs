@@ -29,7 +29,7 @@ use crate::error::Result;
 use crate::load::{Header, Int8Tensor, Naming, Weights};
 use crate::model::checkpoint::{self, Layout};
 use crate::model::ops::to_f16;
-use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision};
+use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision, Row};
 
 /// How this family's module paths relate to the checkpoint's tensor names: the same.
 pub const NAMING: Naming = Naming { prefixes: &["model.", "head.", "classifier."], buffers: &[], renames: &[] };
@@ -148,8 +148,9 @@ impl ModernBert {
 }
 
 impl CrossEncoder for ModernBert {
-    fn forward(&self, rows: &[&[u32]]) -> Result<Tensor<1>> {
-        let input = ModelInput::new(rows, &self.config, self.host_embeddings.as_ref(), &self.device)?;
+    fn forward(&self, rows: &[Row<'_>]) -> Result<Tensor<1>> {
+        let rows: Vec<&[u32]> = rows.iter().map(|r| r.ids).collect();
+        let input = ModelInput::new(&rows, &self.config, self.host_embeddings.as_ref(), &self.device)?;
         Ok(self.model.forward(input, &self.config, &self.ops))
     }
 

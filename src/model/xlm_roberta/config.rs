@@ -5,6 +5,7 @@
 use crate::config::ConfigJson;
 use crate::error::{Error, Result};
 use crate::model::Dims;
+use crate::model::post_norm::LayerShape;
 
 /// HF's class for an XLM-R cross-encoder; `architectures`, when listed, must name it.
 pub const ARCHITECTURE: &str = "XLMRobertaForSequenceClassification";
@@ -65,6 +66,15 @@ impl XlmRobertaConfig {
         Ok(config)
     }
 
+    pub fn layer_shape(&self) -> LayerShape {
+        LayerShape {
+            hidden_size: self.hidden_size,
+            num_attention_heads: self.num_attention_heads,
+            intermediate_size: self.intermediate_size,
+            layer_norm_eps: self.layer_norm_eps,
+        }
+    }
+
     pub fn head_dim(&self) -> usize {
         self.hidden_size / self.num_attention_heads
     }
@@ -121,7 +131,7 @@ mod tests {
     #[test]
     fn refusals_name_the_field() {
         let cases: &[(&str, serde_json::Value)] = &[
-            ("model_type", serde_json::json!("bert")),
+            ("model_type", serde_json::json!("gpt2")),
             ("position_embedding_type", serde_json::json!("relative_key")),
             ("hidden_act", serde_json::json!("gelu_new")),
             ("hidden_size", serde_json::json!(30)),

@@ -10,7 +10,6 @@
 mod config;
 mod embeddings;
 mod head;
-mod layer;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -21,13 +20,13 @@ use burn::tensor::{Device, Tensor};
 pub use config::{ARCHITECTURE, XlmRobertaConfig};
 pub use embeddings::{Embeddings, ModelInput, create_position_ids_from_input_ids};
 pub use head::ClassificationHead;
-pub use layer::{Attention, Intermediate, Layer, Output, SelfAttention, SelfOutput};
+pub use crate::model::post_norm::{Attention, Encoder, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
 use crate::error::Result;
 use crate::load::{Header, Int8Tensor, Naming, Weights};
 use crate::model::checkpoint::{self, Layout};
 use crate::model::ops::to_f16;
-use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision};
+use crate::model::{BuildOptions, CrossEncoder, HostEmbeddings, Ops, Precision, Row};
 
 /// How this family's module paths relate to the checkpoint's tensor names.
 pub const NAMING: Naming = Naming {
@@ -51,11 +50,6 @@ pub fn eager_ranges(header: &Header) -> Vec<Range<u64>> {
 }
 
 #[derive(Module, Debug)]
-pub struct Encoder {
-    pub layer: Vec<Layer>,
-}
-
-#[derive(Module, Debug)]
 pub struct XlmRobertaModel {
     pub embeddings: Embeddings,
     pub encoder: Encoder,
@@ -74,7 +68,7 @@ impl XlmRobertaForSequenceClassification {
         Self {
             roberta: XlmRobertaModel {
                 embeddings: Embeddings::new(config, device),
-                encoder: Encoder { layer: (0..config.num_hidden_layers).map(|_| Layer::new(config, device)).collect() },
+                encoder: Encoder::new(&config.layer_shape(), config.num_hidden_layers, device),
             },
             classifier: ClassificationHead::new(config, device),
         }
@@ -82,18 +76,9 @@ impl XlmRobertaForSequenceClassification {
 
     /// `[batch]` logits (num_labels = 1) for a padded batch.
     pub fn forward(&self, input: ModelInput, ops: &Ops) -> Tensor<1> {
-        let mut hidden = self.roberta.embeddings.forward(input.words, input.position_ids);
-        let last = self.roberta.encoder.layer.len().saturating_sub(1);
-        for (i, layer) in self.roberta.encoder.layer.iter().enumerate() {
-            hidden = if i == last {
-                // The head reads only the first token: the last layer computes that row alone
-                // (its keys and values still see every token).
-                layer.forward_first_token(hidden, input.attention_bias.clone(), ops)
-            } else {
-                layer.forward(hidden, input.attention_bias.clone(), ops)
-            };
-        }
-        self.classifier.forward(hidden)
+        let hidden = self.roberta.embeddings.forward(input.words, input.position_ids);
+        let first = self.roberta.encoder.forward_first_token(hidden, input.attention_bias, ops);
+        self.classifier.forward(first)
     }
 }
 
@@ -156,8 +141,9 @@ impl XlmRoberta {
 }
 
 impl CrossEncoder for XlmRoberta {
-    fn forward(&self, rows: &[&[u32]]) -> Result<Tensor<1>> {
-        let input = ModelInput::new(rows, self.pad_token_id, self.host_embeddings.as_ref(), &self.device)?;
+    fn forward(&self, rows: &[Row<'_>]) -> Result<Tensor<1>> {
+        let rows: Vec<&[u32]> = rows.iter().map(|r| r.ids).collect();
+        let input = ModelInput::new(&rows, self.pad_token_id, self.host_embeddings.as_ref(), &self.device)?;
         Ok(self.model.forward(input, &self.ops))
     }
 

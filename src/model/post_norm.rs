@@ -1,4 +1,6 @@
-//! `roberta.encoder.layer.N.*`: a post-norm BERT layer.
+//! The post-norm encoder BERT introduced and XLM-R kept (HF's XLM-R layers are "Copied from
+//! transformers.models.bert"): `{bert,roberta}.encoder.layer.N.*`, fields named like those tensors.
+//! Shared by the families that use it (`bert/`, `xlm_roberta/`); each passes its [`LayerShape`].
 
 // `LayerNorm` fields carry the HF tensor name (the derive also binds it as a variable).
 #![allow(non_snake_case)]
@@ -7,8 +9,43 @@ use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::XlmRobertaConfig;
 use crate::model::Ops;
+
+/// What a family's config says about its encoder layers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LayerShape {
+    pub hidden_size: usize,
+    pub num_attention_heads: usize,
+    pub intermediate_size: usize,
+    pub layer_norm_eps: f64,
+}
+
+/// `encoder.*`: the layers in order.
+#[derive(Module, Debug)]
+pub struct Encoder {
+    pub layer: Vec<Layer>,
+}
+
+impl Encoder {
+    pub fn new(c: &LayerShape, num_hidden_layers: usize, device: &Device) -> Self {
+        Self { layer: (0..num_hidden_layers).map(|_| Layer::new(c, device)).collect() }
+    }
+
+    /// `[batch, seq, hidden]` → `[batch, 1, hidden]`: the first token's output, which is all the
+    /// heads of these families read. The last layer computes that row alone (its keys and values
+    /// still see every token).
+    pub fn forward_first_token(&self, mut hidden: Tensor<3>, attention_bias: Tensor<4>, ops: &Ops) -> Tensor<3> {
+        let last = self.layer.len().saturating_sub(1);
+        for (i, layer) in self.layer.iter().enumerate() {
+            hidden = if i == last {
+                layer.forward_first_token(hidden, attention_bias.clone(), ops)
+            } else {
+                layer.forward(hidden, attention_bias.clone(), ops)
+            };
+        }
+        hidden
+    }
+}
 
 #[derive(Module, Debug)]
 pub struct Layer {
@@ -53,12 +90,12 @@ fn linear(d_in: usize, d_out: usize, device: &Device) -> Linear {
     LinearConfig::new(d_in, d_out).init(device)
 }
 
-fn layer_norm(c: &XlmRobertaConfig, device: &Device) -> LayerNorm {
+fn layer_norm(c: &LayerShape, device: &Device) -> LayerNorm {
     LayerNormConfig::new(c.hidden_size).with_epsilon(c.layer_norm_eps).init(device)
 }
 
 impl Layer {
-    pub fn new(c: &XlmRobertaConfig, device: &Device) -> Self {
+    pub fn new(c: &LayerShape, device: &Device) -> Self {
         let h = c.hidden_size;
         Self {
             attention: Attention {
