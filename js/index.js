@@ -165,10 +165,20 @@ async function fileFetch(request) {
   }
 }
 
-// Load options as the build gets them: in Node, a `file:` hubUrl reads from disk.
-function withNodeFetch(options) {
-  if (!isNode || options == null || typeof options !== "object" || options.fetch !== undefined) return options;
-  return String(options.hubUrl ?? "").startsWith("file:") ? { ...options, fetch: fileFetch } : options;
+// The MeCab dictionary BERT-ja models need (LoadOptions.dictionary), shipped beside this file. A
+// literal URL, so bundlers emit it as an asset; it is fetched only when such a model loads.
+function packageDictionary() {
+  return new URL("./unidic-lite.vibrato.zst", import.meta.url).href;
+}
+
+// Load options as the build gets them: the package's dictionary unless one is named; in Node,
+// `file:` URLs (a hubUrl, the dictionary) read from disk.
+function forBuild(options) {
+  if (options != null && typeof options !== "object") return options; // the build refuses it
+  const o = { dictionary: packageDictionary(), ...options };
+  const fromDisk = [o.hubUrl, o.dictionary].some((u) => String(u ?? "").startsWith("file:"));
+  if (isNode && o.fetch === undefined && fromDisk) o.fetch = fileFetch;
+  return o;
 }
 
 /**
@@ -213,7 +223,7 @@ export class Reranker {
   }
 
   static async load(options) {
-    return (await ready(loadChoice(options))).Reranker.load(withNodeFetch(options));
+    return (await ready(loadChoice(options))).Reranker.load(forBuild(options));
   }
 
   static [Symbol.hasInstance](value) {
@@ -230,7 +240,7 @@ function loadChoice(options) {
 
 /** Scores and sorts with the default model, loaded once (see the build's `rerank`). */
 export async function rerank(query, documents, options) {
-  return (await ready(loadChoice(options))).rerank(query, documents, withNodeFetch(options));
+  return (await ready(loadChoice(options))).rerank(query, documents, forBuild(options));
 }
 
 /** Starts the threaded build's pool of `threads` workers (threads build only). */

@@ -6,6 +6,7 @@
 #   ja_rerank_cpu-simd     the same two without WebGPU, for pages where the CPU computes
 #   ja_rerank_cpu-relaxed
 #   ja_rerank_threads      CPU, wasm threads + relaxed SIMD (compiled by scripts/build-threads.sh)
+# — the MeCab dictionary for the BERT-ja models (unidic-lite.vibrato.zst, scripts/build-dictionary.sh)
 # — then the entry, the worker and its client, the licences, README and package.json
 # (tools/package-json.mjs). JA_RERANK_WASM_OPT=0 skips wasm-opt (a faster build of a larger,
 # slightly slower wasm). Only what changed is rebuilt: cargo is incremental, and wasm-opt's
@@ -88,5 +89,8 @@ for b in "${built[@]}"; do stamp "${b%%:*}" "${b#*:}"; done
 cp js/index.js pkg/ja_rerank.js
 cp js/index.d.ts pkg/ja_rerank.d.ts
 cp js/worker.js js/client.js js/client.d.ts js/errors.js README.md LICENSE-MIT LICENSE-APACHE pkg/
+# The MeCab dictionary BERT-ja models need (fetched only by them; LoadOptions.dictionary).
+[[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh
+cp fixtures/dictionary/unidic-lite.vibrato.zst pkg/
 node tools/package-json.mjs pkg
 ls -l pkg/*.wasm

@@ -50,7 +50,7 @@ export JA_RERANK_TEST_SERVER="$TEST_SERVER"
 # Software WebGPU (SwiftShader in Chromium, lavapipe in Firefox) runs kernels on the CPU:
 # correct but slow, hence the long per-test timeout. webdriver.json turns WebGPU on in both.
 export WASM_BINDGEN_TEST_TIMEOUT=900
-browser_tests=(. --no-default-features --features flex,webgpu --test web_api --test web_device_loss --test web_rows --test web_ranker)
+browser_tests=(. --no-default-features --features flex,webgpu --test web_api --test web_device_loss --test web_rows --test web_ranker --test web_bert)
 
 step "browser tests in headless Chromium (wasm-pack test; WebGPU on SwiftShader)"
 wasm-pack test --release --headless --chrome --chromedriver "$(command -v chromedriver)" "${browser_tests[@]}"

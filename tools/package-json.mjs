@@ -27,7 +27,7 @@ const pkg = {
     ...Object.fromEntries(builds.filter((f) => f.endsWith(".wasm")).map((f) => [`./${f}`, `./${f}`])),
     "./package.json": "./package.json",
   },
-  files: ["ja_rerank.js", "ja_rerank.d.ts", ...builds, "snippets/", "worker.js", "client.js", "client.d.ts", "errors.js", "README.md", "LICENSE-MIT", "LICENSE-APACHE"],
+  files: ["ja_rerank.js", "ja_rerank.d.ts", ...builds, "snippets/", "worker.js", "client.js", "client.d.ts", "errors.js", "unidic-lite.vibrato.zst", "README.md", "LICENSE-MIT", "LICENSE-APACHE"],
   // worker.js installs its message handler; the threads build's snippet is a worker script.
   sideEffects: ["./worker.js", "./snippets/**"],
   // Node 20+: the entry reads the wasm from disk there and reranks on the CPU (README, "Node").

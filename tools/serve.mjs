@@ -18,6 +18,9 @@
 //                    (model.safetensors cut short of its Content-Length), "stand-in/broken"
 //                    (HTTP 500); the org "no-range" ("no-range/tiny", ...) serves the same repos
 //                    but ignores Range (200 with the whole body), as some servers do.
+//                    "stand-in/bert-tiny" and "stand-in/base-v1" (BERT-ja; base-v1 also as
+//                    "hotchpotch/japanese-reranker-cross-encoder-base-v1"), their MeCab dictionary at
+//                    /dictionary/unidic-lite.vibrato.zst (scripts/build-dictionary.sh).
 //                    GET /__stats counts hub requests by path (and "<path> range" for ranged
 //                    ones, "<path> bytes" for the bytes sent); POST /__stats/reset clears them;
 //                    POST /__faults?drop=N cuts the next N ranged hub responses off halfway
@@ -72,6 +75,12 @@ export const HUB_REPOS = {
   "stand-in/large-m3-int8": join(ROOT, "target/compact/large-m3-int8"),
   "stand-in/xsmall-v1-int8": join(ROOT, "target/compact/xsmall-v1-int8"),
   "stand-in/spread": join(ROOT, "fixtures/spread"),
+  // BERT-ja (BertJapaneseTokenizer: tokenizer_config.json + vocab.txt, no tokenizer.json): the
+  // committed bert-tiny, and the full-size base-v1 stand-in (make_full.py --base-v1) also under
+  // the real repository's name, so loading that name fetches what the real one would.
+  "stand-in/bert-tiny": join(ROOT, "fixtures/models/bert-tiny"),
+  "stand-in/base-v1": join(ROOT, "fixtures/base-v1"),
+  "hotchpotch/japanese-reranker-cross-encoder-base-v1": join(ROOT, "fixtures/base-v1"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),
   "stand-in/broken": join(ROOT, "fixtures/models/tiny"),
 };
@@ -204,6 +213,14 @@ export function startServer(options) {
       dropRanges = Number(url.searchParams.get("drop") ?? 0);
       res.writeHead(204, headers());
       return res.end();
+    }
+    // The MeCab dictionary BERT-ja models need (scripts/build-dictionary.sh), counted like hub files.
+    const dict = hub && path.match(/^\/dictionary\/([^/]+)$/);
+    if (dict) {
+      const filePath = join(ROOT, "fixtures/dictionary", dict[1]);
+      if (!existsSync(filePath)) return notFound(res, "no such dictionary");
+      add(path, 1);
+      return sendFile(req, res, filePath, { ranges, gzip: false, count: (n) => add(`${path} bytes`, n) });
     }
     const m = hub && path.match(/^\/hub\/([^/]+)\/([^/]+)\/resolve\/([^/]+)\/([^/]+)$/);
     if (m) {

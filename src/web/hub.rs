@@ -87,10 +87,16 @@ impl<'a> Hub<'a> {
 
     /// The bytes of `file` (Cache Storage first when caching), reporting progress.
     pub async fn fetch(&self, file: &str) -> WebResult<WeightBytes> {
+        self.fetch_url(file, &self.source.url(file)).await
+    }
+
+    /// The bytes at `url`, a file outside the model's repository (the MeCab dictionary), fetched
+    /// and cached as [`Self::fetch`] does, its progress reported as `name`.
+    pub async fn fetch_url(&self, name: &str, url: &str) -> WebResult<WeightBytes> {
         let report = |loaded: u64, total: Option<u64>, from_cache: bool| {
-            self.report(file, None, loaded, total, from_cache);
+            self.report(name, None, loaded, total, from_cache);
         };
-        match fetch(&self.source.url(file), None, self.cache, &report, self.source.fetch.as_ref()).await? {
+        match fetch(url, None, self.cache, &report, self.source.fetch.as_ref()).await? {
             Reply::Bytes(fetched) => Ok(self.count(fetched)),
             Reply::WholeInstead(_) | Reply::Refused(_) => {
                 Err(WebError::new(Code::Network, "a whole-file request was answered as a range"))

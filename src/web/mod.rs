@@ -20,6 +20,7 @@ mod hub;
 mod options;
 mod rows;
 mod session;
+mod tokenizer;
 #[cfg(feature = "threads")]
 pub mod threads;
 

@@ -54,6 +54,10 @@ export interface LoadOptions {
    * (backend "cpu", precision "int8", no navigator.gpu); the threads build in a Worker on a cross-origin-isolated
    * page when the CPU computes. The first load or init() of a page (or worker) decides its build. */
   build?: "auto" | BuildName;
+  /** URL of the MeCab dictionary that BERT-ja models (japanese-reranker-cross-encoder-base-v1 / large-v1: their
+   * tokenizer splits words with MeCab on unidic-lite) need; the package ships it (unidic-lite.vibrato.zst, 20.9 MB,
+   * fetched only for those models and kept in Cache Storage like the weights) and this defaults to that file. */
+  dictionary?: string;
   /** Makes every request, as the global fetch would (the default): to add headers (a token for a private model),
    * count or log requests, or read files another way. In Node, a `file:` hubUrl gets one that reads the folder. */
   fetch?: (request: Request) => Promise<Response>;
@@ -107,6 +111,7 @@ struct LoadOptions {
     rows: Option<String>,
     precision: Option<String>,
     build: Option<String>,
+    dictionary: Option<String>,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     fetch: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
@@ -160,6 +165,8 @@ pub struct Settings {
     pub word_embeddings: WordEmbeddings,
     pub rows: Rows,
     pub precision: Precision,
+    /// The MeCab dictionary's URL (BERT-ja models only); `None`: the model cannot load.
+    pub dictionary: Option<String>,
     pub on_progress: Option<Function>,
     pub on_backend_change: Option<Function>,
 }
@@ -284,6 +291,7 @@ impl Settings {
             word_embeddings: one_of(o.word_embeddings, "wordEmbeddings", &placements)?,
             rows: one_of(o.rows, "rows", &[("lazy", Rows::Lazy), ("eager", Rows::Eager)])?,
             precision: one_of(o.precision, "precision", &Precision::ALL.map(|p| (p.name(), p)))?,
+            dictionary: o.dictionary.map(|d| non_empty(Some(d), "dictionary", "")).transpose()?,
             on_progress: function(o.on_progress, "onProgress")?,
             on_backend_change: function(o.on_backend_change, "onBackendChange")?,
         })

@@ -19,9 +19,9 @@ use super::gpu::{self, AdapterReport, Gpu};
 use super::hub::Hub;
 use super::options::{BackendChoice, Rows, Settings};
 use super::rows::{self, Loaded, RowStats};
+use super::tokenizer;
 use crate::config::CONFIG_FILE;
 use crate::load::WEIGHTS_FILE;
-use crate::tokenize::TOKENIZER_FILE;
 use crate::{ModelConfig, Reranker, RerankerOptions, Score, ScoreHook, WordEmbeddings};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -36,8 +36,12 @@ export interface RerankerInfo {
   backendReason: string | null;
   adapter: AdapterInfo | null;
   model: string;
-  /** The model's family, config.json's model_type: "xlm-roberta" | "modernbert". */
+  /** The model's family, config.json's model_type: "xlm-roberta" | "modernbert" | "bert". */
   modelType: string;
+  /** The MeCab dictionary a BERT-ja model's tokenizer read (LoadOptions.dictionary), and its bytes read at this
+   * load (network or Cache Storage; 0 when another instance held it already); null for other models. */
+  dictionaryUrl: string | null;
+  dictionaryBytes: number | null;
   revision: string;
   hubUrl: string;
   maxLength: number;
@@ -108,6 +112,8 @@ pub struct Info {
     adapter: Option<AdapterReport>,
     model: String,
     model_type: &'static str,
+    dictionary_url: Option<String>,
+    dictionary_bytes: Option<f64>,
     revision: String,
     hub_url: String,
     max_length: usize,
@@ -184,7 +190,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     options.max_length = settings.max_length;
     options.batch_size = settings.batch_size.unwrap_or(options.batch_size);
     options.precision = settings.precision;
-    let tokenizer = hub.fetch(TOKENIZER_FILE).await?;
+    let (tokenizer, dictionary) = tokenizer::fetch_tokenizer(&hub, &config, settings.dictionary.as_deref()).await?;
     let eager = match (settings.rows, settings.word_embeddings) {
         (Rows::Eager, _) => Some("rows: \"eager\""),
         (_, WordEmbeddings::Device) => Some("wordEmbeddings: \"device\" needs the whole table"),
@@ -202,7 +208,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     let fetched_at = js_sys::Date::now();
     let host_word_embeddings = options.host_word_embeddings;
     // `weights` moves in and is freed once the tensors are built: one extra copy at most.
-    let core = Reranker::from_config(config, tokenizer.as_bytes().into(), weights, options)?;
+    let core = Reranker::from_config(config, tokenizer.files(), weights, options)?;
     if mode.lazy && settings.cache {
         mode.from_cache = rows::restore(&core, &hub.url(WEIGHTS_FILE)).await;
     }
@@ -215,6 +221,8 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
         adapter: gpu.as_ref().map(|g| g.adapter.clone()),
         model: settings.source.model.clone(),
         model_type: core.config().family(),
+        dictionary_url: dictionary.as_ref().map(|d| d.url.clone()),
+        dictionary_bytes: dictionary.map(|d| d.bytes),
         revision: settings.source.revision.clone(),
         hub_url: settings.source.hub_url.clone(),
         max_length: core.max_length(),

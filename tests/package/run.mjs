@@ -124,7 +124,7 @@ async function inNode(dir) {
     const hubUrl = `http://127.0.0.1:${server.address().port}/hub`;
     const fileHub = pathToFileURL(join(root, "fixtures/models")).href;
     const run = () => new Promise((resolve, reject) =>
-      execFile("node", ["node.mjs", hubUrl, fileHub, join(root, "fixtures/reference.json")], { cwd: dir, maxBuffer: 1 << 26 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))));
+      execFile("node", ["node.mjs", hubUrl, fileHub, join(root, "fixtures/reference.json"), join(root, "fixtures/bert-reference.json")], { cwd: dir, maxBuffer: 1 << 26 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))));
     const out = JSON.parse((await run()).trim().split("\n").pop());
     const worst = (scores) => Math.max(...cases.map((k, i) => Math.abs(scores[i] - k.scores.tiny)));
     const c = (ok, message) => check(ok, `[Node ${process.versions.node}] ${message}`);
@@ -133,6 +133,9 @@ async function inNode(dir) {
     c(out.diskRows === "lazy" && worst(out.disk) <= TOLERANCE, `from a folder (file: hubUrl, rows ${out.diskRows}): equal PyTorch (max |Δscore| ${worst(out.disk).toExponential(2)})`);
     c(out.badInput === "INVALID_INPUT" && out.afterError === 2, `bad input is INVALID_INPUT (${out.badInput}); the reranker still works`);
     c(out.webgpu === "BACKEND" && out.missing === "MODEL_LOAD", `backend "webgpu" is BACKEND (${out.webgpu}); a missing folder is MODEL_LOAD (${out.missing})`);
+    const bertCases = JSON.parse(readFileSync(join(root, "fixtures/bert-reference.json"), "utf8")).cases.filter((k) => k.max_length === 512).slice(0, 12);
+    const bertWorst = Math.max(...bertCases.map((k, i) => Math.abs(out.bert[i] - k.scores["bert-tiny"])));
+    c(out.bertDictionary?.endsWith("/ja-rerank/unidic-lite.vibrato.zst") && bertWorst <= TOLERANCE, `a BERT-ja model with the package's MeCab dictionary (${out.bertDictionary}): ${bertCases.length} pairs equal PyTorch (max |Δscore| ${bertWorst.toExponential(2)})`);
     c(out.ranked.length === 2 && out.ranked[0].score >= out.ranked[1].score, `module-level rerank(): ${JSON.stringify(out.ranked)}`);
   } catch (error) {
     check(false, `[Node] ${error.message}`);
