@@ -79,31 +79,37 @@ fn a_bert_ja_model_without_a_dictionary_is_a_dictionary_error() {
     }
 }
 
-/// The full-size stand-in at base-v1's exact shape (12 × 768, vocab 32,768): not committed,
-/// `tools/fixtures/run make_bert_full.py` makes it (CI does, with JA_RERANK_REQUIRE_FULL=1). Ids
-/// and scores against PyTorch on 16 pairs up to 512 tokens, burn's ops and the tiled kernels.
+/// The full-size stand-ins at base-v1's and large-v1's exact shapes (12 × 768 and 24 × 1,024,
+/// vocab 32,768): not committed, `tools/fixtures/run make_bert_full.py [--large-v1]` makes them (CI
+/// does, with JA_RERANK_REQUIRE_FULL=1). Ids and scores against PyTorch on 16 pairs up to 512
+/// tokens: base-v1 with burn's ops and the tiled kernels, large-v1 (more of the same layers) with
+/// burn's.
 #[test]
-fn full_size_base_v1_matches_pytorch() {
-    let Some(dir) = common::generated("base-v1", "tools/fixtures/run make_bert_full.py") else { return };
-    let text = std::fs::read_to_string(common::fixtures().join("base-v1-reference.json")).unwrap();
-    let reference: serde_json::Value = serde_json::from_str(&text).unwrap();
-    for (file, digest) in reference["sha256"].as_object().unwrap() {
-        assert_eq!(common::sha256_hex(&dir.join(file)), digest.as_str().unwrap(), "base-v1/{file}: regenerate it");
-    }
-    let cases: Vec<Case> = serde_json::from_value(reference["cases"].clone()).unwrap();
-    assert!(cases.len() >= 16 && cases.iter().any(|c| c.input_ids.len() == 512));
-    let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
-    for kernels in [Kernels::Burn, Kernels::Tiled] {
-        let reranker = Reranker::from_dir(&dir, options(CpuBackend::default_compiled(), 512, 4, kernels)).unwrap();
-        let plan = reranker.plan(&pairs).unwrap();
-        let scores = reranker.score_plan(&plan).unwrap();
-        let mut worst = 0f32;
-        for (i, (case, got)) in cases.iter().zip(&scores).enumerate() {
-            assert_eq!(plan.input_ids(i), case.input_ids.as_slice(), "{}", case.name);
-            let want = case.score.unwrap();
-            assert!((got.score - want).abs() <= TOLERANCE, "{} {}: {} vs {want}", kernels.name(), case.name, got.score);
-            worst = worst.max((got.score - want).abs());
+fn full_size_stand_ins_match_pytorch() {
+    for (model, how) in [("base-v1", ""), ("large-v1", " --large-v1")] {
+        let Some(dir) = common::generated(model, &format!("tools/fixtures/run make_bert_full.py{how}")) else { continue };
+        let text = std::fs::read_to_string(common::fixtures().join(format!("{model}-reference.json"))).unwrap();
+        let reference: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for (file, digest) in reference["sha256"].as_object().unwrap() {
+            assert_eq!(common::sha256_hex(&dir.join(file)), digest.as_str().unwrap(), "{model}/{file}: regenerate it");
         }
-        println!("base-v1 stand-in, {} {}: max |Δscore| {worst:.2e} over {} pairs", CpuBackend::default_compiled().name(), kernels.name(), cases.len());
+        let cases: Vec<Case> = serde_json::from_value(reference["cases"].clone()).unwrap();
+        assert!(cases.len() >= 16 && cases.iter().any(|c| c.input_ids.len() == 512));
+        let pairs: Vec<(&str, &str)> = cases.iter().map(|c| (c.query.as_str(), c.passage.as_str())).collect();
+        let kernels: &[Kernels] = if model == "base-v1" { &[Kernels::Burn, Kernels::Tiled] } else { &[Kernels::Burn] };
+        for &kernels in kernels {
+            let reranker = Reranker::from_dir(&dir, options(CpuBackend::default_compiled(), 512, 4, kernels)).unwrap();
+            let plan = reranker.plan(&pairs).unwrap();
+            let scores = reranker.score_plan(&plan).unwrap();
+            let mut worst = 0f32;
+            for (i, (case, got)) in cases.iter().zip(&scores).enumerate() {
+                assert_eq!(plan.input_ids(i), case.input_ids.as_slice(), "{model} {}", case.name);
+                let want = case.score.unwrap();
+                assert!((got.score - want).abs() <= TOLERANCE, "{model} {} {}: {} vs {want}", kernels.name(), case.name, got.score);
+                worst = worst.max((got.score - want).abs());
+            }
+            let backend = CpuBackend::default_compiled().name();
+            println!("{model} stand-in, {backend} {}: max |Δscore| {worst:.2e} over {} pairs", kernels.name(), cases.len());
+        }
     }
 }

@@ -4,48 +4,15 @@
 
 #![cfg(not(target_arch = "wasm32"))] // native only; the browser's is tests/web_bert.rs
 
+mod bert_support;
 mod common;
 
+use bert_support::{TOKENIZER_CONFIG, VOCAB, reference};
 use common::mecab_dictionary as dictionary;
 use ja_rerank::model::Row;
 use ja_rerank::model::bert::token_type_ids;
 use ja_rerank::tokenize::{BertJapanese, MecabDictionary, PairTokenizer, TokenizerFiles};
-use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
-
-#[derive(Deserialize)]
-struct Reference {
-    texts: Vec<TextCase>,
-    cases: Vec<PairCase>,
-}
-
-#[derive(Deserialize)]
-struct TextCase {
-    name: String,
-    text: String,
-    words: Vec<String>,
-    ids: Vec<u32>,
-}
-
-#[derive(Deserialize)]
-struct PairCase {
-    name: String,
-    query: String,
-    passage: String,
-    max_length: usize,
-    input_ids: Vec<u32>,
-    token_type_ids: Vec<i64>,
-}
-
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn reference() -> Reference {
-    serde_json::from_slice(&std::fs::read(format!("{ROOT}/fixtures/bert-reference.json")).unwrap()).unwrap()
-}
-
-fn model_file(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{ROOT}/fixtures/models/bert-tiny/{name}")).unwrap()
-}
 
 #[test]
 fn mecab_words_equal_fugashi_with_unidic_lite() {
@@ -65,7 +32,7 @@ fn mecab_words_equal_fugashi_with_unidic_lite() {
 
 #[test]
 fn text_ids_equal_bert_japanese_tokenizer() {
-    let tokenizer = BertJapanese::new(&model_file("tokenizer_config.json"), &model_file("vocab.txt"), dictionary()).unwrap();
+    let tokenizer = BertJapanese::new(TOKENIZER_CONFIG, VOCAB, dictionary()).unwrap();
     let reference = reference();
     let mut wrong = Vec::new();
     for case in &reference.texts {
@@ -83,11 +50,10 @@ fn text_ids_equal_bert_japanese_tokenizer() {
 fn pair_ids_and_token_types_equal_bert_japanese_tokenizer_with_truncation() {
     let dict = dictionary();
     let reference = reference();
-    let (config, vocab) = (model_file("tokenizer_config.json"), model_file("vocab.txt"));
     let mut wrong = Vec::new();
     let mut truncated = 0;
     for case in &reference.cases {
-        let files = TokenizerFiles::BertJapanese { config: &config, vocab: &vocab, dictionary: dict.clone() };
+        let files = TokenizerFiles::BertJapanese { config: TOKENIZER_CONFIG, vocab: VOCAB, dictionary: dict.clone() };
         let tokenizer = PairTokenizer::new(files, case.max_length).unwrap();
         let (ids, second_segment) = tokenizer.encode_pair(&case.query, &case.passage).unwrap();
         truncated += usize::from(ids.len() == case.max_length);
@@ -117,7 +83,7 @@ fn a_dictionary_that_is_not_one_is_a_typed_error() {
 #[test]
 fn a_model_naming_another_mecab_dictionary_is_refused() {
     let config = br#"{"tokenizer_class": "BertJapaneseTokenizer", "word_tokenizer_type": "mecab", "mecab_kwargs": {"mecab_dic": "ipadic"}}"#;
-    match BertJapanese::new(config, &model_file("vocab.txt"), dictionary()) {
+    match BertJapanese::new(config, VOCAB, dictionary()) {
         Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("ipadic"), "{m}"),
         other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
     }

@@ -6,14 +6,15 @@
 //! wrong dictionary that leave the module usable.
 #![cfg(target_arch = "wasm32")]
 
+mod bert_support;
 mod web_support;
 
 use std::sync::Arc;
 
+use bert_support::{PairCase, TOKENIZER_CONFIG, VOCAB, reference};
 use ja_rerank::model::Row;
 use ja_rerank::model::bert::token_type_ids;
 use ja_rerank::tokenize::{BertJapanese, MecabDictionary, PairTokenizer, TokenizerFiles};
-use serde::Deserialize;
 use serde_json::json;
 use unicode_normalization::UnicodeNormalization;
 use wasm_bindgen_futures::JsFuture;
@@ -21,39 +22,6 @@ use wasm_bindgen_test::*;
 use web_support::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-const BERT_REFERENCE: &str = include_str!("../fixtures/bert-reference.json");
-const VOCAB: &[u8] = include_bytes!("../fixtures/models/bert-tiny/vocab.txt");
-const TOKENIZER_CONFIG: &[u8] = include_bytes!("../fixtures/models/bert-tiny/tokenizer_config.json");
-
-#[derive(Deserialize)]
-struct Reference {
-    texts: Vec<TextCase>,
-    cases: Vec<PairCase>,
-}
-
-#[derive(Deserialize)]
-struct TextCase {
-    name: String,
-    text: String,
-    words: Vec<String>,
-    ids: Vec<u32>,
-}
-
-#[derive(Deserialize, Clone)]
-struct PairCase {
-    name: String,
-    query: String,
-    passage: String,
-    max_length: usize,
-    input_ids: Vec<u32>,
-    token_type_ids: Vec<i64>,
-    scores: std::collections::BTreeMap<String, f64>,
-}
-
-fn reference() -> Reference {
-    serde_json::from_str(BERT_REFERENCE).unwrap()
-}
 
 fn dictionary_url() -> String {
     format!("{}/dictionary/unidic-lite.vibrato.zst", server())

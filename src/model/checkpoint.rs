@@ -4,14 +4,25 @@
 //! its pieces in a [`Layout`] and calls [`fill`].
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use burn::module::Module;
 use burn::store::ModuleSnapshot;
 
 use crate::error::Result;
 use crate::load::compact::SCALE_SUFFIX;
-use crate::load::{Int8Tensor, Naming, Tensors, Weights};
+use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights};
 use crate::model::{BuildOptions, HostEmbeddings, Precision};
+
+/// Tensors a family does not read (a buffer, a pooler) are fetched too when they sit between two
+/// it reads and are this small: one request costs more than that many bytes.
+const MAX_GAP_BYTES: u64 = 1 << 20;
+
+/// The byte ranges to read for a model whose word-embedding rows arrive on demand: every tensor
+/// the family reads (by its `naming`) but the word-embedding table.
+pub fn eager_ranges(header: &Header, naming: &Naming, word_embeddings: &str) -> Vec<Range<u64>> {
+    header.ranges(|name| naming.reads(name) && name != word_embeddings, MAX_GAP_BYTES)
+}
 
 /// Where a family's checkpoint keeps the pieces loading treats apart.
 pub struct Layout<'a> {

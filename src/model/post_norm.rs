@@ -9,6 +9,7 @@ use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
+use crate::error::{Error, Result};
 use crate::model::Ops;
 
 /// What a family's config says about its encoder layers.
@@ -18,6 +19,22 @@ pub struct LayerShape {
     pub num_attention_heads: usize,
     pub intermediate_size: usize,
     pub layer_norm_eps: f64,
+}
+
+impl LayerShape {
+    /// Refuses a shape these layers cannot compute, naming the `config.json` field.
+    pub fn check(&self) -> Result<()> {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
+            return Err(Error::config(
+                "hidden_size",
+                format!("{} is not divisible by num_attention_heads = {}", self.hidden_size, self.num_attention_heads),
+            ));
+        }
+        if !(self.layer_norm_eps.is_finite() && self.layer_norm_eps > 0.0) {
+            return Err(Error::config("layer_norm_eps", "must be a positive number"));
+        }
+        Ok(())
+    }
 }
 
 /// `encoder.*`: the layers in order.

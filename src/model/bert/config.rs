@@ -41,15 +41,7 @@ impl BertConfig {
             layer_norm_eps: json.get("layer_norm_eps")?.unwrap_or(1e-12),
             pad_token_id: json.get("pad_token_id")?.unwrap_or(0),
         };
-        if !config.hidden_size.is_multiple_of(config.num_attention_heads) {
-            return Err(Error::config(
-                "hidden_size",
-                format!("{} is not divisible by num_attention_heads = {}", config.hidden_size, config.num_attention_heads),
-            ));
-        }
-        if !(config.layer_norm_eps.is_finite() && config.layer_norm_eps > 0.0) {
-            return Err(Error::config("layer_norm_eps", "must be a positive number"));
-        }
+        config.layer_shape().check()?;
         if config.pad_token_id as usize >= config.vocab_size {
             return Err(Error::config("pad_token_id", "is not below vocab_size"));
         }

@@ -43,13 +43,10 @@ const WORD_EMBEDDINGS: &str = "bert.embeddings.word_embeddings.weight";
 /// The module path of the encoder, whose `Linear`s run int8 under [`Precision::Int8`].
 const ENCODER: &str = "bert.encoder.";
 
-/// Tensors the family does not read, fetched anyway when they sit between two it reads and are
-/// this small: one request costs more than that many bytes.
-const MAX_GAP_BYTES: u64 = 1 << 20;
 
 /// The byte ranges to read for a model whose word-embedding rows arrive on demand.
 pub fn eager_ranges(header: &Header) -> Vec<Range<u64>> {
-    header.ranges(|name| NAMING.reads(name) && name != WORD_EMBEDDINGS, MAX_GAP_BYTES)
+    checkpoint::eager_ranges(header, &NAMING, WORD_EMBEDDINGS)
 }
 
 #[derive(Module, Debug)]

@@ -39,12 +39,10 @@ const WORD_EMBEDDINGS: &str = "model.embeddings.tok_embeddings.weight";
 /// The module path of the layers, whose `Linear`s run int8 under [`Precision::Int8`].
 const LAYERS: &str = "model.layers.";
 
-/// As in `xlm_roberta`: small unread tensors between two read ones are fetched with them.
-const MAX_GAP_BYTES: u64 = 1 << 20;
 
 /// The byte ranges to read for a model whose word-embedding rows arrive on demand.
 pub fn eager_ranges(header: &Header) -> Vec<Range<u64>> {
-    header.ranges(|name| NAMING.reads(name) && name != WORD_EMBEDDINGS, MAX_GAP_BYTES)
+    checkpoint::eager_ranges(header, &NAMING, WORD_EMBEDDINGS)
 }
 
 #[derive(Module, Debug)]
