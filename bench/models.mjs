@@ -7,8 +7,9 @@
 //   bytes to the first result (files + rows of the first call), wasm memory after the calls (the
 //   peak: it only grows), load time, pairs/s on 8 pairs of ~128 tokens (fixtures/bench/pairs-128.jsonl, a second call).
 // Prints a markdown table. Needs pkg/ (scripts/build-package.sh) and the stand-ins
-// (tools/fixtures/run make_full.py --SHAPE, make_modernbert_full.py); missing ones are listed as
-// such. Run: node bench/models.mjs [--only name,name]
+// (tools/fixtures/run make_full.py --SHAPE, make_modernbert_full.py, make_bert_full.py [--large-v1]);
+// missing ones are listed as such. The BERT-ja models' bytes include the MeCab dictionary the
+// package ships (20.9 MB), and their memory its parsed form. Run: node bench/models.mjs [--only name,name]
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +26,8 @@ const MODELS = [
   ["xsmall-v1", "xsmall-v1", "hotchpotch/japanese-reranker-cross-encoder-xsmall-v1"],
   ["small-v1", "spread", "hotchpotch/japanese-reranker-cross-encoder-small-v1"],
   ["large (bge-m3)", "large-m3", "BAAI/bge-reranker-v2-m3, hotchpotch/japanese-bge-reranker-v2-m3-v1"],
+  ["base-v1", "base-v1", "hotchpotch/japanese-reranker-cross-encoder-base-v1"],
+  ["large-v1", "large-v1", "hotchpotch/japanese-reranker-cross-encoder-large-v1"],
   ["tiny-v2", "tiny-v2", "hotchpotch/japanese-reranker-tiny-v2"],
   ["xsmall-v2", "xsmall-v2", "hotchpotch/japanese-reranker-xsmall-v2"],
 ];

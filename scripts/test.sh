@@ -9,7 +9,7 @@ step "imports point down (tools/check_imports.py; ARCHITECTURE.md, Rules)"
 python3 tools/check_imports.py --self-test
 python3 tools/check_imports.py
 
-step "full-size stand-ins (fixtures/full and spread ~470 MB each, xsmall-v1 428 MB, large-m3 2.27 GB; tiny-v2, xsmall-v2; base-v1 445 MB; numpy only)"
+step "full-size stand-ins (fixtures/full and spread ~470 MB each, xsmall-v1 428 MB, large-m3 2.27 GB; tiny-v2, xsmall-v2; base-v1 445 MB, large-v1 1.35 GB; numpy only)"
 for shape in full spread xsmall-v1 large-m3; do
   if [[ ! -f "fixtures/$shape/model.safetensors" ]]; then
     tools/fixtures/run make_full.py "--$shape"
@@ -19,6 +19,7 @@ if [[ ! -f fixtures/tiny-v2/model.safetensors || ! -f fixtures/xsmall-v2/model.s
   tools/fixtures/run make_modernbert_full.py
 fi
 [[ -f fixtures/base-v1/model.safetensors ]] || tools/fixtures/run make_bert_full.py
+[[ -f fixtures/large-v1/model.safetensors ]] || tools/fixtures/run make_bert_full.py --large-v1
 
 step "the MeCab dictionary for the BERT-ja models (unidic-lite -> vibrato, zstd; scripts/build-dictionary.sh)"
 [[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh

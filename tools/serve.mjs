@@ -18,8 +18,9 @@
 //                    (model.safetensors cut short of its Content-Length), "stand-in/broken"
 //                    (HTTP 500); the org "no-range" ("no-range/tiny", ...) serves the same repos
 //                    but ignores Range (200 with the whole body), as some servers do.
-//                    "stand-in/bert-tiny" and "stand-in/base-v1" (BERT-ja; base-v1 also as
-//                    "hotchpotch/japanese-reranker-cross-encoder-base-v1"), their MeCab dictionary at
+//                    "stand-in/bert-tiny", "stand-in/base-v1" and "stand-in/large-v1" (BERT-ja; base-v1
+//                    also as "hotchpotch/japanese-reranker-cross-encoder-base-v1"; "-int8" their
+//                    conversions, made by bench/models.mjs), their MeCab dictionary at
 //                    /dictionary/unidic-lite.vibrato.zst (scripts/build-dictionary.sh).
 //                    GET /__stats counts hub requests by path (and "<path> range" for ranged
 //                    ones, "<path> bytes" for the bytes sent); POST /__stats/reset clears them;
@@ -81,6 +82,9 @@ export const HUB_REPOS = {
   "stand-in/bert-tiny": join(ROOT, "fixtures/models/bert-tiny"),
   "stand-in/base-v1": join(ROOT, "fixtures/base-v1"),
   "hotchpotch/japanese-reranker-cross-encoder-base-v1": join(ROOT, "fixtures/base-v1"),
+  "stand-in/large-v1": join(ROOT, "fixtures/large-v1"),
+  "stand-in/base-v1-int8": join(ROOT, "target/compact/base-v1-int8"),
+  "stand-in/large-v1-int8": join(ROOT, "target/compact/large-v1-int8"),
   "stand-in/truncated": join(ROOT, "fixtures/models/tiny"),
   "stand-in/broken": join(ROOT, "fixtures/models/tiny"),
 };

@@ -51,6 +51,11 @@ const MESSAGES = {
     ja: "計算エンジン (WebGPU / WebAssembly) でエラーが起きました。CPU に切り替えるか、ページを再読み込みしてください。",
     en: "The compute engine (WebGPU / WebAssembly) failed. Switch to the CPU or reload the page.",
   },
+  DICTIONARY: {
+    title: "形態素解析の辞書が読めません",
+    ja: "このモデル (BERT-ja) は MeCab の辞書 unidic-lite.vibrato.zst を使います。パッケージと一緒に配信されているか確認してください。",
+    en: "This model (BERT-ja) needs the MeCab dictionary unidic-lite.vibrato.zst: check that the app serves it with the package.",
+  },
   OUT_OF_MEMORY: {
     title: "メモリが足りません",
     ja: "このモデルはこの端末のブラウザのメモリに収まりません。小さいモデルか int8 を選ぶか、他のタブを閉じてください。",

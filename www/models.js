@@ -3,10 +3,13 @@
 // their shapes make them (config.json × 4 bytes per f32 weight; tokenizer.json as published for
 // XLM-R, as the stand-in's for the v2 family);
 // "first" is what the page fetches before its first result with the word embeddings read on
-// demand (every tensor but that table, the tokenizer, a few MB of rows). README, "Models".
+// demand (every tensor but that table, the tokenizer, a few MB of rows; for the BERT-ja models
+// also the 20.9 MB MeCab dictionary the package ships). README, "Models".
 export const MODELS = [
   { id: "hotchpotch/japanese-reranker-cross-encoder-xsmall-v1", label: "xsmall-v1 · XLM-R 6 × 384", whole: 428e6, first: 63e6 },
   { id: "hotchpotch/japanese-reranker-cross-encoder-small-v1", label: "small-v1 · XLM-R 12 × 384", whole: 471e6, first: 106e6 },
+  { id: "hotchpotch/japanese-reranker-cross-encoder-base-v1", label: "base-v1 · BERT 12 × 768 + MeCab", whole: 445e6, first: 369e6 },
+  { id: "hotchpotch/japanese-reranker-cross-encoder-large-v1", label: "large-v1 · BERT 24 × 1024 + MeCab", whole: 1350e6, first: 1241e6 },
   { id: "hotchpotch/japanese-bge-reranker-v2-m3-v1", label: "japanese-bge-reranker-v2-m3-v1 · XLM-R 24 × 1024", whole: 2271e6, first: 1268e6 },
   { id: "BAAI/bge-reranker-v2-m3", label: "bge-reranker-v2-m3 · XLM-R 24 × 1024", whole: 2271e6, first: 1268e6 },
   { id: "hotchpotch/japanese-reranker-tiny-v2", label: "tiny-v2 · ModernBERT 3 × 256", whole: 118e6, first: 20e6 },

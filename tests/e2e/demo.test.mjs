@@ -15,7 +15,7 @@
 //   d. the time from pressing search to reranked results (CPU, stand-in), printed;
 //   e. the backend switch: WebGPU (SwiftShader with --enable-unsafe-webgpu) scores the same
 //      documents as the CPU, within 1e-4;
-//   f. the model picker lists the models that run with their first-visit sizes (www/models.js), and
+//   f. the model picker lists the models that run (the BERT-ja ones too) with their first-visit sizes (www/models.js), and
 //      a link to a multi-GB model (bge-reranker-v2-m3) does not start its download: the form asks,
 //      and only a second press loads.
 // Exits non-zero on any failure. Environment: CHROMIUM (default /usr/bin/chromium),
@@ -189,9 +189,10 @@ async function main() {
       page.on("request", (r) => r.url().startsWith(deadHub) && requests.push(r.url()));
       await page.goto(`${base}/?hub=${encodeURIComponent(deadHub)}&model=BAAI/bge-reranker-v2-m3&backend=cpu`);
       const options = await page.evaluate(() => [...document.querySelectorAll("#model-choices option")].map((o) => `${o.value} ${o.label}`));
-      check("the picker lists xsmall-v1, small-v1, both large XLM-Rs and the v2 models, with sizes",
-        ["xsmall-v1", "small-v1", "japanese-bge-reranker-v2-m3-v1", "BAAI/bge-reranker-v2-m3", "tiny-v2", "xsmall-v2"].every((m) => options.some((o) => o.includes(m)))
-          && options.some((o) => o.includes("bge-reranker-v2-m3") && o.includes("1.27 GB")), options.join(" | "));
+      check("the picker lists xsmall-v1, small-v1, the BERT-ja base-v1 and large-v1, both large XLM-Rs and the v2 models, with sizes",
+        ["xsmall-v1", "small-v1", "cross-encoder-base-v1", "cross-encoder-large-v1", "japanese-bge-reranker-v2-m3-v1", "BAAI/bge-reranker-v2-m3", "tiny-v2", "xsmall-v2"].every((m) => options.some((o) => o.includes(m)))
+          && options.some((o) => o.includes("bge-reranker-v2-m3") && o.includes("1.27 GB"))
+          && options.some((o) => o.includes("cross-encoder-base-v1") && o.includes("MeCab") && / MB/.test(o)), options.join(" | "));
       await page.waitForTimeout(1500);
       const warning = await page.locator("#model-size").innerText();
       check("a link to bge-reranker-v2-m3 does not start its download: the form asks first",
