@@ -7,6 +7,8 @@
 mod bert_support;
 mod common;
 
+use std::sync::Arc;
+
 use bert_support::{TOKENIZER_CONFIG, VOCAB, reference};
 use common::mecab_dictionary as dictionary;
 use ja_rerank::model::Row;
@@ -72,7 +74,15 @@ fn pair_ids_and_token_types_equal_bert_japanese_tokenizer_with_truncation() {
 
 #[test]
 fn a_dictionary_that_is_not_one_is_a_typed_error() {
-    for bytes in [&b"<html>Not Found</html>"[..], &[0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3][..], &[][..]] {
+    let named = |payload: &[u8]| MecabDictionary::file("unidic_lite", payload).unwrap();
+    let bad: [&[u8]; 5] = [
+        b"<html>Not Found</html>",
+        &[0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3],
+        &[],
+        &named(&[0x28, 0xB5, 0x2F, 0xFD, 1, 2, 3]),
+        &named(b"not vibrato"),
+    ];
+    for bytes in bad {
         match MecabDictionary::from_bytes(bytes) {
             Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("not a vibrato dictionary"), "{m}"),
             other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
@@ -85,6 +95,21 @@ fn a_model_naming_another_mecab_dictionary_is_refused() {
     let config = br#"{"tokenizer_class": "BertJapaneseTokenizer", "word_tokenizer_type": "mecab", "mecab_kwargs": {"mecab_dic": "ipadic"}}"#;
     match BertJapanese::new(config, VOCAB, dictionary()) {
         Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("ipadic"), "{m}"),
+        other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+    }
+}
+
+/// A real dictionary that names itself otherwise (built from other sources) does not match a
+/// model whose tokenizer names unidic_lite.
+#[test]
+fn a_dictionary_named_otherwise_does_not_match_the_model() {
+    let path = common::fixtures().join("dictionary/unidic-lite.vibrato.zst");
+    let bytes = std::fs::read(path).unwrap();
+    let payload = &bytes[bytes.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    let other = MecabDictionary::from_bytes(&MecabDictionary::file("unidic_cwj", payload).unwrap()).unwrap();
+    assert_eq!((dictionary().name(), other.name()), ("unidic_lite", "unidic_cwj"));
+    match BertJapanese::new(TOKENIZER_CONFIG, VOCAB, Arc::new(other)) {
+        Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("unidic_lite") && m.contains("unidic_cwj"), "{m}"),
         other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
     }
 }

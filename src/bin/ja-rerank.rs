@@ -66,6 +66,13 @@ enum Command {
         /// Folder holding the four source files.
         #[arg(long)]
         sources: PathBuf,
+        /// The name models give it in tokenizer_config.json's mecab_kwargs.mecab_dic
+        /// (unidic_lite): a model naming another is refused.
+        #[arg(long)]
+        name: String,
+        /// Compress with the zstd command at this level (19 for the shipped file).
+        #[arg(long)]
+        zstd: Option<u32>,
         /// File to write.
         #[arg(long)]
         out: PathBuf,
@@ -206,12 +213,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Eval { model, eval: e } => return eval(Some(model), e),
         Command::Listed { eval: e } => return eval(None, e),
         Command::Convert { model, dtype, out } => return convert(model, dtype, out),
-        Command::Dictionary { sources, out } => {
-            let file = std::fs::File::create(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-            let bytes = MecabDictionary::compile(sources, BufWriter::new(file)).map_err(|e| e.to_string())?;
-            eprintln!("wrote {} ({bytes} bytes)", out.display());
-            return Ok(());
-        }
+        Command::Dictionary { sources, name, zstd: level, out } => return dictionary(sources, name, *level, out),
         _ => {}
     }
     let stdin = std::io::stdin().lock();
@@ -335,6 +337,37 @@ fn eval(model: Option<&ModelArgs>, args: &EvalArgs) -> Result<(), String> {
     });
     writeln!(out, "{summary}").map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())
+}
+
+/// `ja-rerank dictionary`: MeCab sources → a dictionary file, its payload through `zstd -LEVEL`.
+fn dictionary(sources: &std::path::Path, name: &str, level: Option<u32>, out: &std::path::Path) -> Result<(), String> {
+    let raw = MecabDictionary::compile(sources).map_err(|e| e.to_string())?;
+    let payload = match level {
+        None => raw.clone(),
+        Some(level) => {
+            use std::process::{Command, Stdio};
+            let mut zstd = Command::new("zstd")
+                .args(["-q", &format!("-{level}"), "-T0", "-c"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot run zstd (apt install zstd): {e}"))?;
+            let mut stdin = zstd.stdin.take().ok_or("zstd: no stdin")?;
+            let input = raw.clone();
+            // Fed from a thread: zstd writes while it reads, and a full pipe would stall both.
+            let feeder = std::thread::spawn(move || stdin.write_all(&input));
+            let output = zstd.wait_with_output().map_err(|e| format!("zstd: {e}"))?;
+            feeder.join().map_err(|_| "zstd: the feeding thread failed")?.map_err(|e| format!("zstd: {e}"))?;
+            if !output.status.success() {
+                return Err(format!("zstd exited with {}", output.status));
+            }
+            output.stdout
+        }
+    };
+    let file = MecabDictionary::file(name, &payload).map_err(|e| e.to_string())?;
+    std::fs::write(out, &file).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    eprintln!("wrote {}: {} bytes (vibrato format {} bytes)", out.display(), file.len(), raw.len());
+    Ok(())
 }
 
 fn convert(model: &std::path::Path, dtype: &str, out: &std::path::Path) -> Result<(), String> {

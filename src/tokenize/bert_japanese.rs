@@ -77,9 +77,6 @@ mod tokens {
     }
 }
 
-/// The dictionary this tokenizer was checked against (`mecab_kwargs.mecab_dic`).
-pub const MECAB_DIC: &str = "unidic_lite";
-
 pub struct BertJapanese {
     dictionary: Arc<MecabDictionary>,
     wordpiece: WordPiece,
@@ -115,10 +112,12 @@ impl BertJapanese {
         if settings.do_lower_case {
             return refuse("do_lower_case: true");
         }
+        // MecabTokenizer's default is ipadic; the BERT-ja rerankers name unidic_lite.
         let dic = settings.mecab_kwargs.and_then(|k| k.mecab_dic).unwrap_or_else(|| "ipadic".into());
-        if dic != MECAB_DIC {
+        if dic != dictionary.name() {
             return Err(Error::Dictionary(format!(
-                "the model's tokenizer splits words with the MeCab dictionary \"{dic}\"; this dictionary is {MECAB_DIC}"
+                "the model's tokenizer splits words with the MeCab dictionary \"{dic}\", this one is \"{}\"",
+                dictionary.name()
             )));
         }
         let vocab = read_vocab(vocab_txt)?;

@@ -1,9 +1,12 @@
 //! MeCab word splitting, as `fugashi` + `unidic-lite` do it for `BertJapaneseTokenizer`: the
 //! `vibrato` crate (a maintained Rust port of MeCab's Viterbi search that builds for wasm) on
 //! unidic-lite's dictionary, compiled to vibrato's format and zstd-compressed
-//! (`scripts/build-dictionary.sh`; README, "MeCab dictionary"). The dictionary is not in the
-//! model repository: the app serves it (the browser fetches and caches it like the weights), or a
+//! (`scripts/build-dictionary.sh`; README, "BERT-ja"). The dictionary is not in the model
+//! repository: the app serves it (the browser fetches and caches it like the weights), or a
 //! native caller reads it from a path.
+//!
+//! The file: one line naming the MeCab dictionary (`mecab_kwargs.mecab_dic`'s value, so a model
+//! naming another is refused), then vibrato's format, zstd-compressed or not.
 
 use crate::error::{Error, Result};
 
@@ -13,9 +16,13 @@ pub const DICTIONARY_FILE: &str = "unidic-lite.vibrato.zst";
 /// zstd's frame magic, to tell a compressed file from vibrato's own format.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
+/// The file's first line, before the dictionary's name.
+const HEADER: &[u8] = b"ja-rerank MeCab dictionary 1: ";
+
 /// A MeCab dictionary ready to split text into words.
 pub struct MecabDictionary {
     tokenizer: vibrato::Tokenizer,
+    name: String,
 }
 
 impl std::fmt::Debug for MecabDictionary {
@@ -25,11 +32,16 @@ impl std::fmt::Debug for MecabDictionary {
 }
 
 impl MecabDictionary {
-    /// Reads a vibrato dictionary, zstd-compressed or not. A file that is not one (an HTML error
-    /// page, a truncated download, a dictionary from another vibrato version) is
-    /// [`Error::Dictionary`], never a panic.
+    /// Reads a dictionary file (the module's docs). A file that is not one (an HTML error page, a
+    /// truncated download, a dictionary from another vibrato version, one without the line that
+    /// names it) is [`Error::Dictionary`], never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bad = |e: String| Error::Dictionary(format!("not a vibrato dictionary ({e}); build it with scripts/build-dictionary.sh"));
+        let (name, bytes) = bytes
+            .strip_prefix(HEADER)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n').map(|end| (&rest[..end], &rest[end + 1..])))
+            .ok_or_else(|| bad("no line naming the MeCab dictionary".into()))?;
+        let name = std::str::from_utf8(name).map_err(|_| bad("its name is not UTF-8".into()))?.to_string();
         // Decoded as it is read: the ~100 MB of vibrato's format never sit in one buffer.
         let dict = if bytes.starts_with(&ZSTD_MAGIC) {
             let decoder = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| bad(format!("zstd: {e}")))?;
@@ -38,23 +50,39 @@ impl MecabDictionary {
             vibrato::Dictionary::read(bytes)
         }
         .map_err(|e| bad(e.to_string()))?;
-        Self::new(dict)
+        Self::new(dict, name)
     }
 
-    fn new(dict: vibrato::Dictionary) -> Result<Self> {
+    fn new(dict: vibrato::Dictionary, name: String) -> Result<Self> {
         // MeCab skips the characters of its SPACE category between words and groups unknown
         // words up to 24 characters; vibrato does either only when asked.
         let tokenizer = vibrato::Tokenizer::new(dict)
             .ignore_space(true)
             .map_err(|e| Error::Dictionary(format!("not a MeCab dictionary: {e}")))?
             .max_grouping_len(24);
-        Ok(Self { tokenizer })
+        Ok(Self { tokenizer, name })
+    }
+
+    /// Which MeCab dictionary this is, as a model's `mecab_kwargs.mecab_dic` names it
+    /// (`unidic_lite`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A dictionary file: the line naming it, then `payload` (vibrato's format, as
+    /// [`Self::compile`] writes it, zstd-compressed or not).
+    pub fn file(name: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        if name.is_empty() || name.contains('\n') {
+            return Err(Error::InvalidInput(format!("a dictionary's name must be one non-empty line, not {name:?}")));
+        }
+        Ok([HEADER, name.as_bytes(), b"\n", payload].concat())
     }
 
     /// Compiles MeCab source files (lex.csv, matrix.def, char.def, unk.def: what
-    /// `tools/fixtures/mecab_sources.py` writes from unidic-lite) into vibrato's format.
+    /// `tools/fixtures/mecab_sources.py` writes from unidic-lite) into vibrato's format, the
+    /// payload of a dictionary [`file`](Self::file).
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn compile(sources: &std::path::Path, out: impl std::io::Write) -> Result<usize> {
+    pub fn compile(sources: &std::path::Path) -> Result<Vec<u8>> {
         let open = |name: &str| {
             std::fs::File::open(sources.join(name))
                 .map(std::io::BufReader::new)
@@ -67,7 +95,9 @@ impl MecabDictionary {
             open("unk.def")?,
         )
         .map_err(|e| Error::Dictionary(format!("cannot compile {}: {e}", sources.display())))?;
-        dict.write(out).map_err(|e| Error::Dictionary(format!("cannot write: {e}")))
+        let mut out = Vec::new();
+        dict.write(&mut out).map_err(|e| Error::Dictionary(format!("cannot write: {e}")))?;
+        Ok(out)
     }
 
     /// The surfaces of the words MeCab finds in `text` (spaces between them dropped). MeCab

@@ -10,7 +10,7 @@ mod mecab;
 
 use std::sync::Arc;
 
-pub use bert_japanese::{BertJapanese, MECAB_DIC, VOCAB_FILE};
+pub use bert_japanese::{BertJapanese, VOCAB_FILE};
 pub use hf::JsonTokenizer;
 pub use mecab::{DICTIONARY_FILE, MecabDictionary};
 
