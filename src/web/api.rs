@@ -10,6 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use super::args;
 use super::error::{Code, WebError, WebResult};
 use super::options::{
     self, Call, DefaultRerankOptionsArg, LoadOptionsArg, RerankOptionsArg, ScoreOptionsArg, Settings, arg,
@@ -104,7 +105,7 @@ impl Reranker {
         let session = self.session.clone();
         let options = arg(options);
         promise(async move {
-            let (query, documents) = (options::query(&query)?, options::documents(&documents)?);
+            let (query, documents) = (args::query(&query)?, args::documents(&documents)?);
             rerank_with(&session, query, documents, Call::rerank(&options)?).await
         })
     }
@@ -119,7 +120,7 @@ impl Reranker {
         let session = self.session.clone();
         let options = arg(options);
         promise(async move {
-            let pairs = options::pairs(&pairs)?;
+            let pairs = args::pairs(&pairs)?;
             let call = Call::score(&options)?;
             session.check_usable()?;
             let scores = if pairs.is_empty() { Vec::new() } else { session.score(&pairs, call.signal.as_ref()).await? };
@@ -154,7 +155,7 @@ pub fn rerank(
     let options = arg(options);
     promise(async move {
         // The call's own arguments are checked before a possibly long first download.
-        let (query, documents) = (options::query(&query)?, options::documents(&documents)?);
+        let (query, documents) = (args::query(&query)?, args::documents(&documents)?);
         let (settings, key, call) = options::split_default(&options)?;
         let session = default_model::session(settings, key).await?;
         rerank_with(&session, query, documents, call).await

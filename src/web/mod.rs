@@ -9,6 +9,7 @@
 
 mod adapter;
 mod api;
+mod args;
 mod build;
 mod callback;
 mod default_model;

@@ -1,6 +1,6 @@
-//! JS arguments → checked Rust values: the load options (→ [`Settings`], core types where the
-//! core has them), the per-call options, and the query / documents / pairs arguments. Each
-//! option list is written once, as a serde struct: unknown keys are refused by reading the
+//! JS options → checked Rust values: the load options (→ [`Settings`], core types where the
+//! core has them) and the per-call options (the query / documents / pairs arguments are
+//! `args.rs`'s). Each option list is written once, as a serde struct: unknown keys are refused by reading the
 //! struct's own field list ([`fields_of`]), and its TypeScript declaration sits beside it.
 
 use js_sys::{Array, Function, Object};
@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 use wasm_bindgen::prelude::*;
 
+use super::args::type_name;
 use super::error::{WebError, WebResult};
 use super::hub::HubSource;
 use crate::{Precision, WordEmbeddings};
@@ -54,9 +55,8 @@ export interface LoadOptions {
    * (backend "cpu", precision "int8", no navigator.gpu); the threads build in a Worker on a cross-origin-isolated
    * page when the CPU computes. The first load or init() of a page (or worker) decides its build. */
   build?: "auto" | BuildName;
-  /** URL of the MeCab dictionary that BERT-ja models (japanese-reranker-cross-encoder-base-v1 / large-v1: their
-   * tokenizer splits words with MeCab on unidic-lite) need; the package ships it (unidic-lite.vibrato.zst, 20.9 MB,
-   * fetched only for those models and kept in Cache Storage like the weights) and this defaults to that file. */
+  /** URL of the MeCab dictionary the BERT-ja models (base-v1, large-v1) need; default: the package's copy,
+   * unidic-lite.vibrato.zst (20.9 MB, fetched only for them, kept in Cache Storage like the weights). */
   dictionary?: string;
   /** Makes every request, as the global fetch would (the default): to add headers (a token for a private model),
    * count or log requests, or read files another way. In Node, a `file:` hubUrl gets one that reads the folder. */
@@ -165,7 +165,7 @@ pub struct Settings {
     pub word_embeddings: WordEmbeddings,
     pub rows: Rows,
     pub precision: Precision,
-    /// The MeCab dictionary's URL (BERT-ja models only); `None`: the model cannot load.
+    /// The MeCab dictionary's URL (BERT-ja models only; without one they cannot load).
     pub dictionary: Option<String>,
     pub on_progress: Option<Function>,
     pub on_backend_change: Option<Function>,
@@ -350,55 +350,4 @@ fn signal(value: JsValue) -> WebResult<Option<web_sys::AbortSignal>> {
         return Ok(None);
     }
     value.dyn_into().map(Some).map_err(|_| WebError::invalid("signal must be an AbortSignal"))
-}
-
-fn type_name(value: &JsValue) -> String {
-    if value.is_null() {
-        "null".into()
-    } else if Array::is_array(value) {
-        "an array".into()
-    } else {
-        value.js_typeof().as_string().unwrap_or_default()
-    }
-}
-
-fn string(value: &JsValue, name: &str) -> WebResult<String> {
-    value.as_string().ok_or_else(|| WebError::invalid(format!("{name} must be a string, got {}", type_name(value))))
-}
-
-/// A non-blank query string.
-pub fn query(value: &JsValue) -> WebResult<String> {
-    let query = string(value, "query")?;
-    if query.trim().is_empty() {
-        return Err(WebError::invalid("query must not be empty"));
-    }
-    Ok(query)
-}
-
-/// An array of strings.
-pub fn documents(value: &JsValue) -> WebResult<Vec<String>> {
-    if !Array::is_array(value) {
-        return Err(WebError::invalid(format!("documents must be an array of strings, got {}", type_name(value))));
-    }
-    let array: &Array = value.unchecked_ref();
-    (0..array.length()).map(|i| string(&array.get(i), &format!("documents[{i}]"))).collect()
-}
-
-/// An array of `[query, passage]` string pairs.
-pub fn pairs(value: &JsValue) -> WebResult<Vec<(String, String)>> {
-    if !Array::is_array(value) {
-        return Err(WebError::invalid(format!("pairs must be an array of [query, passage], got {}", type_name(value))));
-    }
-    let array: &Array = value.unchecked_ref();
-    (0..array.length())
-        .map(|i| {
-            let pair = array.get(i);
-            if !(Array::is_array(&pair) && pair.unchecked_ref::<Array>().length() == 2) {
-                return Err(WebError::invalid(format!("pairs[{i}] must be [query, passage]")));
-            }
-            let pair: Array = pair.unchecked_into();
-            let query = query(&pair.get(0)).map_err(|e| WebError::invalid(format!("pairs[{i}]: {}", e.message)))?;
-            Ok((query, string(&pair.get(1), &format!("pairs[{i}][1]"))?))
-        })
-        .collect()
 }

@@ -51,10 +51,13 @@ pub async fn fetch_tokenizer(
     if !config.may_name_its_tokenizer() {
         return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?), None));
     }
-    let tokenizer_config = hub.fetch(TOKENIZER_CONFIG_FILE).await?;
-    if !BertJapanese::is_named_in(tokenizer_config.as_bytes()) {
-        return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?), None));
-    }
+    // A BERT repository without a tokenizer_config.json (4xx) has its tokenizer.json.
+    let tokenizer_config = match hub.fetch(TOKENIZER_CONFIG_FILE).await {
+        Ok(bytes) if BertJapanese::is_named_in(bytes.as_bytes()) => bytes,
+        Ok(_) => return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?), None)),
+        Err(e) if e.code == Code::ModelLoad => return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?), None)),
+        Err(e) => return Err(e),
+    };
     let vocab = hub.fetch(VOCAB_FILE).await?;
     let url = dictionary_url.ok_or_else(|| {
         WebError::new(Code::Dictionary, "this model splits words with MeCab: pass the dictionary's URL (LoadOptions.dictionary)")
