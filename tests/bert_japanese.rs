@@ -103,7 +103,7 @@ fn a_model_naming_another_mecab_dictionary_is_refused() {
 /// model whose tokenizer names unidic_lite.
 #[test]
 fn a_dictionary_named_otherwise_does_not_match_the_model() {
-    let path = common::fixtures().join("dictionary/unidic-lite.vibrato.zst");
+    let path = common::fixtures().join("dictionary").join(ja_rerank::tokenize::DICTIONARY_FILE);
     let bytes = std::fs::read(path).unwrap();
     let payload = &bytes[bytes.iter().position(|&b| b == b'\n').unwrap() + 1..];
     let other = MecabDictionary::from_bytes(&MecabDictionary::file("unidic_cwj", payload).unwrap()).unwrap();

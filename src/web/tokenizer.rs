@@ -12,7 +12,7 @@ use super::error::{Code, WebError, WebResult};
 use super::hub::Hub;
 use crate::WeightBytes;
 use crate::model::ModelConfig;
-use crate::tokenize::{BertJapanese, MecabDictionary, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, TokenizerFiles, VOCAB_FILE};
+use crate::tokenize::{BertJapanese, DICTIONARY_FILE, MecabDictionary, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, TokenizerFiles, VOCAB_FILE};
 
 /// The files, fetched.
 pub enum Fetched {
@@ -75,7 +75,7 @@ async fn dictionary(hub: &Hub<'_>, url: &str) -> WebResult<(Arc<MecabDictionary>
     let bytes = hub.fetch_url(name, url).await.map_err(|e| {
         // A network failure stays NETWORK (try again); a missing file is the dictionary's fault.
         let code = if e.code == Code::Network { Code::Network } else { Code::Dictionary };
-        WebError::new(code, format!("the MeCab dictionary: {} (the package ships unidic-lite.vibrato.zst)", e.message))
+        WebError::new(code, format!("the MeCab dictionary: {} (the package ships {DICTIONARY_FILE})", e.message))
     })?;
     let size = bytes.len() as f64;
     let dictionary = Arc::new(MecabDictionary::from_bytes(bytes.as_bytes())?);

@@ -71,7 +71,7 @@ pub const TOLERANCE: f32 = 1e-4;
 
 /// The MeCab dictionary the BERT-ja stand-ins need (not committed: scripts/build-dictionary.sh).
 pub fn mecab_dictionary() -> std::sync::Arc<ja_rerank::tokenize::MecabDictionary> {
-    let path = fixtures().join("dictionary/unidic-lite.vibrato.zst");
+    let path = fixtures().join("dictionary").join(ja_rerank::tokenize::DICTIONARY_FILE);
     let bytes = std::fs::read(&path)
         .unwrap_or_else(|e| panic!("{}: {e}; build it with scripts/build-dictionary.sh", path.display()));
     std::sync::Arc::new(ja_rerank::tokenize::MecabDictionary::from_bytes(&bytes).unwrap())
