@@ -2,7 +2,7 @@
 //! each text's ids and every pair's ids at three max_lengths, from fixtures/bert-reference.json
 //! (tools/fixtures/make_bert.py). Needs the dictionary: scripts/build-dictionary.sh.
 
-#![cfg(not(target_arch = "wasm32"))] // native only; the browser's is tests/web_bert.rs
+#![cfg(not(target_arch = "wasm32"))] // native only; the browser's is tests/web/bert.rs
 
 mod bert_support;
 mod common;

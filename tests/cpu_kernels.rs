@@ -1,7 +1,7 @@
 //! The wasm CPU kernels (src/kernels: the 4×8 matmul with fused GELU, the vectorised softmax and
 //! attention, chosen per instance with `kernels: Some(Kernels::Tiled)`) run natively here against
 //! the PyTorch reference, so a mistake in them fails `cargo test` and not only the browser suite.
-#![cfg(not(target_arch = "wasm32"))] // in wasm they are the CPU default; tests/web_api.rs covers that
+#![cfg(not(target_arch = "wasm32"))] // in wasm they are the CPU default; tests/web/api.rs covers that
 
 mod common;
 

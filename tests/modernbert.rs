@@ -101,7 +101,7 @@ fn scores_equal_pytorch_one_at_a_time_and_in_batches() {
 /// `tools/fixtures/run make_modernbert_full.py` makes them (CI does, with JA_RERANK_REQUIRE_FULL=1).
 /// tiny-v2 on every backend and both kernel sets, xsmall-v2 (more of the same layers) on the
 /// default backend's own ops only: natively the tiled kernels are portable scalar code, which
-/// takes minutes over the long pairs (in the browser they are simd128 and tests/web_api.rs runs them).
+/// takes minutes over the long pairs (in the browser they are simd128 and tests/web/api.rs runs them).
 #[test]
 fn full_size_stand_ins_match_pytorch() {
     let text = std::fs::read_to_string(common::fixtures().join("modernbert-full-reference.json")).unwrap();

@@ -1,5 +1,5 @@
 //! fixtures/bert-reference.json (tools/fixtures/make_bert.py) as the BERT-ja tests read it,
-//! natively (tests/bert_japanese.rs) and in the browser (tests/web_bert.rs).
+//! natively (tests/bert_japanese.rs) and in the browser (tests/web/bert.rs).
 #![allow(dead_code)]
 
 use serde::Deserialize;

@@ -114,7 +114,7 @@ function report(name, r) {
  * int8 scores and from PyTorch's f32, reported. Not asserted: through 24 random layers a flipped
  * rounding of one activation moves a score by up to ~0.3 (the simd and relaxed builds, whose f32
  * sums differ in order, differ that much from each other), so equality is checked where int8 is
- * stable — the trained stand-in (tests/web_ranker.rs, tests/e2e/threads.test.mjs). */
+ * stable — the trained stand-in (tests/web/ranker.rs, tests/e2e/threads.test.mjs). */
 function int8Checks(tag, r, dir) {
   const all = [...r.scores, r.longScore].filter((s) => s !== null);
   check(`${tag}. … every score a probability, and the same on a second call`, all.every((s) => s > 0 && s < 1) && r.again.every((s, i) => s === r.scores[i]));

@@ -162,7 +162,7 @@ await finish(async () => {
     const native = compact.runs["int8 file, precision int8"];
     const deltas = int8.scores.map((s, i) => Math.abs(s - native[i]));
     const close = deltas.filter((d) => d <= 1e-6).length;
-    // As tests/web_ranker.rs: the same integer sums, but an f32 difference in the last bit (the
+    // As tests/web/ranker.rs: the same integer sums, but an f32 difference in the last bit (the
     // fused multiply-adds of this build's GELU, say) can move an activation across a rounding
     // boundary of its quantum, so a pair or two may differ by ~1e-4.
     check(

@@ -4,14 +4,10 @@
 //! against PyTorch on the CPU and WebGPU, base-v1's files fetched under the real repository's
 //! name (the full-size stand-in served there) and its scores, and typed errors for a missing or
 //! wrong dictionary that leave the module usable.
-#![cfg(target_arch = "wasm32")]
-
-mod bert_support;
-mod web_support;
-
 use std::sync::Arc;
 
-use bert_support::{PairCase, TOKENIZER_CONFIG, VOCAB, reference};
+use crate::bert_support::{PairCase, TOKENIZER_CONFIG, VOCAB, reference};
+use crate::support::*;
 use ja_rerank::model::Row;
 use ja_rerank::model::bert::token_type_ids;
 use ja_rerank::tokenize::{BertJapanese, MecabDictionary, PairTokenizer, TokenizerFiles};
@@ -19,9 +15,6 @@ use serde_json::json;
 use unicode_normalization::UnicodeNormalization;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-use web_support::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 fn dictionary_url() -> String {
     format!("{}/dictionary/unidic-lite.vibrato.zst", server())
@@ -63,14 +56,19 @@ async fn the_tokenizer_in_the_browser_equals_python() {
     }
     for case in &reference.cases {
         let files = TokenizerFiles::BertJapanese { config: TOKENIZER_CONFIG, vocab: VOCAB, dictionary: dict.clone() };
-        let (ids, second_segment) = PairTokenizer::new(files, case.max_length).unwrap().encode_pair(&case.query, &case.passage).unwrap();
+        let (ids, second_segment) =
+            PairTokenizer::new(files, case.max_length).unwrap().encode_pair(&case.query, &case.passage).unwrap();
         let types: Vec<i64> = token_type_ids(&Row { ids: &ids, second_segment }, ids.len()).collect();
         if ids != case.input_ids || types != case.token_type_ids {
             wrong.push(format!("{} at {}", case.name, case.max_length));
         }
     }
     assert!(wrong.is_empty(), "{} differ from Python:\n{}", wrong.len(), wrong.join("\n"));
-    log(format!("BertJapaneseTokenizer in the browser: {} texts and {} pairs equal Python's", reference.texts.len(), reference.cases.len()));
+    log(format!(
+        "BertJapaneseTokenizer in the browser: {} texts and {} pairs equal Python's",
+        reference.texts.len(),
+        reference.cases.len()
+    ));
 }
 
 #[wasm_bindgen_test]
@@ -78,7 +76,11 @@ async fn bert_tiny_scores_equal_pytorch_on_the_cpu_and_webgpu() {
     let reference = reference();
     for (backend, max_length, take) in [("cpu", 512, usize::MAX), ("cpu", 33, usize::MAX), ("webgpu", 40, 12)] {
         let cases: Vec<&PairCase> = reference.cases.iter().filter(|c| c.max_length == max_length).take(take).collect();
-        let r = load("bert-tiny", json!({ "backend": backend, "maxLength": max_length, "dictionary": dictionary_url(), "batchSize": 7 })).await;
+        let r = load(
+            "bert-tiny",
+            json!({ "backend": backend, "maxLength": max_length, "dictionary": dictionary_url(), "batchSize": 7 }),
+        )
+        .await;
         assert_eq!(get(&r.info(), "backend").as_string().as_deref(), Some(backend));
         assert_eq!(get(&r.info(), "modelType").as_string().as_deref(), Some("bert"));
         let got = numbers(&score(&r, pairs_of(&cases)).await.unwrap());
@@ -88,7 +90,10 @@ async fn bert_tiny_scores_equal_pytorch_on_the_cpu_and_webgpu() {
             assert!((g - want).abs() <= TOLERANCE, "{backend} {} at {max_length}: {g} vs {want}", case.name);
             worst = worst.max((g - want).abs());
         }
-        log(format!("bert-tiny on {backend}, max_length {max_length}: {} pairs, max |Δscore| {worst:.2e}", cases.len()));
+        log(format!(
+            "bert-tiny on {backend}, max_length {max_length}: {} pairs, max |Δscore| {worst:.2e}",
+            cases.len()
+        ));
         r.dispose();
     }
 }
@@ -99,7 +104,7 @@ async fn bert_tiny_scores_equal_pytorch_on_the_cpu_and_webgpu() {
 /// Cache Storage; scores equal PyTorch's.
 #[wasm_bindgen_test]
 async fn the_base_v1_name_fetches_its_files_and_scores() {
-    let cases = full_cases(include_str!("../fixtures/base-v1-reference.json"));
+    let cases = full_cases(include_str!("../../fixtures/base-v1-reference.json"));
     let picked: Vec<&FullCase> = cases.iter().filter(|c| c.query.len() + c.passage.len() < 400).take(8).collect();
     let revision = fresh_revision("base-v1");
     let options = json!({
@@ -126,20 +131,26 @@ async fn the_base_v1_name_fetches_its_files_and_scores() {
     // A second visit: every file from Cache Storage, the dictionary too.
     let again = load_js(js(options)).await.unwrap();
     assert_eq!(get(&again.info(), "bytesDownloaded").as_f64(), Some(0.0));
-    log(format!("base-v1 stand-in by its Hub name: {} pairs, max |Δscore| {worst:.2e}; second load from Cache Storage", picked.len()));
+    log(format!(
+        "base-v1 stand-in by its Hub name: {} pairs, max |Δscore| {worst:.2e}; second load from Cache Storage",
+        picked.len()
+    ));
     again.dispose();
 }
 
 #[wasm_bindgen_test]
 async fn a_missing_or_wrong_dictionary_is_a_dictionary_error_and_the_module_stays_usable() {
+    let panics = Panics::before();
     let none = load_js(options("bert-tiny", json!({}))).await;
     assert_eq!(code_of(none.map(Into::into)), "DICTIONARY");
-    let missing = load_js(options("bert-tiny", json!({ "dictionary": format!("{}/dictionary/nothing-here.zst", server()) }))).await;
+    let missing =
+        load_js(options("bert-tiny", json!({ "dictionary": format!("{}/dictionary/nothing-here.zst", server()) })))
+            .await;
     assert_eq!(code_of(missing.map(Into::into)), "DICTIONARY");
     let not_one = format!("{}/stand-in/bert-tiny/resolve/main/config.json", hub());
     let wrong = load_js(options("bert-tiny", json!({ "dictionary": not_one, "cache": false }))).await;
     assert_eq!(code_of(wrong.map(Into::into)), "DICTIONARY");
     let r = load("bert-tiny", json!({ "dictionary": dictionary_url() })).await;
     assert_eq!(numbers(&score(&r, js(json!([["東京の天気", "晴れ"]]))).await.unwrap()).len(), 1);
-    assert_eq!(ja_rerank::web::panic_count(), 0);
+    panics.assert_none_since();
 }

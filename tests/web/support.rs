@@ -48,6 +48,24 @@ pub fn cases_in(reference: &str, max_length: usize) -> Vec<Case> {
     r.cases.into_iter().filter(|c| c.max_length == max_length).collect()
 }
 
+/// The one case called `name` (as a slice, to score alone).
+pub fn named(cases: &[Case], name: &str) -> Vec<Case> {
+    let found: Vec<Case> = cases.iter().filter(|c| c.name == name).cloned().collect();
+    assert_eq!(found.len(), 1, "one case named {name}");
+    found
+}
+
+/// What the software WebGPU adapters here (SwiftShader, lavapipe) score of a reference: they
+/// compute at well under 1 GFLOP/s, so a WebGPU test's time is the tokens it pushes through
+/// them, and a full-length batch measures the adapter, not our code. Every case at the short
+/// `max_length` (the long ones truncated there: truncation, padding and masks in every batch),
+/// then the one pair whose both segments are cut at the long `max_length`, in a call of its own
+/// so that it pads nothing else: each kernel and path at the smallest shapes that reach it. The
+/// CPU scores every case at every length.
+pub fn webgpu_cases(reference: &str, short: usize, long: usize) -> [Vec<Case>; 2] {
+    [cases_in(reference, short), named(&cases_in(reference, long), "both-long")]
+}
+
 /// A plain JS value (objects as objects, not Maps) from JSON.
 pub fn js(value: serde_json::Value) -> JsValue {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap()
@@ -151,17 +169,6 @@ pub fn full_cases(reference_json: &str) -> Vec<FullCase> {
     serde_json::from_str::<FullReference>(reference_json).unwrap().cases
 }
 
-/// The cases a backend scores: every one on the CPU, the two shortest on WebGPU (a software
-/// adapter here, slow on full-size models).
-pub fn picked_for<'a>(cases: &'a [FullCase], backend: &str) -> Vec<&'a FullCase> {
-    let mut picked: Vec<&FullCase> = cases.iter().collect();
-    if backend == "webgpu" {
-        picked.sort_by_key(|c| c.query.len() + c.passage.len());
-        picked.truncate(2);
-    }
-    picked
-}
-
 /// `[[query, passage], …]` of `cases`.
 pub fn full_pairs(cases: &[&FullCase]) -> JsValue {
     js(serde_json::Value::Array(cases.iter().map(|c| serde_json::json!([c.query, c.passage])).collect()))
@@ -197,4 +204,19 @@ pub async fn load(model: &str, extra: serde_json::Value) -> ja_rerank::web::Rera
 /// `reranker.score(pairs)`, awaited.
 pub async fn score(r: &ja_rerank::web::Reranker, pairs: JsValue) -> Result<JsValue, JsValue> {
     await_promise(r.score(pairs, None)).await
+}
+
+/// The panics caught in callbacks so far (`ja_rerank::web::panic_count`, counted for the page):
+/// every test runs in one page, and a failing test's assertion is a panic too, so a test checks
+/// that the count did not move while it ran rather than that it is zero.
+pub struct Panics(u32);
+
+impl Panics {
+    pub fn before() -> Self {
+        Panics(ja_rerank::web::panic_count())
+    }
+
+    pub fn assert_none_since(&self) {
+        assert_eq!(ja_rerank::web::panic_count(), self.0, "a panic was caught in a callback (see the console)");
+    }
 }

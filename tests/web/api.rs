@@ -1,18 +1,12 @@
 //! The JS API in a real browser (wasm-pack test --headless --chrome / --firefox), against
 //! Hub-layout files served over HTTP by tools/serve.mjs: parity on both backends, the
 //! bad-input table, Cache Storage, progress events, the module-level rerank().
-#![cfg(target_arch = "wasm32")]
-
-mod web_support;
-
+use crate::support::*;
 use ja_rerank::web::{Reranker, rerank};
 use js_sys::{Array, Function};
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
-use web_support::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 async fn rerank_call(r: &Reranker, query: JsValue, docs: JsValue, opts: JsValue) -> Result<JsValue, JsValue> {
     await_promise(r.rerank(query, docs, Some(opts.unchecked_into()))).await
@@ -31,41 +25,53 @@ async fn parity_on_the_cpu() {
     }
 }
 
+/// Every case at max_length 64 in batches of 16, then a 512-token pair alone (`webgpu_cases`).
 #[wasm_bindgen_test]
 async fn parity_on_webgpu_with_device_and_host_embeddings() {
-    let cases = cases(512);
+    let panics = Panics::before();
+    let [short, long] = webgpu_cases(REFERENCE, 64, 512);
     for model in ["tiny", "odd"] {
         for embeddings in ["device", "host"] {
-            let r = load(model, json!({ "backend": "webgpu", "wordEmbeddings": embeddings, "batchSize": 16 })).await;
+            let options = |max_length: usize| json!({ "backend": "webgpu", "wordEmbeddings": embeddings, "batchSize": 16, "maxLength": max_length });
+            let r = load(model, options(64)).await;
             assert_eq!(r.backend(), "webgpu");
             let info = r.info();
             assert_eq!(get(&info, "hostWordEmbeddings").as_bool(), Some(embeddings == "host"));
-            let got = numbers(&score(&r, pairs_js(&cases)).await.unwrap());
-            assert_scores_match(&got, &cases, model, &format!("webgpu ({embeddings} embeddings)"));
+            let got = numbers(&score(&r, pairs_js(&short)).await.unwrap());
+            assert_scores_match(&got, &short, model, &format!("webgpu ({embeddings} embeddings), max_length 64"));
             // The failure seen with other WebGPU cross-encoders: every document the same score.
             let distinct: std::collections::BTreeSet<u64> = got.iter().map(|s| (s * 1e6) as u64).collect();
-            assert!(distinct.len() > cases.len() / 2, "scores collapse on WebGPU: {got:?}");
+            assert!(distinct.len() > short.len() / 2, "scores collapse on WebGPU: {got:?}");
+            r.dispose();
+            let r = load(model, options(512)).await;
+            let got = numbers(&score(&r, pairs_js(&long)).await.unwrap());
+            assert_scores_match(&got, &long, model, &format!("webgpu ({embeddings} embeddings), 512 tokens"));
+            r.dispose();
         }
     }
     let adapter = get(&load("tiny", json!({ "backend": "webgpu" })).await.info(), "adapter");
     web_sys::console::log_1(&format!("adapter: {}", js_sys::JSON::stringify(&adapter).unwrap()).into());
     assert!(get(&adapter, "maxStorageBufferBindingSize").as_f64().unwrap() > 0.0);
     assert!(get(&adapter, "selfCheckMaxAbsDiff").as_f64().unwrap() <= 1e-4);
-    assert_eq!(ja_rerank::web::panic_count(), 0, "a panic was caught in a callback (see the console)");
+    panics.assert_none_since();
 }
 
 /// The ModernBERT stand-ins (the v2 rerankers' family: rotary positions, local attention, GeGLU,
 /// "cls" and "mean" pooling), by config.json alone, on the CPU kernels (every case) and on WebGPU
-/// (one batch of 7, and 1024-token pairs for mb-tiny only: software adapters are slow; at
-/// max_length 1024 the batch holds the three 1024-token pairs).
+/// (one batch of 7 at max_length 100, past the 16-token local window; for mb-tiny also the pair
+/// cut at 1,024 tokens, alone: past 512 and every window, without padding six others to its length).
 #[wasm_bindgen_test]
 async fn modernbert_parity_on_the_cpu_and_webgpu() {
     for model in ["mb-tiny", "mb-mean"] {
         for max_length in [1024, 100] {
             let all = cases_in(MODERNBERT_REFERENCE, max_length);
             assert!(all.len() >= 40);
-            let webgpu = if max_length == 1024 && model != "mb-tiny" { &all[..0] } else { &all[..7] };
-            for (backend, cases) in [("cpu", &all[..]), ("webgpu", webgpu)] {
+            let webgpu = match (max_length, model) {
+                (1024, "mb-tiny") => named(&all, "both-long"),
+                (1024, _) => Vec::new(),
+                _ => all[..7].to_vec(),
+            };
+            for (backend, cases) in [("cpu", &all[..]), ("webgpu", &webgpu[..])] {
                 if cases.is_empty() {
                     continue;
                 }
@@ -240,7 +246,7 @@ async fn the_second_load_comes_from_cache_storage_with_progress() {
             get(&e, "fromCache").as_bool().unwrap(),
         ));
     });
-    // Whole files (rows: "eager"); tests/web_rows.rs covers the same for rows on demand.
+    // Whole files (rows: "eager"); tests/web/rows.rs covers the same for rows on demand.
     let opts = || {
         let o = options("tiny", json!({ "revision": revision, "backend": "cpu", "rows": "eager" }));
         set(&o, "onProgress", on_progress.as_ref().unchecked_ref::<Function>());
@@ -278,7 +284,9 @@ async fn the_second_load_comes_from_cache_storage_with_progress() {
     // cache: false goes to the network every time.
     let no_cache = fresh_revision("nocache");
     for n in 1..=2 {
-        load_js(options("tiny", json!({ "revision": no_cache, "backend": "cpu", "cache": false, "rows": "eager" }))).await.unwrap();
+        load_js(options("tiny", json!({ "revision": no_cache, "backend": "cpu", "cache": false, "rows": "eager" })))
+            .await
+            .unwrap();
         assert_eq!(fetch_count("tiny", &no_cache, "model.safetensors").await, n);
     }
 }
@@ -288,7 +296,9 @@ async fn module_level_rerank_loads_once_and_reuses() {
     let revision = fresh_revision("default");
     // One whole-file load; with rows on demand each new text would add row requests.
     let opts = |k: u32| {
-        js(json!({ "hubUrl": hub(), "model": "stand-in/tiny", "revision": revision, "backend": "cpu", "topK": k, "rows": "eager" }))
+        js(
+            json!({ "hubUrl": hub(), "model": "stand-in/tiny", "revision": revision, "backend": "cpu", "topK": k, "rows": "eager" }),
+        )
     };
     let docs = js(json!(["ls は一覧を表示する", "猫の飼い方", "rm はファイルを削除する"]));
     let q = JsValue::from_str("ファイルの一覧");
@@ -312,9 +322,12 @@ async fn module_level_rerank_loads_once_and_reuses() {
 /// The full-size stand-in on WebGPU: its word-embedding table (366 MiB) is looked up on the host
 /// exactly when it exceeds the adapter's largest storage binding (Firefox's lavapipe: 128 MiB;
 /// SwiftShader: 1 GiB), and forcing it onto such a device is refused with a reason, not a crash.
+/// The suite's one full-size forward pass on WebGPU per browser (one batch of two short pairs,
+/// ~25 s on SwiftShader); the other full-size stand-ins run on the CPU path.
 #[wasm_bindgen_test]
 async fn full_size_on_webgpu_respects_the_adapter_binding_limit() {
-    let cases = full_cases(include_str!("../fixtures/full-reference.json"));
+    let panics = Panics::before();
+    let cases = full_cases(include_str!("../../fixtures/full-reference.json"));
     let picked: Vec<&FullCase> = cases.iter().filter(|c| c.name == "one-char-passage" || c.name == "english").collect();
     assert_eq!(picked.len(), 2);
 
@@ -343,5 +356,5 @@ async fn full_size_on_webgpu_respects_the_adapter_binding_limit() {
     } else {
         forced.unwrap();
     }
-    assert_eq!(ja_rerank::web::panic_count(), 0, "a panic was caught in a callback (see the console)");
+    panics.assert_none_since();
 }

@@ -1,23 +1,18 @@
 //! Losing the WebGPU device mid-use moves the reranker to the CPU, says so, and keeps scoring
 //! correctly. Its own test binary (so its own page): the lost device is gone for the page.
-#![cfg(target_arch = "wasm32")]
-
-mod web_support;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::support::*;
 use ja_rerank::web::Reranker;
 use js_sys::Function;
 use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
-use web_support::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
 async fn a_lost_gpu_moves_the_reranker_to_the_cpu() {
+    let panics = Panics::before();
     let changes = Rc::new(RefCell::new(Vec::<(String, String)>::new()));
     let sink = changes.clone();
     let on_change = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
@@ -44,5 +39,5 @@ async fn a_lost_gpu_moves_the_reranker_to_the_cpu() {
     assert_eq!(changes.borrow().len(), 1);
     let again = load_js(options("tiny", json!({}))).await.unwrap();
     assert_eq!(again.backend(), "cpu");
-    assert_eq!(ja_rerank::web::panic_count(), 0, "a panic was caught in a callback (see the console)");
+    panics.assert_none_since();
 }
