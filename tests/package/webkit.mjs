@@ -1,7 +1,7 @@
 // WebKitGTK (Safari's engine) and Firefox ESR for the Node test scripts, with a page API shaped like the parts of
 // playwright-core's that tests/package/run.mjs uses. Playwright's own WebKit is a patched build it
 // downloads, which this closed network cannot, so this speaks plain W3C WebDriver (global fetch, no
-// dependencies) to Debian's WebKitWebDriver, which drives MiniBrowser (scripts/lib.sh ensure_webkit).
+// dependencies) to Debian's WebKitWebDriver, which drives MiniBrowser (scripts/lib.sh ensure_apt_packages).
 //
 //   const page = await launchWebKit();
 //   await page.goto(url);
@@ -20,7 +20,7 @@ export function launchWebKit({ features = [], scriptTimeoutMs = 600_000 } = {}) 
   return launch("webkit", { features, scriptTimeoutMs });
 }
 
-// Debian's Firefox ESR through geckodriver (scripts/lib.sh ensure_firefox), headless, with the
+// Debian's Firefox ESR through geckodriver (scripts/lib.sh ensure_apt_packages, ensure_geckodriver), headless, with the
 // same page API: playwright-core can drive only its own patched Firefox.
 export function launchFirefox({ scriptTimeoutMs = 600_000 } = {}) {
   return launch("firefox", { scriptTimeoutMs });
