@@ -67,6 +67,9 @@ for build in simd relaxed cpu-simd cpu-relaxed; do
   built+=("$build:$features")
 done
 
+# For scripts/test.sh, whose browser tests wait for this target dir to be left alone.
+[[ -n "${JA_RERANK_STAGES:-}" ]] && stage_done wasm-builds
+
 if ! fresh threads "$(cat scripts/build-threads.sh | sha256sum | cut -c1-16)"; then
   scripts/build-threads.sh
   rm -rf pkg-threads  # the threads build's former home
@@ -89,7 +92,9 @@ for b in "${built[@]}"; do stamp "${b%%:*}" "${b#*:}"; done
 cp js/index.js pkg/ja_rerank.js
 cp js/index.d.ts pkg/ja_rerank.d.ts
 cp js/worker.js js/client.js js/client.d.ts js/errors.js README.md LICENSE-MIT LICENSE-APACHE pkg/
-# The MeCab dictionary BERT-ja models need (fetched only by them; LoadOptions.dictionary).
+# The MeCab dictionary BERT-ja models need (fetched only by them; LoadOptions.dictionary). In
+# scripts/test.sh the main lane builds it while the builds above compile.
+[[ -n "${JA_RERANK_STAGES:-}" ]] && await_stage main dictionary
 [[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh
 cp fixtures/dictionary/unidic-lite.vibrato.zst pkg/
 node tools/package-json.mjs pkg
