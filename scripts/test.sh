@@ -92,8 +92,10 @@ web_lane() {
   npm_ci tools
   npm_ci tests/package
   npm_ci tests/e2e
+  # wasm-pack test runs `cargo build --tests` with our arguments, which also builds the crate's
+  # own unit tests for wasm32: built here, the browser test steps find all of it fresh.
   step "the browser tests' wasm (release; what wasm-pack test builds first, so that it finds it fresh)"
-  CARGO_BUILD_TARGET=wasm32-unknown-unknown cargo build --release "${browser_tests[@]:1}"
+  CARGO_BUILD_TARGET=wasm32-unknown-unknown cargo build --tests --release "${browser_tests[@]:1}"
   # It waits for the main lane's MeCab dictionary (which the package ships) after its builds.
   scripts/build-package.sh
   # The rest runs browsers (apt, main lane), the native CLI (large.test.mjs converts the large
@@ -153,8 +155,7 @@ step "tools/serve.mjs: ranges as the Hub answers them, refusals, faults (node --
 node --test tools/serve.test.mjs
 
 # After the package's cargo builds too: they share the browser tests' target dir, whose lock
-# cargo holds for a whole build. They leave the crate built with other features, so wasm-pack
-# test recompiles it (~1 min; building simd last did not spare that: measured in issue 31).
+# cargo holds for a whole build.
 step "waiting for the web lane: wasm tools, the browser tests' wasm build and the package's wasm builds"
 await_stage web wasm-builds
 start_hub_server
