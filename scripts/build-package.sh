@@ -8,8 +8,8 @@
 #   ja_rerank_threads      CPU, wasm threads + relaxed SIMD (compiled by scripts/build-threads.sh)
 # — the MeCab dictionary for the BERT-ja models (unidic-lite.vibrato.zst, scripts/build-dictionary.sh)
 # — then the entry, the worker and its client, the licences, README and package.json
-# (tools/package-json.mjs). JA_RERANK_WASM_OPT=0 skips wasm-opt (a faster build of a larger,
-# slightly slower wasm). Only what changed is rebuilt: cargo is incremental, and wasm-opt's
+# (tools/package-json.mjs). JA_RERANK_WASM_OPT=0 skips wasm-opt (a faster build of a larger
+# wasm). Only what changed is rebuilt: cargo is incremental, and wasm-opt's
 # output is kept by the hash of its input (target/wasm-opt/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +17,9 @@ source scripts/lib.sh
 ensure_wasm_toolchain
 target_dir="${CARGO_TARGET_DIR:-target}"
 
-# binaryen >= 116 handles wasm-bindgen's externref table (Debian's 108 breaks it). A native one
-# (`cargo install wasm-opt`) takes ~2 min a build here; npm's JS build of binaryen 132, ~6 min.
+# binaryen >= 116 handles wasm-bindgen's externref table (Debian's 108 breaks it): a wasm-opt on
+# PATH if it is one, else npm's JS build of binaryen (pinned in tools/package.json; slower than a
+# native one, which `cargo install wasm-opt` would compile from C++ first).
 find_wasm_opt() {
   wasm_opt=$(command -v wasm-opt || true)
   if [[ -z "$wasm_opt" || "$("$wasm_opt" --version | grep -oE '[0-9]+' | head -1)" -lt 116 ]]; then
@@ -27,9 +28,11 @@ find_wasm_opt() {
   fi
 }
 
-# wasm-opt -O2 FILE in place, or the kept result for the same input, flags and binaryen.
+# wasm-opt -O1 FILE in place, or the kept result for the same input, flags and binaryen. -O1, not
+# -O2: the smaller download once compressed (gzip and brotli; -O2 is smaller raw, larger
+# compressed) in a third of the time (README, "Tried and dropped").
 optimize() {
-  local file="$1" flags=(-O2 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  local file="$1" flags=(-O1 --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
     --enable-simd --enable-reference-types --enable-multivalue --enable-mutable-globals)
   local key
   key=$( { sha256sum < "$file"; echo "${flags[*]} $("$wasm_opt" --version)"; } | sha256sum | cut -c1-32)
@@ -79,7 +82,7 @@ fi
 
 if [[ "${JA_RERANK_WASM_OPT:-1}" != 0 && ${#built[@]} -gt 0 ]]; then
   find_wasm_opt
-  step "wasm-opt -O2 of ${built[*]%%:*}, two at a time ($("$wasm_opt" --version); minutes, unless kept)"
+  step "wasm-opt -O1 of ${built[*]%%:*}, two at a time ($("$wasm_opt" --version); minutes, unless kept)"
   pids=()
   for b in "${built[@]}"; do
     optimize "pkg/ja_rerank_${b%%:*}_bg.wasm" &
