@@ -41,6 +41,16 @@ fi
 export JA_RERANK_CPU_BASE
 lane_cpu() {
   _cpu_ticks "$BASHPID"
+  # Lanes this shell started and has reaped (no /proc entry left): their CPU joined this shell's
+  # count when they ended, in whatever step ran then; it is theirs (their own rows say it).
+  if [[ "${JA_RERANK_LANES_PARENT:-}" == "$BASHPID" ]]; then
+    local f pid
+    for f in "$JA_RERANK_STAGES"/lane-*.ticks; do
+      [[ -f "$f" ]] || continue
+      pid=${f##*/lane-}; pid=${pid%.ticks}
+      [[ -e "/proc/$pid" ]] || TICKS=$(( TICKS - $(< "$f") ))
+    done
+  fi
   LANE_CPU=$(( (JA_RERANK_CPU_BASE + TICKS) / $(getconf CLK_TCK) ))
   # Children started from here count from this shell's base.
   export JA_RERANK_CPU_PID=$BASHPID
@@ -65,9 +75,7 @@ step_table() {
         if (lane[i] != lanes[k] || title[i] == "") continue
         end = total; used = "?"
         for (j = i + 1; j <= NR; j++) if (lane[j] == lane[i]) { end = at[j]; used = sprintf("%.1f", (cpu[j] - cpu[i]) / 60); break }
-        # A wait for the other lane counts that lane'"'"'s CPU here too (it ends as a child).
-        if (title[i] ~ /^waiting for/) used = "-"
-        else if (used != "?") sum += (cpu[j] - cpu[i])
+        if (used != "?") sum += (cpu[j] - cpu[i])
         t = title[i]; sub(/ \([^()]*\)$/, "", t); if (length(t) > 90) t = substr(t, 1, 87) "..."
         printf "| %s | %s | %.1f | %.1f | %s |\n", lane[i], t, at[i] / 60, (end - at[i]) / 60, used
       }
@@ -86,10 +94,17 @@ stage_done() { touch "$JA_RERANK_STAGES/$1.done"; }
 # start_lane NAME FUNCTION: FUNCTION in the background as lane NAME, its output in NAME.log.
 start_lane() {
   local name="$1" fn="$2"
+  JA_RERANK_LANES_PARENT=$BASHPID  # not exported: only this shell reaps its lanes
   ( export JA_RERANK_LANE="$name"
-    trap 'rc=$?; [[ $rc -ne 0 ]] && echo "$rc" > "$JA_RERANK_STAGES/$name.failed"; lane_end' EXIT
+    trap 'rc=$?; [[ $rc -ne 0 ]] && echo "$rc" > "$JA_RERANK_STAGES/$name.failed"; lane_end; _lane_ticks' EXIT
     "$fn" ) > "$JA_RERANK_STAGES/$name.log" 2>&1 &
   LANE_PIDS+=("$!")
+}
+# What a lane adds to its parent's count of children's CPU when it is reaped: its own ticks and
+# its waited-for children's (/proc/PID/stat fields 14-17), for lane_cpu to take off again.
+_lane_ticks() {
+  local f; read -ra f < "/proc/$BASHPID/stat"
+  echo $(( f[13] + f[14] + f[15] + f[16] )) > "$JA_RERANK_STAGES/lane-$BASHPID.ticks"
 }
 # The part of a lane's log not yet shown here, indented under its lane's name.
 show_lane() {
