@@ -129,13 +129,17 @@ await_stage() {
   [[ "$lane" == "$JA_RERANK_LANE" ]] || show_lane "$lane"
 }
 
+# apt-get install PACKAGE... after one index update (sudo when not root).
+apt_install() {
+  local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
 # apt packages, installed only when a command they provide is missing.
 need_apt() {  # need_apt COMMAND PACKAGE...
   command -v "$1" >/dev/null 2>&1 && return 0
   shift
-  local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+  apt_install "$@"
 }
 
 # `cargo install` of a tool the suite only drives (wasm-bindgen-cli, wasm-pack, geckodriver)
@@ -182,9 +186,7 @@ ensure_apt_packages() {
   done
   command -v node >/dev/null || missing+=(nodejs npm)
   (( ${#missing[@]} )) || return 0
-  local sudo=""; [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  apt_install "${missing[@]}"
 }
 
 # geckodriver (crates.io; Debian has none). wasm-pack is run with --mode no-install and this
