@@ -35,10 +35,6 @@ fn pairs_of(cases: &[&PairCase]) -> wasm_bindgen::JsValue {
     js(serde_json::Value::Array(cases.iter().map(|c| json!([c.query, c.passage])).collect()))
 }
 
-fn log(message: String) {
-    web_sys::console::log_1(&message.into());
-}
-
 #[wasm_bindgen_test]
 async fn the_tokenizer_in_the_browser_equals_python() {
     let dict = dictionary().await;

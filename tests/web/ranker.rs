@@ -64,10 +64,6 @@ fn pairs_for(backend: &str) -> usize {
     if backend == "webgpu" { WEBGPU_PAIRS } else { usize::MAX }
 }
 
-fn log(message: String) {
-    web_sys::console::log_1(&message.into());
-}
-
 #[wasm_bindgen_test]
 async fn trained_stand_in_scores_equal_pytorchs_on_cpu_and_webgpu() {
     let reference = reference();

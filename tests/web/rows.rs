@@ -17,10 +17,6 @@ fn info(r: &Reranker, key: &str) -> JsValue {
     get(&r.info(), key)
 }
 
-fn log(message: String) {
-    web_sys::console::log_1(&message.into());
-}
-
 /// On the CPU every case at max_length 512; on WebGPU the same pairs cut at 64 tokens
 /// (`webgpu_cases`: the rows they fetch are the same code path, and a software adapter's time is
 /// the tokens it computes).

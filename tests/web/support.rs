@@ -20,6 +20,11 @@ pub fn server() -> &'static str {
         .expect("JA_RERANK_TEST_SERVER must be set at build time (scripts/test.sh starts tools/serve.mjs --hub)")
 }
 
+/// A line in the browser's console (wasm-bindgen-test prints it with the test's output).
+pub fn log(message: String) {
+    web_sys::console::log_1(&message.into());
+}
+
 pub fn hub() -> String {
     format!("{}/hub", server())
 }
