@@ -84,7 +84,7 @@ class Channel {
       if (data.info) this.info = data.info;
       pending.resolve(data.result);
     } else {
-      pending.reject(rerankerError(data.error.code, data.error.message));
+      pending.reject(rerankerError(data.error.code, data.error.message, data.error.retryAfter));
     }
   }
 }
@@ -140,11 +140,14 @@ export class RerankerWorker {
     const info = first.info;
     if (!worker && want > 1 && info?.backend === "cpu" && info.build?.threads === 1) {
       // More workers, each its own instance, loaded in the background; calls use those ready.
+      // They read the first one's commit and its final URLs: one resolution for all (the Hub
+      // rate-limits resolutions), and one version of the model in every worker.
+      const shared = { ...rest, backend: "cpu", revision: info.commit ?? rest.revision, fileUrls: info.fileUrls };
       client.#start = (async () => {
         for (let i = 1; i < want && !client.#disposed; i++) {
           const channel = open(spawn());
           try {
-            await channel.call({ type: "load", options: { ...rest, backend: "cpu" }, wasm, threads: 1 });
+            await channel.call({ type: "load", options: shared, wasm, threads: 1 });
           } catch {
             channel.terminate(); // one worker fewer (e.g. out of memory); the others serve
             break;

@@ -11,7 +11,7 @@ function fail(id, error) {
   self.postMessage({
     id,
     type: "error",
-    error: { name: error?.name ?? "Error", message: error?.message ?? String(error), code: error?.code ?? "BACKEND" },
+    error: { name: error?.name ?? "Error", message: error?.message ?? String(error), code: error?.code ?? "BACKEND", retryAfter: error?.retryAfter },
   });
 }
 

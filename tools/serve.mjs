@@ -2,6 +2,7 @@
 // A small HTTP server for the demo, the browser tests and the benchmarks. No dependencies.
 //
 //   node tools/serve.mjs [--port 8080] [--host 127.0.0.1] [--root DIR] [--mount /url=DIR ...] [--hub]
+//                        [--cdn-port N] [--http2]
 //
 // --root / --mount   static files (index.html for directories)
 // --hub              Hub layout at /hub/{org}/{name}/resolve/{revision}/{file}: the committed
@@ -27,6 +28,13 @@
 //                    POST /__faults?drop=N cuts the next N ranged hub responses off halfway
 //                    through their body (a network lost mid-call; a connection closed before
 //                    any byte would be retried by the browser).
+//                    Also, at /hublike/{tenant}/, the same repositories on a server that behaves like
+//                    huggingface.co (tools/hub-like.mjs: redirects to signed, expiring URLs on a CDN at
+//                    --cdn-port, default any free port; moving `main`; the resolver quota and 429s;
+//                    X-Repo-Commit and ETag, exposed to CORS or not).
+// --http2            HTTP/2 over TLS (HTTP/1.1 still answered) with a self-signed certificate made
+//                    by openssl at start, on both origins, as the Hub's CDN speaks it; a browser
+//                    needs --ignore-certificate-errors
 // --no-ranges        ignore Range everywhere (answer 200 with the whole file)
 // --gzip             gzip JSON, JavaScript, HTML, CSS and wasm for clients that accept it (not
 //                    ranges, not safetensors), as a CDN serves them; for measuring first visits
@@ -35,7 +43,12 @@
 // cross-origin reads (CORS, CORP; Content-Range exposed) and carries COOP/COEP, so pages are
 // cross-origin isolated (needed for wasm threads) and may fetch from other local ports; a
 // document asked for with `?isolated=0` comes without COOP/COEP (a page that is not).
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
+import { createSecureServer } from "node:http2";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { HubLike } from "./hub-like.mjs";
 import { gzipSync } from "node:zlib";
 import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, resolve, sep } from "node:path";
@@ -102,6 +115,8 @@ function parseArgs(argv) {
     } else if (a === "--hub") args.hub = true;
     else if (a === "--no-ranges") args.ranges = false;
     else if (a === "--gzip") args.gzip = true;
+    else if (a === "--cdn-port") args.cdnPort = Number(argv[++i]);
+    else if (a === "--http2") args.http2 = true;
     else throw new Error(`unknown argument ${a}`);
   }
   // Longest mount first, so /pkg/ wins over /.
@@ -182,12 +197,31 @@ function notFound(res, message = "not found") {
   res.end(message);
 }
 
-export function startServer(options) {
-  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true, gzip = false } = options;
+// A self-signed certificate for 127.0.0.1 and localhost, made once per process.
+let certificate = null;
+function selfSigned() {
+  if (certificate) return certificate;
+  const dir = mkdtempSync(join(tmpdir(), "ja-rerank-tls-"));
+  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+  certificate = { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) };
+  return certificate;
+}
+
+// An HTTP/1.1 server, or HTTP/2 over TLS that also answers HTTP/1.1.
+const listener = (http2, handler) => (http2 ? createSecureServer({ ...selfSigned(), allowHTTP1: true }, handler) : createServer(handler));
+
+export async function startServer(options) {
+  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true, gzip = false, cdnPort = 0, http2 = false } = options;
+  const scheme = http2 ? "https" : "http";
+  const cdn = hub ? listener(http2, (req, res) => hubLike.handleCdn(req, res)) : null;
+  const hubLike = new HubLike({ repos: HUB_REPOS, cdnOrigin: () => `${scheme}://${host}:${cdn.address().port}` });
+  if (cdn) await new Promise((done) => cdn.listen(cdnPort, host, done));
   const stats = new Map();
   const add = (key, n) => stats.set(key, (stats.get(key) ?? 0) + n);
   let dropRanges = 0;
-  const server = createServer((req, res) => {
+  const server = listener(http2, (req, res) => {
     const url = new URL(req.url, "http://localhost");
     const path = decodeURIComponent(url.pathname);
     if (url.searchParams.get("isolated") === "0") {
@@ -218,6 +252,7 @@ export function startServer(options) {
       res.writeHead(204, headers());
       return res.end();
     }
+    if (hub && hubLike.handle(req, res, path, url)) return;
     // The MeCab dictionary BERT-ja models need (scripts/build-dictionary.sh), counted like hub files.
     const dict = hub && path.match(/^\/dictionary\/([^/]+)$/);
     if (dict) {
@@ -259,6 +294,10 @@ export function startServer(options) {
     }
     notFound(res);
   });
+  // Closing the server closes its CDN.
+  if (cdn) server.on("close", () => cdn.close());
+  server.cdn = cdn;
+  server.hubLike = hubLike;
   return new Promise((resolveStart) => server.listen(port, host, () => resolveStart(server)));
 }
 
@@ -266,5 +305,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const args = parseArgs(process.argv.slice(2));
   const server = await startServer(args);
   const { port } = server.address();
-  console.log(`serving on http://${args.host}:${port}/` + (args.hub ? ` (Hub layout at /hub)` : ""));
+  const scheme = args.http2 ? "https" : "http";
+  const cdn = server.cdn ? `, Hub-like at /hublike/{tenant}/ with its CDN at ${scheme}://${args.host}:${server.cdn.address().port}/` : "";
+  console.log(`serving on ${scheme}://${args.host}:${port}/` + (args.hub ? ` (Hub layout at /hub${cdn})` : ""));
 }

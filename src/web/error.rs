@@ -7,10 +7,13 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_ERROR: &'static str = r#"
-export type RerankerErrorCode = "INVALID_INPUT" | "MODEL_LOAD" | "DICTIONARY" | "NETWORK" | "BACKEND" | "OUT_OF_MEMORY" | "DISPOSED" | "ABORTED";
+export type RerankerErrorCode = "INVALID_INPUT" | "MODEL_LOAD" | "DICTIONARY" | "NETWORK" | "RATE_LIMITED" | "FILE_CHANGED" | "BACKEND" | "OUT_OF_MEMORY" | "DISPOSED" | "ABORTED";
 
-/** A thrown `Error` whose `name` is "RerankerError" carries one of these codes. */
-export interface RerankerError extends Error { code: RerankerErrorCode }
+/** A thrown `Error` whose `name` is "RerankerError" carries one of these codes. "RATE_LIMITED": the server
+ * answered 429 and the wait it asks for is longer than a call waits (10 s); `retryAfter` says how many seconds,
+ * where the server's headers are readable. "FILE_CHANGED": a file's bytes on the server are no longer those this
+ * reranker (or its cache) read — load it again (with `refresh: true` where the cache holds the old version). */
+export interface RerankerError extends Error { code: RerankerErrorCode; retryAfter?: number }
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +23,10 @@ pub enum Code {
     /// The MeCab dictionary a BERT-ja model needs is missing or not the right one.
     Dictionary,
     Network,
+    /// A 429 whose wait is longer than a call waits.
+    RateLimited,
+    /// A file's content changed under a URL that should have pinned it.
+    FileChanged,
     Backend,
     OutOfMemory,
     Disposed,
@@ -33,6 +40,8 @@ impl Code {
             Code::ModelLoad => "MODEL_LOAD",
             Code::Dictionary => "DICTIONARY",
             Code::Network => "NETWORK",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::FileChanged => "FILE_CHANGED",
             Code::Backend => "BACKEND",
             Code::OutOfMemory => "OUT_OF_MEMORY",
             Code::Disposed => "DISPOSED",
@@ -46,13 +55,15 @@ impl Code {
 pub struct WebError {
     pub code: Code,
     pub message: String,
+    /// Seconds until a rate limit lifts (`RATE_LIMITED`), where the server said.
+    pub retry_after: Option<f64>,
 }
 
 pub type WebResult<T> = Result<T, WebError>;
 
 impl WebError {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self { code, message: message.into(), retry_after: None }
     }
 
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -64,6 +75,9 @@ impl WebError {
         let error = js_sys::Error::new(&self.message);
         error.set_name("RerankerError");
         let _ = js_sys::Reflect::set(&error, &"code".into(), &self.code.as_str().into());
+        if let Some(s) = self.retry_after {
+            let _ = js_sys::Reflect::set(&error, &"retryAfter".into(), &s.into());
+        }
         error.into()
     }
 

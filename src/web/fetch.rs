@@ -1,20 +1,20 @@
 //! HTTP for the Hub files: a whole file or one single range, streamed with progress, through the
 //! browser's Cache Storage so a reload or a second visit reads it from disk (and works offline);
 //! and a set of ranges at a bounded concurrency. Works in a window, in a worker, and in a runtime
-//! with only a global `fetch` (Node: no Cache Storage there); every request goes through the
-//! caller's `fetch` option when there is one.
+//! with only a global `fetch` (Node: no Cache Storage there); every request is sent by `net.rs`
+//! (the caller's `fetch` option, counts, 429s). Where a request is sent and what is kept under
+//! which key are the caller's (`hub.rs`): a file is asked of its final URL and kept under its
+//! pinned `/resolve/` URL.
 
 use std::ops::Range;
 
-use js_sys::{Function, Promise, Uint8Array};
+use js_sys::Uint8Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Cache, CacheStorage, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, Request, RequestInit, Response,
-    ResponseInit,
-};
+use web_sys::{Cache, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, Request, RequestInit, Response, ResponseInit};
 
 use super::error::{Code, WebError, WebResult};
+use super::net::{Kind, Net, Unsent, global};
 use crate::WeightBytes;
 
 /// Cache Storage bucket; bump the suffix if the stored format ever changes.
@@ -28,52 +28,33 @@ const PROGRESS_STEP: u64 = 1 << 20;
 pub struct Fetched {
     pub bytes: WeightBytes,
     pub from_cache: bool,
+    /// What the response said of itself (network replies only).
+    pub meta: Meta,
 }
 
-/// What `fetch` and `caches` hang off: a window, a worker's global scope, or another runtime's
-/// global object (Node's, which has `fetch` but no Cache Storage).
-enum Global {
-    Window(web_sys::Window),
-    Worker(web_sys::WorkerGlobalScope),
-    Other(js_sys::Object),
+/// What a response says of the file it is part of, where the server lets us read it.
+#[derive(Clone, Default)]
+pub struct Meta {
+    /// The URL that answered, after redirects (the CDN's signed URL for the Hub's large files).
+    pub url: String,
+    /// The whole file's size: Content-Range's, or an unencoded whole body's Content-Length.
+    pub size: Option<u64>,
+    pub etag: Option<String>,
+    /// The Hub's `X-Repo-Commit`: the commit a `/resolve/{branch}/` URL was answered from.
+    pub commit: Option<String>,
 }
 
-fn global() -> Global {
-    let g = js_sys::global();
-    if let Some(w) = g.dyn_ref::<web_sys::Window>() {
-        return Global::Window(w.clone());
-    }
-    if let Some(w) = g.dyn_ref::<web_sys::WorkerGlobalScope>() {
-        return Global::Worker(w.clone());
-    }
-    Global::Other(g)
-}
-
-impl Global {
-    /// `fetch(request)` through the caller's function when given, else the global one.
-    fn send(&self, request: &Request, custom: Option<&Function>) -> WebResult<Promise> {
-        let call = |f: &Function, this: &JsValue| {
-            let fail = |e: JsValue| WebError::new(Code::Network, format!("fetch: {}", WebError::describe(&e)));
-            f.call1(this, request).map(|reply| Promise::resolve(&reply)).map_err(fail)
+impl Meta {
+    fn of(response: &Response, asked: &str, range: bool) -> Self {
+        let headers = response.headers();
+        let get = |name: &str| headers.get(name).ok().flatten().filter(|v| !v.is_empty());
+        let size = match range {
+            true => get("content-range").and_then(|v| v.rsplit('/').next()?.trim().parse().ok()),
+            false => expected_length(response),
         };
-        match (custom, self) {
-            (Some(f), _) => call(f, &JsValue::UNDEFINED),
-            (None, Global::Window(w)) => Ok(w.fetch_with_request(request)),
-            (None, Global::Worker(w)) => Ok(w.fetch_with_request(request)),
-            (None, Global::Other(g)) => match js_sys::Reflect::get(g, &"fetch".into()).ok().and_then(|f| f.dyn_into::<Function>().ok()) {
-                Some(f) => call(&f, g),
-                None => Err(WebError::new(Code::Network, "this runtime has no fetch (give the fetch option)")),
-            },
-        }
-    }
-
-    /// Cache Storage; `None` where the runtime has none at all (Node), which is no reason to warn.
-    fn caches(&self) -> Option<Result<CacheStorage, JsValue>> {
-        match self {
-            Global::Window(w) => Some(w.caches()),
-            Global::Worker(w) => Some(w.caches()),
-            Global::Other(_) => None,
-        }
+        // A Response made by a `fetch` option (`new Response(...)`) has no URL.
+        let url = Some(response.url()).filter(|u| !u.is_empty()).unwrap_or_else(|| asked.to_string());
+        Meta { url, size, etag: get("etag"), commit: get("x-repo-commit") }
     }
 }
 
@@ -178,12 +159,14 @@ pub enum Reply {
     Bytes(Fetched),
     /// A range was asked for and the server sent the whole file (200): the response, unread.
     WholeInstead(Response),
-    /// A range was asked for and the request could not be made (fetch rejected).
+    /// The request could not be made (fetch rejected): why.
     Refused(String),
+    /// The server answered with an error status (not 429: `net.rs` handles those).
+    Status(u16),
 }
 
 /// The Cache Storage key of bytes `range` of `url` (a key, never fetched).
-fn range_key(url: &str, range: &Range<u64>) -> String {
+pub fn range_key(url: &str, range: &Range<u64>) -> String {
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}ja-rerank-bytes={}-{}", range.start, range.end - 1)
 }
@@ -198,18 +181,21 @@ fn ranged_request(url: &str, range: &Range<u64>) -> WebResult<Request> {
     Request::new_with_str_and_init(url, &init).map_err(fail)
 }
 
-/// A whole Hub file, or one byte range of it: from Cache Storage when `use_cache` and present,
-/// else from the network (then stored, unless the body was short of what was promised).
+/// A whole Hub file, or one byte range of it, kept in Cache Storage under `key` (with the range
+/// in it): from there when `use_cache` and present, else asked of `url` (then stored, unless the
+/// body was short of what was promised).
+#[allow(clippy::too_many_arguments)]
 pub async fn fetch(
     url: &str,
+    key: &str,
     range: Option<&Range<u64>>,
     use_cache: bool,
     on_progress: OnProgress<'_>,
-    custom: Option<&Function>,
+    net: &Net<'_>,
+    kind: Kind,
 ) -> WebResult<Reply> {
-    let g = global();
     let cache = if use_cache { open_cache().await } else { None };
-    let key = range.map_or_else(|| url.to_string(), |r| range_key(url, r));
+    let key = range.map_or_else(|| key.to_string(), |r| range_key(key, r));
     let want = range.map(|r| r.end - r.start);
     let complete = |bytes: &WeightBytes| want.is_none_or(|n| bytes.len() as u64 == n);
 
@@ -218,7 +204,7 @@ pub async fn fetch(
         && let Ok(response) = hit.dyn_into::<Response>()
     {
         match read_body(&response, true, on_progress).await {
-            Ok(bytes) if complete(&bytes) => return Ok(Reply::Bytes(Fetched { bytes, from_cache: true })),
+            Ok(bytes) if complete(&bytes) => return Ok(Reply::Bytes(Fetched { bytes, from_cache: true, meta: Meta::default() })),
             outcome => {
                 // A damaged entry is dropped and fetched again.
                 let why = outcome.err().map_or_else(|| "wrong length".into(), |e| e.message);
@@ -228,23 +214,19 @@ pub async fn fetch(
         }
     }
 
-    let request = match range {
-        None => Request::new_with_str(url).map_err(|e| WebError::new(Code::Network, format!("{url}: {}", WebError::describe(&e))))?,
-        Some(r) => ranged_request(url, r)?,
+    let make = || match range {
+        None => Request::new_with_str(url).map_err(|e| WebError::new(Code::Network, format!("{url}: {}", WebError::describe(&e)))),
+        Some(r) => ranged_request(url, r),
     };
-    let request = g.send(&request, custom)?;
-    let response = match JsFuture::from(request).await {
+    let response = match net.send(kind, &make).await {
         Ok(response) => response,
-        Err(e) if range.is_some() => return Ok(Reply::Refused(WebError::describe(&e))),
-        Err(e) => return Err(WebError::new(Code::Network, format!("{url}: {}", WebError::describe(&e)))),
+        Err(Unsent::Refused(why)) => return Ok(Reply::Refused(why)),
+        Err(Unsent::Failed(e)) => return Err(e),
     };
-    let response: Response = response.unchecked_into();
     if !response.ok() {
-        let status = response.status();
-        // 4xx: this model/revision/file is not there (or not ours to read); 5xx: try again later.
-        let code = if (400..500).contains(&status) { Code::ModelLoad } else { Code::Network };
-        return Err(WebError::new(code, format!("{url}: HTTP {status}")));
+        return Ok(Reply::Status(response.status()));
     }
+    let meta = Meta::of(&response, url, range.is_some() && response.status() == 206);
     if let Some(r) = range {
         if response.status() != 206 {
             return Ok(Reply::WholeInstead(response));
@@ -295,35 +277,85 @@ pub async fn fetch(
         }
     }
     let bytes = body.map_err(|e| WebError::new(e.code, format!("{url}: {}", e.message)))?;
-    Ok(Reply::Bytes(Fetched { bytes, from_cache: false }))
+    Ok(Reply::Bytes(Fetched { bytes, from_cache: false, meta }))
+}
+
+/// Stores `bytes` under `key`, best-effort (a file read before its key was known).
+pub async fn cache_put(key: &str, bytes: &[u8]) {
+    let Some(cache) = open_cache().await else { return };
+    let mut body = bytes.to_vec();
+    if let Ok(response) = Response::new_with_opt_u8_array(Some(&mut body))
+        && let Err(e) = JsFuture::from(cache.put_with_str(key, &response)).await
+    {
+        warn(&format!("not caching {key}: {}", WebError::describe(&e)));
+    }
+}
+
+/// The text stored under `key`, if any.
+pub async fn cache_text(key: &str) -> Option<String> {
+    let cache = open_cache().await?;
+    let response: Response = JsFuture::from(cache.match_with_str(key)).await.ok()?.dyn_into().ok()?;
+    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
+}
+
+/// Drops every entry whose key starts with `prefix`; how many.
+pub async fn cache_forget(prefix: &str) -> usize {
+    let Some(cache) = open_cache().await else { return 0 };
+    let Ok(keys) = JsFuture::from(cache.keys()).await else { return 0 };
+    let mut dropped = 0;
+    for request in keys.unchecked_into::<js_sys::Array>().iter() {
+        let key = request.unchecked_into::<Request>().url();
+        if key.starts_with(prefix) && JsFuture::from(cache.delete_with_str(&key)).await.is_ok() {
+            dropped += 1;
+        }
+    }
+    dropped
+}
+
+/// Why [`fetch_ranges`] stopped.
+pub enum RangesFailed {
+    /// An error status (a signed URL that expired answers 403).
+    Status(u16),
+    /// A request could not be made.
+    Refused(String),
+    Error(WebError),
 }
 
 /// Bytes `ranges` of `url` by single-range requests, at most `in_flight` at a time, not cached
-/// (the caller keeps what it needs); `on_done(bytes)` after each. In order of `ranges`.
+/// (the caller keeps what it needs); each response passes `check(url, response)` (the caller's:
+/// the file is still the one it read), then `on_done(bytes)`. In order of `ranges`.
 pub async fn fetch_ranges(
     url: &str,
     ranges: &[Range<u64>],
     in_flight: usize,
     on_done: &dyn Fn(u64),
-    custom: Option<&Function>,
-) -> WebResult<Vec<Vec<u8>>> {
-    let g = global();
-    let network = |e: String| WebError::new(Code::Network, format!("{url}: {e}"));
-    let start = |r: &Range<u64>| -> WebResult<JsFuture> { Ok(JsFuture::from(g.send(&ranged_request(url, r)?, custom)?)) };
-    let mut pending = std::collections::VecDeque::new();
+    net: &Net<'_>,
+    kind: Kind,
+    check: &dyn Fn(&str, &Response) -> WebResult<()>,
+) -> Result<Vec<Vec<u8>>, RangesFailed> {
+    let network = |e: String| RangesFailed::Error(WebError::new(Code::Network, format!("{url}: {e}")));
+    let mut pending = futures_util::stream::FuturesOrdered::new();
     let mut out = Vec::with_capacity(ranges.len());
     let mut next = 0;
     while out.len() < ranges.len() {
         while next < ranges.len() && pending.len() < in_flight.max(1) {
-            pending.push_back(start(&ranges[next])?);
+            let r = ranges[next].clone();
+            pending.push_back(async move { net.send(kind, &|| ranged_request(url, &r)).await });
             next += 1;
         }
         let r = &ranges[out.len()];
-        let response = pending.pop_front().expect("one in flight").await.map_err(|e| network(WebError::describe(&e)))?;
-        let response: Response = response.unchecked_into();
+        let response = match futures_util::StreamExt::next(&mut pending).await.expect("one in flight") {
+            Ok(response) => response,
+            Err(Unsent::Refused(why)) => return Err(RangesFailed::Refused(why)),
+            Err(Unsent::Failed(e)) => return Err(RangesFailed::Error(e)),
+        };
+        if !response.ok() {
+            return Err(RangesFailed::Status(response.status()));
+        }
         if response.status() != 206 {
             return Err(network(format!("HTTP {} to a range request (expected 206)", response.status())));
         }
+        check(url, &response).map_err(RangesFailed::Error)?;
         let body = response.array_buffer().map_err(|e| network(WebError::describe(&e)))?;
         let body = JsFuture::from(body).await.map_err(|e| network(WebError::describe(&e)))?;
         let bytes = Uint8Array::new(&body).to_vec();
@@ -334,4 +366,10 @@ pub async fn fetch_ranges(
         out.push(bytes);
     }
     Ok(out)
+}
+
+/// The whole-file size and ETag a range response states, for checking it is still the same file.
+pub fn identity(response: &Response) -> (Option<u64>, Option<String>) {
+    let meta = Meta::of(response, "", true);
+    (meta.size, meta.etag)
 }

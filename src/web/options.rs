@@ -25,8 +25,17 @@ export type BackendChoice = "auto" | "webgpu" | "cpu";
 export interface LoadOptions {
   /** Hub repository; default "hotchpotch/japanese-reranker-cross-encoder-small-v1". */
   model?: string;
-  /** Branch, tag or commit; default "main". Pin a commit for reproducible results. */
+  /** Branch, tag or commit; default "main". Every file is read from one commit: the one the revision names at the
+   * first load (the Hub's X-Repo-Commit, else its API), then that same commit on later loads from Cache Storage, so a
+   * model update never mixes with cached parts (info.commit says which; info.newerCommit when the revision has moved
+   * on). Pin a commit for reproducible results. */
   revision?: string;
+  /** Resolve `revision` on the network even when Cache Storage holds a commit for it, and use (and keep) the newest;
+   * default false (the cached commit, checked for a newer one: info.newerCommit). */
+  refresh?: boolean;
+  /** Final URLs of files an instance of the same commit already resolved (its info.fileUrls): RerankerWorker passes
+   * its first worker's to the others, so N workers make one resolution. */
+  fileUrls?: Record<string, string>;
   /** Base URL of a Hub-layout server: `${hubUrl}/${model}/resolve/${revision}/${file}`; default "https://huggingface.co". */
   hubUrl?: string;
   backend?: BackendChoice;
@@ -102,6 +111,8 @@ pub fn arg(value: Option<impl Into<JsValue>>) -> JsValue {
 struct LoadOptions {
     model: Option<String>,
     revision: Option<String>,
+    refresh: Option<bool>,
+    file_urls: Option<std::collections::BTreeMap<String, String>>,
     hub_url: Option<String>,
     backend: Option<String>,
     max_length: Option<f64>,
@@ -283,6 +294,8 @@ impl Settings {
                 model: non_empty(o.model, "model", DEFAULT_MODEL)?,
                 revision: non_empty(o.revision, "revision", DEFAULT_REVISION)?,
                 fetch: function(o.fetch, "fetch")?,
+                refresh: o.refresh.unwrap_or(false),
+                file_urls: o.file_urls.unwrap_or_default(),
             },
             backend: one_of(o.backend, "backend", &backends)?,
             max_length: count(o.max_length, "maxLength", 1 << 20)?,

@@ -9,10 +9,10 @@ use std::cell::Cell;
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, Response};
+use web_sys::{AbortSignal, Request, Response};
 
 use super::error::{Code, WebError, WebResult};
-use super::fetch::{fetch_ranges, open_cache};
+use super::fetch::open_cache;
 use super::hub::{Hub, Ranged};
 use crate::load::{Header, WEIGHTS_FILE, WeightBytes, Weights};
 use crate::{ModelConfig, Reranker, RerankerOptions, ScorePlan};
@@ -30,7 +30,7 @@ pub enum Loaded {
 }
 
 /// Reads the weights in parts, or the whole file where ranges do not work (said in the reason).
-pub async fn load_parts(hub: &Hub<'_>, config: &ModelConfig, options: &RerankerOptions) -> WebResult<Loaded> {
+pub async fn load_parts(hub: &Hub, config: &ModelConfig, options: &RerankerOptions) -> WebResult<Loaded> {
     let header_progress = |loaded: u64, total: Option<u64>, cached: bool| {
         hub_report(hub, "header", loaded, total, cached);
     };
@@ -65,7 +65,7 @@ pub async fn load_parts(hub: &Hub<'_>, config: &ModelConfig, options: &RerankerO
     Ok(Loaded::Parts(Weights::Parts { header, parts }))
 }
 
-fn hub_report(hub: &Hub<'_>, part: &str, loaded: u64, total: Option<u64>, from_cache: bool) {
+fn hub_report(hub: &Hub, part: &str, loaded: u64, total: Option<u64>, from_cache: bool) {
     hub.report(WEIGHTS_FILE, Some(part), loaded, total, from_cache);
 }
 
@@ -78,7 +78,7 @@ fn part(ranged: Ranged) -> WebResult<WeightBytes> {
     }
 }
 
-async fn read_whole(hub: &Hub<'_>, response: Response) -> WebResult<WeightBytes> {
+async fn read_whole(hub: &Hub, response: Response) -> WebResult<WeightBytes> {
     let progress = |loaded: u64, total: Option<u64>, cached: bool| hub.report(WEIGHTS_FILE, None, loaded, total, cached);
     hub.read_whole(WEIGHTS_FILE, response, &progress).await
 }
@@ -164,7 +164,13 @@ pub async fn restore(core: &Reranker, url: &str) -> u64 {
 /// Fetches the rows `plan` lacks, adds them to `core` and keeps them as a row pack; `stats` and
 /// `hub`'s progress events say what it cost. Nothing to do for a whole table or a text whose
 /// rows are all held.
-pub async fn fetch_missing(core: &Reranker, plan: &ScorePlan, hub: &Hub<'_>, stats: &Cell<RowStats>) -> WebResult<()> {
+pub async fn fetch_missing(
+    core: &Reranker,
+    plan: &ScorePlan,
+    hub: &Hub,
+    stats: &Cell<RowStats>,
+    signal: Option<&AbortSignal>,
+) -> WebResult<()> {
     let missing = core.missing_rows(plan);
     if missing.is_empty() {
         return Ok(());
@@ -179,7 +185,7 @@ pub async fn fetch_missing(core: &Reranker, plan: &ScorePlan, hub: &Hub<'_>, sta
         done.set(done.get() + n);
         hub_report(hub, "rows", done.get(), Some(total), false);
     };
-    let fetched = fetch_ranges(&url, &ranges, IN_FLIGHT, &on_done, hub.custom_fetch()).await;
+    let fetched = hub.fetch_rows(WEIGHTS_FILE, &ranges, IN_FLIGHT, &on_done, signal).await;
     let mut s = stats.get();
     s.row_requests += requests.len() as f64;
     s.row_bytes_fetched += done.get() as f64;

@@ -16,16 +16,19 @@ use super::build::{self, BuildReport};
 use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
 use super::gpu::{self, AdapterReport, Gpu};
-use super::hub::Hub;
+use super::hub::{Hub, PinnedBy};
+use super::net::Requests;
+use super::pin;
 use super::options::{BackendChoice, Rows, Settings};
 use super::rows::{self, Loaded, RowStats};
 use super::tokenizer;
-use crate::config::CONFIG_FILE;
 use crate::load::WEIGHTS_FILE;
 use crate::{ModelConfig, Reranker, RerankerOptions, Score, ScoreHook, WordEmbeddings};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_INFO: &'static str = r#"
+export interface RequestCounts { resolver: number; cdn: number; api: number }
+
 export interface BackendChangeEvent { from: "webgpu" | "cpu"; to: "webgpu" | "cpu"; reason: string }
 
 export interface RerankerInfo {
@@ -43,6 +46,20 @@ export interface RerankerInfo {
   dictionaryUrl: string | null;
   dictionaryBytes: number | null;
   revision: string;
+  /** The commit every file is read from (null where the server names none: a mirror, a folder). */
+  commit: string | null;
+  /** How it was decided: "revision" (a commit was asked for), "header" (the Hub's X-Repo-Commit), "api" (the Hub API),
+   * "cache" (the commit an earlier load of this revision read, from Cache Storage), "files" (nothing names a commit:
+   * each file is held to the size and ETag first seen, FILE_CHANGED otherwise). */
+  commitPinnedBy: "revision" | "header" | "api" | "cache" | "files";
+  /** The commit the revision names now, when it has moved on from `commit` (checked at load when the commit came from
+   * the cache and the page is online); load with `refresh: true` (or `revision: newerCommit`) to use it. */
+  newerCommit: string | null;
+  /** Requests to the Hub's resolver (URLs with /resolve/, which the Hub rate-limits per IP), to the URLs it redirects
+   * to (its CDN, where rows go) and to its API: at load, in the last call, and since load. */
+  requests: { load: RequestCounts; lastCall: RequestCounts; total: RequestCounts };
+  /** Final URLs of the files read by range (the CDN's signed URLs on the Hub), for LoadOptions.fileUrls. */
+  fileUrls: Record<string, string>;
   hubUrl: string;
   maxLength: number;
   batchSize: number;
@@ -115,6 +132,11 @@ pub struct Info {
     dictionary_url: Option<String>,
     dictionary_bytes: Option<f64>,
     revision: String,
+    commit: Option<String>,
+    commit_pinned_by: PinnedBy,
+    newer_commit: Option<String>,
+    requests: RequestReport,
+    file_urls: std::collections::BTreeMap<String, String>,
     hub_url: String,
     max_length: usize,
     batch_size: usize,
@@ -136,6 +158,14 @@ pub struct Info {
     row_requests: f64,
 }
 
+#[derive(Clone, Copy, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestReport {
+    load: Requests,
+    last_call: Requests,
+    total: Requests,
+}
+
 #[derive(Serialize)]
 struct BackendChange<'a> {
     from: &'static str,
@@ -145,6 +175,8 @@ struct BackendChange<'a> {
 
 pub struct Session {
     settings: Settings,
+    /// The model's files, from one commit, for the life of the instance.
+    hub: Hub,
     /// `None` once disposed.
     active: RefCell<Option<Rc<Active>>>,
     info: RefCell<Info>,
@@ -159,7 +191,7 @@ fn wasm_memory_bytes() -> f64 {
 }
 
 /// Brings the backend up, fetches the files and builds the model on it.
-async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(Active, Info)> {
+async fn load_active(settings: &Settings, hub: &Hub, choice: BackendChoice) -> WebResult<(Active, Info)> {
     let started = js_sys::Date::now();
     // Backend first: it is quick, and a refused "webgpu" should fail before a long download.
     let gpu_allowed = crate::reranker::precision_on(settings.precision, false);
@@ -179,9 +211,11 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     };
     let backend_ready = js_sys::Date::now();
 
-    let hub = Hub::new(&settings.source, settings.cache, settings.on_progress.as_ref());
-    // config.json first: the policy needs it, and a model we cannot run fails before the weights.
-    let config = ModelConfig::from_json(hub.fetch(CONFIG_FILE).await?.as_bytes())?;
+    let requests_before = hub.requests();
+    // config.json first, read where the commit is pinned: the policy needs it, and a model we
+    // cannot run fails before the weights.
+    let (config, pinned) = pin::pin(hub).await?;
+    let config = ModelConfig::from_json(config.as_bytes())?;
     let (device, binding) = match &gpu {
         Some(g) => (g.device.clone(), Some(g.max_binding_bytes())),
         None => (crate::cpu_device(), None),
@@ -190,7 +224,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     options.max_length = settings.max_length;
     options.batch_size = settings.batch_size.unwrap_or(options.batch_size);
     options.precision = settings.precision;
-    let (tokenizer, dictionary) = tokenizer::fetch_tokenizer(&hub, &config, settings.dictionary.as_deref()).await?;
+    let (tokenizer, dictionary) = tokenizer::fetch_tokenizer(hub, &config, settings.dictionary.as_deref()).await?;
     let eager = match (settings.rows, settings.word_embeddings) {
         (Rows::Eager, _) => Some("rows: \"eager\""),
         (_, WordEmbeddings::Device) => Some("wordEmbeddings: \"device\" needs the whole table"),
@@ -198,7 +232,7 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     };
     let (weights, mut mode) = match eager {
         Some(why) => (hub.fetch(WEIGHTS_FILE).await?.into(), RowsMode { lazy: false, reason: Some(why.into()), from_cache: 0 }),
-        None => match rows::load_parts(&hub, &config, &options).await? {
+        None => match rows::load_parts(hub, &config, &options).await? {
             Loaded::Parts(parts) => (parts, RowsMode { lazy: true, reason: None, from_cache: 0 }),
             Loaded::Whole(bytes, why) => (bytes.into(), RowsMode { lazy: false, reason: Some(why), from_cache: 0 }),
         },
@@ -212,6 +246,8 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
     if mode.lazy && settings.cache {
         mode.from_cache = rows::restore(&core, &hub.url(WEIGHTS_FILE)).await;
     }
+    pin::save_manifest(hub).await;
+    let load_requests = hub.requests().since(requests_before);
 
     let backend = if gpu.is_some() { BackendKind::WebGpu } else { BackendKind::Cpu };
     let info = Info {
@@ -224,6 +260,11 @@ async fn load_active(settings: &Settings, choice: BackendChoice) -> WebResult<(A
         dictionary_url: dictionary.as_ref().map(|d| d.url.clone()),
         dictionary_bytes: dictionary.map(|d| d.bytes),
         revision: settings.source.revision.clone(),
+        commit: pinned.commit,
+        commit_pinned_by: pinned.by,
+        newer_commit: pinned.newer,
+        requests: RequestReport { load: load_requests, ..Default::default() },
+        file_urls: hub.final_urls(),
         hub_url: settings.source.hub_url.clone(),
         max_length: core.max_length(),
         batch_size: core.batch_size(),
@@ -297,9 +338,10 @@ impl ScoreHook for Between<'_> {
 impl Session {
     pub async fn load(settings: Settings) -> WebResult<Rc<Self>> {
         super::error::install_panic_hook();
-        let (active, info) = load_active(&settings, settings.backend).await?;
+        let hub = Hub::new(settings.source.clone(), settings.cache, settings.on_progress.clone());
+        let (active, info) = load_active(&settings, &hub, settings.backend).await?;
         let active = RefCell::new(Some(Rc::new(active)));
-        Ok(Rc::new(Self { settings, active, info: RefCell::new(info), row_stats: Cell::default() }))
+        Ok(Rc::new(Self { settings, hub, active, info: RefCell::new(info), row_stats: Cell::default() }))
     }
 
     /// What `reranker.info` shows, with memory and rows read now.
@@ -310,6 +352,8 @@ impl Session {
         info.rows_held = self.active.borrow().as_ref().and_then(|a| a.core.rows_held()).map(|n| n as f64);
         let stats = self.row_stats.get();
         (info.row_bytes_fetched, info.row_requests) = (stats.row_bytes_fetched, stats.row_requests);
+        info.requests.total = self.hub.requests();
+        info.file_urls = self.hub.final_urls();
         info
     }
 
@@ -317,8 +361,10 @@ impl Session {
     async fn score_on(&self, active: &Active, pairs: &[(String, String)], signal: Option<&AbortSignal>) -> WebResult<Vec<Score>> {
         aborted(signal)?;
         let plan = active.core.plan(pairs)?;
-        let hub = Hub::new(&self.settings.source, self.settings.cache, self.settings.on_progress.as_ref());
-        rows::fetch_missing(&active.core, &plan, &hub, &self.row_stats).await?;
+        let before = self.hub.requests();
+        let fetched = rows::fetch_missing(&active.core, &plan, &self.hub, &self.row_stats, signal).await;
+        self.info.borrow_mut().requests.last_call = self.hub.requests().since(before);
+        fetched?;
         aborted(signal)?;
         active.core.score_plan_with(&plan, &mut Between { gpu: active.gpu.as_deref(), signal }).await
     }
@@ -360,7 +406,7 @@ impl Session {
     }
 
     async fn reload_on_cpu(&self, reason: &str) -> WebResult<Rc<Active>> {
-        let (active, mut info) = load_active(&self.settings, BackendChoice::Cpu).await?;
+        let (active, mut info) = load_active(&self.settings, &self.hub, BackendChoice::Cpu).await?;
         let active = Rc::new(active);
         info.backend_reason = Some(reason.to_string());
         info.adapter = self.info.borrow().adapter.clone();

@@ -44,7 +44,7 @@ thread_local! {
 }
 
 pub async fn fetch_tokenizer(
-    hub: &Hub<'_>,
+    hub: &Hub,
     config: &ModelConfig,
     dictionary_url: Option<&str>,
 ) -> WebResult<(Fetched, Option<DictionaryReport>)> {
@@ -66,7 +66,7 @@ pub async fn fetch_tokenizer(
     Ok((Fetched::BertJapanese { config: tokenizer_config, vocab, dictionary }, Some(report)))
 }
 
-async fn dictionary(hub: &Hub<'_>, url: &str) -> WebResult<(Arc<MecabDictionary>, DictionaryReport)> {
+async fn dictionary(hub: &Hub, url: &str) -> WebResult<(Arc<MecabDictionary>, DictionaryReport)> {
     let held = DICTIONARIES.with(|d| d.borrow().get(url).and_then(Weak::upgrade));
     if let Some(dictionary) = held {
         return Ok((dictionary, DictionaryReport { url: url.into(), bytes: 0.0 }));

@@ -6,7 +6,8 @@
 //!
 //! One module per concern: `api` (the JS API, parity on both backends, bad input, Cache Storage,
 //! progress), `rows` (word-embedding rows on demand), `ranker` (the trained stand-in, compact
-//! files, precisions), `bert` (BERT-ja: MeCab in the browser), `device_loss` (a lost GPU).
+//! files, precisions), `bert` (BERT-ja: MeCab in the browser), `hub` (the Hub as it really is:
+//! redirects to expiring CDN URLs, rate limits, a moving `main`), `device_loss` (a lost GPU).
 //!
 //! Which engine runs what (scripts/test.sh): Chromium runs every test. Firefox runs the tests
 //! whose outcome depends on the engine — its WebGPU (lavapipe: another binding limit,
@@ -20,6 +21,7 @@ mod bert;
 #[path = "../bert_support/mod.rs"]
 mod bert_support;
 mod device_loss;
+mod hub;
 mod ranker;
 mod rows;
 mod support;
