@@ -120,3 +120,113 @@ test("documents are cross-origin isolated unless asked for with ?isolated=0", as
     assert.equal(open.headers.get("access-control-allow-origin"), "*", "the other headers stay");
   });
 });
+
+// tools/hub-like.mjs, mounted at /hublike/{tenant}/: what huggingface.co does that a page meets.
+const ranker = readFileSync(join(ROOT, "fixtures/models/ranker/model.safetensors"));
+const weights = (origin, t, rev = "main") => `${origin}/hublike/${t}/stand-in/ranker/resolve/${rev}/model.safetensors`;
+const stats = async (origin, t) => (await fetch(`${origin}/__hublike/${t}/stats`)).json();
+const bytes = async (r) => Buffer.from(await r.arrayBuffer());
+
+test("hub-like: small files answered directly, large ones 302 to a signed URL on another origin", async () => {
+  await withServer({}, async (origin) => {
+    const config = await fetch(`${origin}/hublike/a/stand-in/ranker/resolve/main/config.json`);
+    assert.equal(config.status, 200);
+    assert.match(config.headers.get("x-repo-commit"), /^[0-9a-f]{40}$/);
+    assert.match(config.headers.get("access-control-expose-headers"), /X-Repo-Commit/);
+    assert.match(config.headers.get("ratelimit"), /^"resolvers";r=2999;t=\d+$/);
+    assert.equal(config.headers.get("ratelimit-policy"), '"fixed window";"resolvers";q=3000;w=300');
+    const found = await fetch(weights(origin, "a"), { redirect: "manual", headers: { Range: "bytes=0-7" } });
+    assert.equal(found.status, 302);
+    const location = new URL(found.headers.get("location"));
+    assert.notEqual(location.port, new URL(origin).port, "the CDN is another origin");
+    assert.match(location.search, /Expires=\d+.*Signature=[0-9a-f]{64}/);
+    assert.equal(found.headers.get("x-repo-commit"), config.headers.get("x-repo-commit"));
+    const followed = await fetch(weights(origin, "a"), { headers: { Range: "bytes=0-7" } });
+    assert.equal(followed.status, 206);
+    assert.ok(followed.redirected && followed.url.startsWith(location.origin));
+    assert.deepEqual(await bytes(followed), ranker.subarray(0, 8));
+    const forged = await fetch(followed.url.replace(/Signature=./, "Signature=0"), { headers: { Range: "bytes=0-7" } });
+    assert.equal(forged.status, 403);
+    const s = await stats(origin, "a");
+    assert.equal(s.resolver, 3);
+    assert.equal(s.cdn, 2);
+  });
+});
+
+test("hub-like: signed URLs expire; main moves with the header kept; old URLs keep the old bytes", async () => {
+  await withServer({}, async (origin) => {
+    const t = "moves";
+    const first = await fetch(weights(origin, t), { headers: { Range: "bytes=0-7" } });
+    const oldUrl = first.url;
+    const commit1 = (await (await fetch(`${origin}/hublike/${t}/api/models/stand-in/ranker/revision/main`)).json()).sha;
+    const moved = await (await fetch(`${origin}/__hublike/${t}/move?repo=stand-in/ranker`, { method: "POST" })).json();
+    assert.notEqual(moved.commit, commit1);
+    const whole2 = await bytes(await fetch(weights(origin, t)));
+    const headerEnd = 8 + Number(ranker.readBigUInt64LE(0));
+    assert.equal(whole2.length, ranker.length);
+    assert.deepEqual(whole2.subarray(0, headerEnd), ranker.subarray(0, headerEnd), "the header, byte for byte");
+    assert.notDeepEqual(whole2, ranker, "other values");
+    assert.deepEqual(await bytes(await fetch(weights(origin, t, commit1))), ranker, "the first commit by its id");
+    assert.deepEqual(await bytes(await fetch(oldUrl)), ranker, "an old signed URL: the old bytes");
+    assert.equal((await fetch(weights(origin, t, "0".repeat(40)))).status, 404);
+    assert.equal((await fetch(`${origin}/__hublike/${t}/expire`, { method: "POST" })).status, 204);
+    const expired = await fetch(oldUrl);
+    assert.equal(expired.status, 403);
+    assert.match(await expired.text(), /Request has expired/);
+  });
+});
+
+test("hub-like: the resolver quota, 429 with the RateLimit headers; hide, noapi, noredirect, ra", async () => {
+  await withServer({}, async (origin) => {
+    const config = (t) => fetch(`${origin}/hublike/${t}/stand-in/ranker/resolve/main/config.json`);
+    for (let i = 0; i < 2; i++) assert.equal((await config("q2-w60")).status, 200);
+    const limited = await config("q2-w60");
+    assert.equal(limited.status, 429);
+    assert.match(limited.headers.get("ratelimit"), /^"resolvers";r=0;t=(60|59)$/);
+    assert.equal(limited.headers.get("ratelimit-policy"), '"fixed window";"resolvers";q=2;w=60');
+    assert.equal(limited.headers.get("retry-after"), null);
+    assert.equal((await fetch(weights(origin, "q2-w60"))).status, 429, "every resolver counts");
+    await fetch(`${origin}/__hublike/q2-w60/limit?seconds=0`, { method: "POST" });
+    assert.equal((await config("q2-w60")).status, 200, "a new window");
+    await fetch(`${origin}/__hublike/q1-w60-ra/limit?seconds=25`, { method: "POST" });
+    const ra = await config("q1-w60-ra");
+    assert.equal(ra.status, 429);
+    assert.match(ra.headers.get("retry-after"), /^2[45]$/);
+    const hidden = await config("hide");
+    assert.equal(hidden.headers.get("access-control-expose-headers").includes("X-Repo-Commit"), false);
+    assert.match(hidden.headers.get("x-repo-commit"), /^[0-9a-f]{40}$/, "sent, not exposed");
+    assert.equal((await fetch(`${origin}/hublike/noapi/api/models/stand-in/ranker/revision/main`)).status, 404);
+    const direct = await fetch(weights(origin, "noredirect"), { redirect: "manual", headers: { Range: "bytes=0-7" } });
+    assert.equal(direct.status, 206);
+  });
+});
+
+test("hub-like over HTTP/2 (--http2): the Hub and its CDN speak h2", async () => {
+  const { connect } = await import("node:http2");
+  const server = await startServer({ port: 0, hub: true, http2: true });
+  const get = (origin, path, headers = {}) => new Promise((done, fail) => {
+    const session = connect(origin, { rejectUnauthorized: false });
+    session.on("error", fail);
+    const req = session.request({ ":path": path, ...headers });
+    const chunks = [];
+    let head;
+    req.on("response", (h) => (head = h));
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => (session.close(), done({ head, body: Buffer.concat(chunks), alpn: session.alpnProtocol })));
+    req.end();
+  });
+  try {
+    const origin = `https://127.0.0.1:${server.address().port}`;
+    const found = await get(origin, "/hublike/h2/stand-in/ranker/resolve/main/model.safetensors", { range: "bytes=0-7" });
+    assert.equal(found.alpn, "h2");
+    assert.equal(found.head[":status"], 302);
+    const cdn = new URL(found.head.location);
+    assert.equal(cdn.protocol, "https:");
+    const part = await get(cdn.origin, cdn.pathname + cdn.search, { range: "bytes=0-7" });
+    assert.equal(part.alpn, "h2");
+    assert.equal(part.head[":status"], 206);
+    assert.deepEqual(part.body, ranker.subarray(0, 8));
+  } finally {
+    server.close();
+  }
+});

@@ -11,6 +11,9 @@
 //   d. forced to the single-threaded relaxed build, threads: 2 runs two workers (each its own
 //      instance, as on a page without cross-origin isolation): scores split over both equal
 //      PyTorch, and rerank's top 5 merged from both is one worker's, indices and scores;
+//   d2. three such workers on a server that behaves like the Hub (tools/hub-like.mjs): they share the
+//      first one's commit and its resolution — the server sees one resolver request per file, every
+//      row request goes to the CDN — and their scores, split over the three, equal PyTorch;
 //   e. a wasm the browser cannot compile (as Safari could not compile a relaxed-SIMD build) is a
 //      BACKEND error that names the build;
 //   f. precision "int8" (here `i32x4.relaxed_dot_i8x16_i7x16_add_s`, four k per lane) on the
@@ -131,6 +134,26 @@ await finish(async () => {
     check("d. … their scores, split over the two, equal PyTorch", pool.scores.length === pairs.length && worstPool <= TOLERANCE, `max |Δscore| ${worstPool.toExponential(2)}`);
     const ranks = (r) => r.map((x) => `${x.index}:${x.score}`).join();
     check("d. … and rerank's top 5, merged from both, is one worker's", pool.ranked.length === 5 && ranks(pool.ranked) === ranks(pool.alone), `${ranks(pool.ranked)} vs ${ranks(pool.alone)}`);
+    // Three workers against the Hub-like server: one resolution for all of them.
+    const tenant = `pool-${Date.now()}`;
+    const shared = await page.evaluate(
+      async ({ hubUrl, pairs }) => {
+        const { RerankerWorker } = await import("/pkg/client.js");
+        const reranker = await RerankerWorker.load({ hubUrl, model: "stand-in/tiny", backend: "cpu", build: "relaxed", threads: 3 });
+        const workers = await reranker.ready();
+        const scores = await reranker.score(pairs);
+        const info = reranker.info;
+        reranker.dispose();
+        return { workers, scores, commit: info.commit, pinnedBy: info.commitPinnedBy };
+      },
+      { hubUrl: `${origin}/hublike/${tenant}`, pairs },
+    );
+    const served = await (await fetch(`${origin}/__hublike/${tenant}/stats`)).json();
+    const worstShared = Math.max(...shared.scores.map((s, i) => Math.abs(s - cases[i].scores.tiny)));
+    check("d2. three workers on a Hub-like server: one resolver request per file, rows from the CDN",
+      shared.workers === 3 && served.resolver === 3 && served.cdn > 3 && shared.pinnedBy === "header",
+      `${shared.workers} workers, ${JSON.stringify(served)}, commit ${shared.commit} pinned by ${shared.pinnedBy}`);
+    check("d2. … and their scores equal PyTorch", shared.scores.length === pairs.length && worstShared <= TOLERANCE, `max |Δscore| ${worstShared.toExponential(2)}`);
     // An engine without relaxed SIMD (Safari) is never given a relaxed build; a module V8 refuses
     // to compile stands in for that case: the worker must say so with a typed error.
     const uncompilable = await page.evaluate(async (hubUrl) => {

@@ -123,14 +123,23 @@ async function inNode(dir) {
   try {
     const hubUrl = `http://127.0.0.1:${server.address().port}/hub`;
     const fileHub = pathToFileURL(join(root, "fixtures/models")).href;
+    const tenant = `node-${Date.now()}`;
+    const hubLike = `http://127.0.0.1:${server.address().port}/hublike/${tenant}`;
     const run = () => new Promise((resolve, reject) =>
-      execFile("node", ["node.mjs", hubUrl, fileHub, join(root, "fixtures/reference.json"), join(root, "fixtures/bert-reference.json")], { cwd: dir, maxBuffer: 1 << 26 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))));
+      execFile("node", ["node.mjs", hubUrl, fileHub, join(root, "fixtures/reference.json"), join(root, "fixtures/bert-reference.json"), hubLike], { cwd: dir, maxBuffer: 1 << 26 }, (e, stdout, stderr) => (e ? reject(new Error(`${e.message}\n${stderr}`)) : resolve(stdout))));
     const out = JSON.parse((await run()).trim().split("\n").pop());
     const worst = (scores) => Math.max(...cases.map((k, i) => Math.abs(scores[i] - k.scores.tiny)));
     const c = (ok, message) => check(ok, `[Node ${process.versions.node}] ${message}`);
     c(out.build.name.startsWith("cpu-") && !out.build.webgpu && out.backend === "cpu", `picks a CPU-only build: ${JSON.stringify(out.build)}`);
     c(out.rows === "lazy" && worst(out.http) <= TOLERANCE, `over HTTP (rows ${out.rows}): ${pairs.length} pairs equal PyTorch (max |Δscore| ${worst(out.http).toExponential(2)})`);
     c(out.diskRows === "lazy" && worst(out.disk) <= TOLERANCE, `from a folder (file: hubUrl, rows ${out.diskRows}): equal PyTorch (max |Δscore| ${worst(out.disk).toExponential(2)})`);
+    const served = await (await fetch(`http://127.0.0.1:${server.address().port}/__hublike/${tenant}/stats`)).json();
+    const h = out.hubInfo;
+    c(h.rows === "lazy" && h.commitPinnedBy === "header" && /^[0-9a-f]{40}$/.test(h.commit) && worst(out.hub) <= TOLERANCE,
+      `from a Hub-like server (302 to signed CDN URLs; rows ${h.rows}, commit pinned by ${h.commitPinnedBy}): equal PyTorch (max |Δscore| ${worst(out.hub).toExponential(2)})`);
+    c(served.resolver === 3 && h.requests.total.resolver === 3 && h.requests.total.cdn === served.cdn && h.fileUrls["model.safetensors"]?.includes("Signature="),
+      `one resolver request per file (${served.resolver} on the server, ${h.requests.total.resolver} counted), rows from the CDN (${served.cdn} requests; ${h.requests.total.cdn} counted)`);
+    c(out.diskPinnedBy === "files", `a folder names no commit: files pinned by their identity (${out.diskPinnedBy})`);
     c(out.badInput === "INVALID_INPUT" && out.afterError === 2, `bad input is INVALID_INPUT (${out.badInput}); the reranker still works`);
     c(out.webgpu === "BACKEND" && out.missing === "MODEL_LOAD", `backend "webgpu" is BACKEND (${out.webgpu}); a missing folder is MODEL_LOAD (${out.missing})`);
     const bertCases = JSON.parse(readFileSync(join(root, "fixtures/bert-reference.json"), "utf8")).cases.filter((k) => k.max_length === 512).slice(0, 12);
