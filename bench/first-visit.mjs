@@ -9,6 +9,9 @@
 //
 //   node bench/first-visit.mjs [--quick]    prints the results as JSON on stdout, progress on stderr
 //                                          (bench/run.mjs calls firstVisits)
+//   node bench/first-visit.mjs --hub [--before PKG_DIR] [--quick] [--session-only]
+//                                          the same on a server that behaves like the Hub, over
+//                                          HTTP/2 (hubVisits; bench/run.mjs calls it too)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -53,13 +56,13 @@ export function workloads() {
   ];
 }
 
-/** Counts the bytes a page receives, by kind, from CDP Network events. */
-async function meter(page, context) {
+/** Counts the bytes a page receives, by kind, from CDP Network events (`cdn`: the Hub-like server's CDN origin). */
+async function meter(page, context, cdn = null) {
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
   const urls = new Map();
   const totals = { model: { sent: 0, decoded: 0, requests: 0 }, code: { sent: 0, decoded: 0, requests: 0 } };
-  const kind = (url) => (/\/hub\/|\/models\//.test(url) ? "model" : "code");
+  const kind = (url) => (/\/hub(like)?\/|\/models\//.test(url) || (cdn && url.startsWith(cdn)) ? "model" : "code");
   cdp.on("Network.requestWillBeSent", (e) => urls.set(e.requestId, e.request.url));
   cdp.on("Network.dataReceived", (e) => urls.has(e.requestId) && (totals[kind(urls.get(e.requestId))].decoded += e.dataLength));
   cdp.on("Network.loadingFinished", (e) => {
@@ -75,15 +78,20 @@ async function meter(page, context) {
   };
 }
 
-export async function scenario({ origin, runtime, rows, calls, throttle, secondVisit, log, int8 = false, model = null, onnx = "stand-in/full" }) {
+export async function scenario({
+  origin, runtime, rows, calls, throttle, secondVisit, log, int8 = false, model = null, onnx = "stand-in/full",
+  hubUrl = `${origin}/hub`, pkgUrl = "/pkg", build = undefined, tjsRemote = null, cdn = null,
+}) {
   const profile = mkdtempSync(join(tmpdir(), "ja-rerank-first-visit-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    // --ignore-certificate-errors: the HTTP/2 server's certificate is self-signed (tools/serve.mjs --http2).
+    args: ["--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--ignore-certificate-errors"],
+    ignoreHTTPSErrors: true,
   });
   const visit = async () => {
     const page = await context.newPage();
-    const m = await meter(page, context);
+    const m = await meter(page, context, cdn);
     if (throttle) await m.cdp.send("Network.emulateNetworkConditions", THROTTLE);
     await page.goto(`${origin}/bench.html`);
     await page.waitForFunction(() => window.benchReady);
@@ -91,10 +99,10 @@ export async function scenario({ origin, runtime, rows, calls, throttle, secondV
     const t0 = await page.evaluate(() => performance.now());
     const load = runtime === "ja-rerank"
       ? await page.evaluate((o) => window.bench.loadJaRerank(o), {
-          pkgUrl: "/pkg", hubUrl: `${origin}/hub`, model: model ?? (int8 ? "stand-in/spread-int8" : "stand-in/spread"), backend: "cpu", batchSize: 4, rows,
-          revision: "main", precision: int8 ? "int8" : undefined,
+          pkgUrl, hubUrl, model: model ?? (int8 ? "stand-in/spread-int8" : "stand-in/spread"), backend: "cpu", batchSize: 4, rows,
+          revision: "main", precision: int8 ? "int8" : undefined, build,
         })
-      : await page.evaluate((o) => window.bench.loadTransformersJs(o), { tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: onnx, dtype: "q8", numThreads: 1 });
+      : await page.evaluate((o) => window.bench.loadTransformersJs(o), { tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: onnx, dtype: "q8", numThreads: 1, remoteHost: tjsRemote });
     const first = await page.evaluate((o) => window.bench.time(o), { pairs: calls[0], warmup: 0, runs: 1 });
     const firstResultMs = (await page.evaluate(() => performance.now())) - t0;
     const atFirst = m.snapshot();
@@ -107,7 +115,7 @@ export async function scenario({ origin, runtime, rows, calls, throttle, secondV
     await page.close();
     return {
       firstResultMs, loadMs: load.totalMs, firstCallMs: first.timesMs[0], atFirst, cumulative, scores: first.scores,
-      info: info && { rows: info.rows, rowsReason: info.rowsReason, rowRequests: info.rowRequests, rowBytesFetched: info.rowBytesFetched, rowsHeld: info.rowsHeld },
+      info: info && { rows: info.rows, rowsReason: info.rowsReason, rowRequests: info.rowRequests, rowBytesFetched: info.rowBytesFetched, rowsHeld: info.rowsHeld, requests: info.requests, commitPinnedBy: info.commitPinnedBy },
     };
   };
   try {
@@ -175,7 +183,69 @@ export async function firstVisits({ pkg = join(ROOT, "pkg"), log = console.log, 
   return out;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/**
+ * First visits on a server that behaves like huggingface.co (tools/hub-like.mjs, over HTTP/2 with its
+ * CDN on a second origin: /resolve/ answers large files 302 to signed URLs, a resolver quota), each
+ * measurement a tenant of its own, so the server's counts are that measurement's:
+ * - time and bytes to the first result (32 pairs of ~128 tokens) at 50 Mbit/s + 20 ms, small-v1's
+ *   shape (the spread stand-in; transformers.js reads the ONNX export of fixtures/full, the same
+ *   shape) and tiny-v2's: f32 as published and an int8 file, rows on demand, against
+ *   transformers.js q8 loading from the same server; and the resolver requests of each;
+ * - the request economy of a session: a load and the demo's 20 calls (BM25 top 30 each), spread
+ *   stand-in, f32, rows on demand, unthrottled — by this package and, where `before` names one, by
+ *   an earlier package (its `build`), which sent every row request to /resolve/.
+ */
+export async function hubVisits({ pkg = join(ROOT, "pkg"), before = null, beforeBuild = "cpu-simd", log = console.log, quick = false, sessionOnly = false } = {}) {
+  const server = await startServer({
+    port: 0, hub: true, gzip: true, http2: true, hubRoots: [join(BENCH, "models")],
+    mounts: [
+      ["/pkg/", pkg],
+      ...(before ? [["/pkg-before/", before]] : []),
+      ["/ort/", join(BENCH, "node_modules/onnxruntime-web/dist")],
+      ["/tjs/", join(BENCH, "node_modules/@huggingface/transformers/dist")],
+      ["/models/", join(BENCH, "models")],
+      ["/", join(BENCH, "page")],
+    ].sort((a, b) => b[0].length - a[0].length),
+  });
+  const origin = `https://127.0.0.1:${server.address().port}`;
+  const cdn = `https://127.0.0.1:${server.cdn.address().port}`;
+  const counts = (tenant) => Object.fromEntries(server.hubLike.tenant(tenant).stats);
+  let n = 0;
+  const tenant = (what) => `${what}-${Date.now()}-${n++}`;
+  const out = { throttle: THROTTLE, protocol: "HTTP/2 (TLS, self-signed)", first: [], session: [] };
+  try {
+    const all = workloads();
+    const calls = [quick ? all[0].calls[0].slice(0, 8) : all[0].calls[0]];
+    for (const m of sessionOnly ? [] : ["spread", "tiny-v2"]) {
+      for (const [runtime, int8] of [["ja-rerank", false], ["ja-rerank", true], ["transformers.js q8", false]]) {
+        const t = tenant(`first-${m}`);
+        const hubUrl = `${origin}/hublike/${t}`;
+        const r = await scenario({
+          origin, hubUrl, cdn, runtime: runtime === "ja-rerank" ? runtime : "transformers.js", rows: "lazy", calls, throttle: true, log, int8,
+          model: `stand-in/${m}${int8 ? "-int8" : ""}`, onnx: m === "spread" ? "stand-in/full" : `stand-in/${m}`, tjsRemote: `${hubUrl}/`,
+        });
+        out.first.push({ model: m, runtime, int8, ...r.first, scores: undefined, served: counts(t) });
+      }
+    }
+    const session = quick ? all[3].calls.slice(0, 3) : all[3].calls;
+    for (const [label, pkgUrl, build] of [...(before ? [["before", "/pkg-before", beforeBuild]] : []), ["now", "/pkg", undefined]]) {
+      const t = tenant(`session-${label}`);
+      const r = await scenario({ origin, hubUrl: `${origin}/hublike/${t}`, cdn, runtime: "ja-rerank", rows: "lazy", calls: session, log, pkgUrl, build, model: "stand-in/spread" });
+      out.session.push({ label, calls: session.length, pairs: session.flat().length, ...r.first, scores: undefined, served: counts(t) });
+      log(`hub-like session (${label}): ${JSON.stringify(counts(t))}`);
+    }
+  } finally {
+    server.close();
+  }
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv.includes("--hub")) {
+  const at = process.argv.indexOf("--before");
+  const before = at > 0 ? resolve(process.argv[at + 1]) : null;
+  const results = await hubVisits({ before, quick: process.argv.includes("--quick"), sessionOnly: process.argv.includes("--session-only"), log: (m) => console.error(m) });
+  console.log(JSON.stringify(results, null, 1));
+} else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const results = await firstVisits({ quick: process.argv.includes("--quick"), log: (m) => console.error(m) });
   console.log(JSON.stringify(results, (k, v) => (k === "scores" ? undefined : v), 1));
 }

@@ -7,6 +7,7 @@
 //
 // Options: --runs N (timed runs per measurement, default 5; quick 2), --warmup N (default 1),
 // --out FILE, --skip-native, --skip-browser, --skip-first-visit, --skip-quality, --no-webgpu, --only ID,ID (browser configs by id,
+// --before-pkg DIR (an earlier package, for the Hub-like session's "before" row),
 // e.g. ours-cpu-1t,tjs-fp32-1t). Environment: CHROMIUM (default /usr/bin/chromium), BENCH_VENV
 // (an existing Python virtualenv with bench/requirements.txt; else bench/run-python makes one).
 // bench/README.md says what each number means.
@@ -19,7 +20,7 @@ import { brotliCompressSync, constants as zlibConstants, gzipSync } from "node:z
 import { chromium } from "playwright-core";
 import { BROWSER, BUILDS, V2_MODELS } from "./configs.mjs";
 import { startServer } from "../tools/serve.mjs";
-import { firstVisits } from "./first-visit.mjs";
+import { firstVisits, hubVisits } from "./first-visit.mjs";
 import { writeReport } from "./report.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
@@ -385,6 +386,13 @@ try {
     } else {
       results.firstVisit = { skipped: "fixtures/spread does not exist (tools/fixtures/run make_full.py --spread)" };
     }
+  }
+  // The same on a server that behaves like the Hub, over HTTP/2 (bench/first-visit.mjs, hubVisits):
+  // needs the int8 copies (target/compact/spread-int8, tiny-v2-int8) and the ONNX exports.
+  if (!flag("skip-first-visit") && !ONLY && existsSync(join(ROOT, "fixtures/spread/model.safetensors"))) {
+    log("first visits on the Hub-like server (bench/first-visit.mjs --hub)");
+    const before = opt("before-pkg", null);
+    results.hubVisit = await hubVisits({ pkg: join(snapshot, "pkg"), before: before ? resolve(before) : null, log, quick: QUICK });
   }
   results.loadAvg.afterFirstVisit = load();
   if (!flag("skip-native")) runNative();

@@ -100,10 +100,24 @@ export class HubLike {
   #tenants = new Map();
   #objects = new Map(); // object id → { path, version }
 
-  /** `repos`: repository id → folder; `cdnOrigin()`: the CDN's origin, known once it listens. */
-  constructor({ repos, cdnOrigin }) {
+  /** `repos`: repository id → folder; `roots`: more folders holding `{org}/{name}/…` (the
+   * benchmark's ONNX exports), looked in after it; `cdnOrigin()`: the CDN's origin, known once
+   * it listens. */
+  constructor({ repos, roots = [], cdnOrigin }) {
     this.repos = repos;
+    this.roots = roots;
     this.cdnOrigin = cdnOrigin;
+  }
+
+  /** Where `file` of `repo` is, or null. */
+  find(repo, file) {
+    if (file.split("/").some((part) => part === ".." || part === "")) return null;
+    const dirs = [this.repos[repo], ...this.roots.map((r) => join(r, repo))].filter(Boolean);
+    return dirs.map((d) => join(d, file)).find((p) => existsSync(p) && statSync(p).isFile()) ?? null;
+  }
+
+  known(repo) {
+    return Boolean(this.repos[repo] || this.roots.some((r) => existsSync(join(r, repo))));
   }
 
   tenant(name) {
@@ -171,12 +185,12 @@ export class HubLike {
     if (api) {
       const t = this.tenant(api[1]);
       this.#count(t, "api");
-      const v = t.api && this.repos[api[2]] ? this.version(t, api[2], api[3]) : 0;
+      const v = t.api && this.known(api[2]) ? this.version(t, api[2], api[3]) : 0;
       if (!v) return this.#error(res, t, 404, "RevisionNotFound"), true;
       res.writeHead(200, this.#headers(t, { "Content-Type": "application/json" }));
       return res.end(JSON.stringify({ id: api[2], sha: this.commit(api[2], v) })), true;
     }
-    const m = path.match(/^\/hublike\/([^/]+)\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/([^/]+)$/);
+    const m = path.match(/^\/hublike\/([^/]+)\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/);
     if (!m) return false;
     const [, name, repo, revision, file] = m;
     const t = this.tenant(name);
@@ -193,9 +207,9 @@ export class HubLike {
       return this.#error(res, t, 429, "You have been rate-limited; you can retry this action in about " + left + " seconds.", extra), true;
     }
     t.used++;
-    const v = this.repos[repo] ? this.version(t, repo, revision) : 0;
-    const filePath = v ? join(this.repos[repo], file) : null;
-    if (!filePath || !existsSync(filePath)) return this.#error(res, t, 404, "Entry not found", policy), true;
+    const v = this.known(repo) ? this.version(t, repo, revision) : 0;
+    const filePath = v ? this.find(repo, file) : null;
+    if (!filePath) return this.#error(res, t, 404, "Entry not found", policy), true;
     const commit = this.commit(repo, v);
     const { size } = statSync(filePath);
     const large = LFS.test(file) || size > 10 << 20;

@@ -213,10 +213,10 @@ function selfSigned() {
 const listener = (http2, handler) => (http2 ? createSecureServer({ ...selfSigned(), allowHTTP1: true }, handler) : createServer(handler));
 
 export async function startServer(options) {
-  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true, gzip = false, cdnPort = 0, http2 = false } = options;
+  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true, gzip = false, cdnPort = 0, http2 = false, hubRoots = [] } = options;
   const scheme = http2 ? "https" : "http";
   const cdn = hub ? listener(http2, (req, res) => hubLike.handleCdn(req, res)) : null;
-  const hubLike = new HubLike({ repos: HUB_REPOS, cdnOrigin: () => `${scheme}://${host}:${cdn.address().port}` });
+  const hubLike = new HubLike({ repos: HUB_REPOS, roots: hubRoots, cdnOrigin: () => `${scheme}://${host}:${cdn.address().port}` });
   if (cdn) await new Promise((done) => cdn.listen(cdnPort, host, done));
   const stats = new Map();
   const add = (key, n) => stats.set(key, (stats.get(key) ?? 0) + n);

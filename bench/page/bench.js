@@ -99,13 +99,16 @@ window.bench = {
 
   // transformers.js (its browser bundle, which contains ORT-web) with the ORT wasm files served
   // locally, the model from `${modelsUrl}${model}/` (onnx/model.onnx or onnx/model_quantized.onnx).
-  async loadTransformersJs({ tjsUrl, ortUrl, modelsUrl, model, dtype, numThreads }) {
+  // With `remoteHost`, the model from a Hub-layout server instead (`${remoteHost}${model}/resolve/main/…`), as
+  // transformers.js reads huggingface.co.
+  async loadTransformersJs({ tjsUrl, ortUrl, modelsUrl, model, dtype, numThreads, remoteHost = null }) {
     const t0 = now();
     const tjs = await import(tjsUrl);
     const { env } = tjs;
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
+    env.allowRemoteModels = Boolean(remoteHost);
+    env.allowLocalModels = !remoteHost;
     env.localModelPath = modelsUrl;
+    if (remoteHost) env.remoteHost = remoteHost;
     const wasm = env.backends.onnx.wasm;
     // The files transformers.js would fetch from jsDelivr by default (the asyncify build), here.
     wasm.wasmPaths = { mjs: `${ortUrl}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${ortUrl}ort-wasm-simd-threaded.asyncify.wasm` };
