@@ -17,7 +17,10 @@
 //               and `RateLimit-Policy: "fixed window";"resolvers";q=<N>;w=<s>` (draft 9 of the
 //               IETF ratelimit headers, as the Hub sends them); `ra` adds Retry-After
 //   ttl<N>      signed CDN URLs expire N seconds after they are issued (default 3600, as the Hub's)
-//   hide        X-Repo-Commit, ETag, X-Linked-* and RateLimit are sent but not exposed to CORS
+//   hide        X-Repo-Commit, ETag and X-Linked-* are sent but not exposed to CORS (by default they
+//               are, as on huggingface.co, whose exposed list this copies)
+//   rl          RateLimit, RateLimit-Policy and Retry-After exposed to CORS too (the Hub does not
+//               expose them: a page cannot read how long a 429 lasts; a proxy could)
 //   noapi       no API (404), as a mirror without one
 //   noredirect  large files answered by the resolver itself, as a mirror does
 //
@@ -37,13 +40,16 @@ import { Transform } from "node:stream";
 
 const SECRET = randomBytes(16);
 const LFS = /\.(safetensors|onnx|bin|msgpack|h5|zst)$/;
-const EXPOSED = "X-Repo-Commit, ETag, X-Linked-Etag, X-Linked-Size, RateLimit, RateLimit-Policy, Retry-After";
+// What huggingface.co lets a page read (its Access-Control-Expose-Headers, as observed): not the
+// RateLimit headers, so a browser meets a 429 without knowing for how long.
+const HUB_EXPOSED = "X-Repo-Commit, X-Request-Id, X-Error-Code, X-Error-Message, X-Total-Count, ETag, Link, Accept-Ranges, Content-Range, X-Linked-Size, X-Linked-ETag, X-Xet-Hash";
+const RATE_EXPOSED = "RateLimit, RateLimit-Policy, Retry-After";
 const BASE_EXPOSED = "Content-Length, Content-Type, Content-Range, Accept-Ranges";
 
 const sha = (algo, text) => createHash(algo).update(text).digest("hex");
 
 function parseTenant(name) {
-  const t = { name, quota: 3000, window: 300, ttl: 3600, hide: false, api: true, redirect: true, retryAfter: false };
+  const t = { name, quota: 3000, window: 300, ttl: 3600, hide: false, api: true, redirect: true, retryAfter: false, rateExposed: false };
   for (const word of name.split("-")) {
     let m;
     if ((m = word.match(/^q(\d+)$/))) t.quota = Number(m[1]);
@@ -53,6 +59,7 @@ function parseTenant(name) {
     else if (word === "noapi") t.api = false;
     else if (word === "noredirect") t.redirect = false;
     else if (word === "ra") t.retryAfter = true;
+    else if (word === "rl") t.rateExposed = true;
   }
   return { ...t, moves: new Map(), expiredBefore: 0, windowStart: 0, used: 0, stats: new Map() };
 }
@@ -147,7 +154,7 @@ export class HubLike {
   #headers(t, extra = {}) {
     return {
       "Access-Control-Allow-Origin": "*",
-      "Access-Control-Expose-Headers": t.hide ? BASE_EXPOSED : `${BASE_EXPOSED}, ${EXPOSED}`,
+      "Access-Control-Expose-Headers": [BASE_EXPOSED, t.hide ? null : HUB_EXPOSED, t.rateExposed ? RATE_EXPOSED : null].filter(Boolean).join(", "),
       "Cross-Origin-Resource-Policy": "cross-origin",
       "Cache-Control": "no-store",
       ...extra,

@@ -182,7 +182,8 @@ test("hub-like: the resolver quota, 429 with the RateLimit headers; hide, noapi,
     for (let i = 0; i < 2; i++) assert.equal((await config("q2-w60")).status, 200);
     const limited = await config("q2-w60");
     assert.equal(limited.status, 429);
-    assert.match(limited.headers.get("ratelimit"), /^"resolvers";r=0;t=(60|59)$/);
+    const left = Number(limited.headers.get("ratelimit").match(/^"resolvers";r=0;t=(\d+)$/)?.[1]);
+    assert.ok(left > 50 && left <= 60, limited.headers.get("ratelimit"));
     assert.equal(limited.headers.get("ratelimit-policy"), '"fixed window";"resolvers";q=2;w=60');
     assert.equal(limited.headers.get("retry-after"), null);
     assert.equal((await fetch(weights(origin, "q2-w60"))).status, 429, "every resolver counts");
@@ -191,7 +192,10 @@ test("hub-like: the resolver quota, 429 with the RateLimit headers; hide, noapi,
     await fetch(`${origin}/__hublike/q1-w60-ra/limit?seconds=25`, { method: "POST" });
     const ra = await config("q1-w60-ra");
     assert.equal(ra.status, 429);
-    assert.match(ra.headers.get("retry-after"), /^2[45]$/);
+    const retry = Number(ra.headers.get("retry-after"));
+    assert.ok(retry > 15 && retry <= 25, ra.headers.get("retry-after"));
+    assert.equal(limited.headers.get("access-control-expose-headers").includes("RateLimit"), false, "as huggingface.co: not readable by a page");
+    assert.match((await config("rl")).headers.get("access-control-expose-headers"), /RateLimit, RateLimit-Policy, Retry-After/);
     const hidden = await config("hide");
     assert.equal(hidden.headers.get("access-control-expose-headers").includes("X-Repo-Commit"), false);
     assert.match(hidden.headers.get("x-repo-commit"), /^[0-9a-f]{40}$/, "sent, not exposed");

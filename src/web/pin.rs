@@ -5,8 +5,8 @@
 //! - Cache Storage's manifest for the revision, written by an earlier load: the commit it read
 //!   (offline too), and, where the page is online, whether the revision has moved on since
 //!   (`info.newerCommit`; `refresh: true` loads the newer one);
-//! - config.json read at the revision: the Hub's `X-Repo-Commit` on it, where readable, else the
-//!   Hub API's revision endpoint;
+//! - config.json read at the revision: the Hub's `X-Repo-Commit` on it, where readable, else (on
+//!   huggingface.co itself) the Hub API's revision endpoint;
 //! - neither (a mirror, a folder): the revision's URLs, each file held to the size and ETag first
 //!   seen (`FILE_CHANGED` otherwise), remembered in the manifest for later visits.
 
@@ -70,9 +70,10 @@ pub async fn pin(hub: &Hub) -> WebResult<(WeightBytes, Pin)> {
     }
     let url = hub.source.url_at(&revision, CONFIG_FILE);
     let (config, meta) = hub.fetch_meta(CONFIG_FILE, &url, &url, false).await?;
+    let api = || async { if is_the_hub(&hub.source.hub_url) { api_commit(hub).await } else { None } };
     let pin = match meta.commit.filter(|c| is_commit(c)) {
         Some(commit) => Pin { commit: Some(commit.to_lowercase()), by: PinnedBy::Header, newer: None },
-        None => match api_commit(hub).await {
+        None => match api().await {
             Some(commit) => Pin { commit: Some(commit), by: PinnedBy::Api, newer: None },
             None => Pin { commit: None, by: PinnedBy::Files, newer: None },
         },
@@ -112,8 +113,19 @@ async fn current_commit(hub: &Hub) -> Option<String> {
     let head = hub.net(None, &on_wait).send(Kind::Resolver, &make).await.ok().filter(Response::ok);
     match head.and_then(|r| r.headers().get("x-repo-commit").ok().flatten()).filter(|c| is_commit(c)) {
         Some(commit) => Some(commit.to_lowercase()),
-        None => api_commit(hub).await,
+        None if is_the_hub(&hub.source.hub_url) => api_commit(hub).await,
+        None => None,
     }
+}
+
+/// Whether `hub_url` is huggingface.co (or hf.co), whose API certainly exists. Elsewhere — a
+/// mirror, a folder, your CDN — asking an API that is not there would cost a 404 on every first
+/// load (which the browser logs as an error), so only a readable `X-Repo-Commit` pins a commit
+/// there (Hub software sends it), else each file's identity does.
+fn is_the_hub(hub_url: &str) -> bool {
+    let host = hub_url.split("://").nth(1).unwrap_or("").split(['/', ':', '?', '#']).next().unwrap_or("");
+    let host = host.to_ascii_lowercase();
+    ["huggingface.co", "hf.co"].iter().any(|h| host == *h || host.ends_with(&format!(".{h}")))
 }
 
 /// The Hub API's answer for the revision (`{"sha": ...}`); `None` where there is no API.

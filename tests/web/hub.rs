@@ -145,9 +145,33 @@ async fn a_signed_url_that_expires_mid_session_is_resolved_again_once() {
     assert_eq!(vec![first, second, third], eager_scores(&t, "main", &[0, 1, 2]).await);
 }
 
+/// huggingface.co does not let a page read its RateLimit headers: a 429 there cannot be waited
+/// out, however short, and is RATE_LIMITED without a `retryAfter`; the reranker stays usable.
+#[wasm_bindgen_test]
+async fn a_rate_limit_whose_length_the_page_cannot_read_is_rate_limited_at_once() {
+    let t = tenant("hub-exposure");
+    let r = load_from(&t, json!({ "cache": false })).await.unwrap();
+    let held = numbers(&score(&r, call_pairs(0)).await.unwrap());
+    control(&t, "expire").await;
+    control(&t, "limit?seconds=2").await;
+    let failed = score(&r, call_pairs(1)).await;
+    let error = failed.clone().err().unwrap();
+    assert_eq!(code_of(failed), "RATE_LIMITED");
+    assert!(get(&error, "retryAfter").is_undefined());
+    let message = get(&error, "message").as_string().unwrap();
+    assert!(message.contains("retry later"), "{message}");
+    assert_eq!(numbers(&score(&r, call_pairs(0)).await.unwrap()), held);
+    control(&t, "limit?seconds=0").await;
+    let after = numbers(&score(&r, call_pairs(1)).await.unwrap());
+    r.dispose();
+    assert_eq!(vec![held, after], eager_scores(&t, "main", &[0, 1]).await);
+}
+
+/// A server that lets the page read them (`rl`: RateLimit exposed to CORS, as a proxy may; Node
+/// reads every header): short waits are waited out, long ones are RATE_LIMITED with `retryAfter`.
 #[wasm_bindgen_test]
 async fn a_rate_limit_is_waited_out_when_short_and_rate_limited_when_long() {
-    let t = tenant("limits");
+    let t = tenant("limits-rl");
     let waits = Rc::new(RefCell::new(Vec::<f64>::new()));
     let sink = waits.clone();
     let on_progress = Closure::<dyn Fn(JsValue)>::new(move |e: JsValue| {
@@ -266,13 +290,29 @@ async fn main_moving_between_visits_never_mixes_two_commits() {
 
 #[wasm_bindgen_test]
 async fn without_readable_headers_the_commit_comes_from_the_api_or_the_files() {
-    // X-Repo-Commit not exposed: the API names the commit.
+    // huggingface.co with X-Repo-Commit not exposed (as through a proxy that drops it): its API
+    // names the commit. The Hub's URLs reach the Hub-like server through the `fetch` option.
     let t = tenant("hide");
-    let r = load_from(&t, json!({ "cache": false })).await.unwrap();
+    let base = format!("{}/", hub_like(&t));
+    let rewrite = Function::new_with_args(
+        "r",
+        &format!("return fetch(new Request(r.url.replace('https://huggingface.co/', '{base}'), r))"),
+    );
+    let o = js(json!({ "hubUrl": "https://huggingface.co", "model": MODEL, "backend": "cpu", "maxLength": 128, "cache": false }));
+    set(&o, "fetch", &rewrite);
+    let r = load_js(o).await.unwrap();
     assert_eq!(info_str(&r, "commitPinnedBy").as_deref(), Some("api"));
     let commit = info_str(&r, "commit").unwrap();
     assert_eq!(commit.len(), 40);
     assert_eq!(count(&counts(&t).await, "api"), 1);
+    let stats = counts(&t).await;
+    assert_eq!(count(&stats, &format!("resolver {MODEL}/config.json")), 1, "{stats}");
+    r.dispose();
+    // Elsewhere (a mirror, a folder) no API is asked: a 404 per first load would be logged.
+    let t = tenant("hide-mirror");
+    let r = load_from(&t, json!({ "cache": false })).await.unwrap();
+    assert_eq!(info_str(&r, "commitPinnedBy").as_deref(), Some("files"));
+    assert_eq!(count(&counts(&t).await, "api"), 0);
     r.dispose();
 
     // Neither headers nor an API: each file is held to what first answered for it (here the
