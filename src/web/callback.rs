@@ -5,9 +5,10 @@ use js_sys::Function;
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
-/// `value` as a plain JS value; a `None` is `null`, as the declarations say (`string | null`).
+/// `value` as a plain JS value; a `None` is `null`, as the declarations say (`string | null`), and
+/// a map an object (`Record<string, string>`), not a `Map`.
 pub fn to_js(value: &impl Serialize) -> Result<JsValue, serde_wasm_bindgen::Error> {
-    value.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true))
+    value.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(true).serialize_maps_as_objects(true))
 }
 
 /// Calls `callback`, when there is one, with `event` as a plain JS object. A throwing callback

@@ -80,8 +80,11 @@ pub async fn pin(hub: &Hub) -> WebResult<(WeightBytes, Pin)> {
     };
     hub.set_pin(pin.clone());
     if hub.caches() {
-        // Kept under the pinned URL, where a later load of this commit looks for it.
+        // Kept under the pinned URL, where a later load of this commit looks for it; and the pin
+        // remembered now, so that a load that fails later (a download cut short) is retried on
+        // the same commit, without asking for config.json again.
         cache_put(&hub.url(CONFIG_FILE), config.as_bytes()).await;
+        save_manifest(hub).await;
     }
     Ok((config, pin))
 }

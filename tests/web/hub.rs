@@ -193,6 +193,18 @@ async fn a_rate_limit_is_waited_out_when_short_and_rate_limited_when_long() {
     assert_eq!(requests(&r, "lastCall", "resolver"), 2.0, "the 429, then the resolution");
     assert_eq!(count(&counts(&t).await, "429"), 1);
 
+    // A wait belongs to the call: its signal cuts it short.
+    control(&t, "expire").await;
+    control(&t, "limit?seconds=8").await;
+    let abort_soon = Function::new_no_args(
+        "const c = new AbortController(); setTimeout(() => c.abort(), 300); return { signal: c.signal };",
+    );
+    let started = js_sys::Date::now();
+    let aborted = await_promise(r.score(call_pairs(2), Some(abort_soon.call0(&JsValue::NULL).unwrap().unchecked_into()))).await;
+    assert_eq!(code_of(aborted), "ABORTED");
+    assert!(js_sys::Date::now() - started < 4000.0, "the 8-second wait was not cut short by the signal");
+    assert_eq!(waits.borrow().len(), 2, "the wait was reported: {:?}", waits.borrow());
+
     // Long: 30 seconds is longer than a call waits: RATE_LIMITED, saying when.
     control(&t, "expire").await;
     control(&t, "limit?seconds=30").await;
