@@ -178,6 +178,12 @@ fn ranged_request(url: &str, range: &Range<u64>) -> WebResult<Request> {
     headers.set("Range", &format!("bytes={}-{}", range.start, range.end - 1)).map_err(fail)?;
     let init = RequestInit::new();
     init.set_headers(&headers);
+    // Past the browser's HTTP cache: Chromium lets one request per URL at a time through its
+    // cache (a writer lock per entry, ranges included), so ranges of one file queued behind each
+    // other — measured: 100 parallel ranges of one URL over HTTP/2 with 20 ms of latency took
+    // 2.5 s, at most 2 in flight; with "no-store", 0.3 s, all 100. We keep what we need in Cache
+    // Storage ourselves.
+    init.set_cache(web_sys::RequestCache::NoStore);
     Request::new_with_str_and_init(url, &init).map_err(fail)
 }
 
