@@ -9,16 +9,18 @@
 //
 //   node bench/first-visit.mjs [--quick]    prints the results as JSON on stdout, progress on stderr
 //                                          (bench/run.mjs calls firstVisits)
-//   node bench/first-visit.mjs --hub [--before PKG_DIR] [--quick] [--session-only]
+//   node bench/first-visit.mjs --hub [--before PKG_DIR] [--quick] [--session-only] [--markdown FILE]
 //                                          the same on a server that behaves like the Hub, over
 //                                          HTTP/2 (hubVisits; bench/run.mjs calls it too)
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { startServer } from "../tools/serve.mjs";
 import { BM25 } from "../www/bm25.js";
+import { hubSection } from "./report-hub.mjs";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const BENCH = join(ROOT, "bench");
@@ -80,7 +82,7 @@ async function meter(page, context, cdn = null) {
 
 export async function scenario({
   origin, runtime, rows, calls, throttle, secondVisit, log, int8 = false, model = null, onnx = "stand-in/full",
-  hubUrl = `${origin}/hub`, pkgUrl = "/pkg", build = undefined, tjsRemote = null, cdn = null,
+  hubUrl = `${origin}/hub`, pkgUrl = "/pkg", build = undefined, tjsRemote = null, cdn = null, tolerate = false,
 }) {
   const profile = mkdtempSync(join(tmpdir(), "ja-rerank-first-visit-"));
   const context = await chromium.launchPersistentContext(profile, {
@@ -107,14 +109,21 @@ export async function scenario({
     const firstResultMs = (await page.evaluate(() => performance.now())) - t0;
     const atFirst = m.snapshot();
     const cumulative = [atFirst];
-    for (const pairs of calls.slice(1)) {
-      await page.evaluate((o) => window.bench.time(o), { pairs, warmup: 0, runs: 1 });
+    let failed = null; // with `tolerate`: the first later call that failed, and why
+    for (const [i, pairs] of calls.slice(1).entries()) {
+      try {
+        await page.evaluate((o) => window.bench.time(o), { pairs, warmup: 0, runs: 1 });
+      } catch (error) {
+        if (!tolerate) throw error;
+        failed = { call: i + 2, error: String(error.message).split("\n")[0] };
+        break;
+      }
       cumulative.push(m.snapshot());
     }
     const info = load.info ?? null;
     await page.close();
     return {
-      firstResultMs, loadMs: load.totalMs, firstCallMs: first.timesMs[0], atFirst, cumulative, scores: first.scores,
+      firstResultMs, loadMs: load.totalMs, firstCallMs: first.timesMs[0], atFirst, cumulative, scores: first.scores, failed,
       info: info && { rows: info.rows, rowsReason: info.rowsReason, rowRequests: info.rowRequests, rowBytesFetched: info.rowBytesFetched, rowsHeld: info.rowsHeld, requests: info.requests, commitPinnedBy: info.commitPinnedBy },
     };
   };
@@ -230,7 +239,7 @@ export async function hubVisits({ pkg = join(ROOT, "pkg"), before = null, before
     const session = quick ? all[3].calls.slice(0, 3) : all[3].calls;
     for (const [label, pkgUrl, build] of [...(before ? [["before", "/pkg-before", beforeBuild]] : []), ["now", "/pkg", undefined]]) {
       const t = tenant(`session-${label}`);
-      const r = await scenario({ origin, hubUrl: `${origin}/hublike/${t}`, cdn, runtime: "ja-rerank", rows: "lazy", calls: session, log, pkgUrl, build, model: "stand-in/spread" });
+      const r = await scenario({ origin, hubUrl: `${origin}/hublike/${t}`, cdn, runtime: "ja-rerank", rows: "lazy", calls: session, log, pkgUrl, build, model: "stand-in/spread", tolerate: true });
       out.session.push({ label, calls: session.length, pairs: session.flat().length, ...r.first, scores: undefined, served: counts(t) });
       log(`hub-like session (${label}): ${JSON.stringify(counts(t))}`);
     }
@@ -244,7 +253,16 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const at = process.argv.indexOf("--before");
   const before = at > 0 ? resolve(process.argv[at + 1]) : null;
   const results = await hubVisits({ before, quick: process.argv.includes("--quick"), sessionOnly: process.argv.includes("--session-only"), log: (m) => console.error(m) });
-  console.log(JSON.stringify(results, null, 1));
+  const md = process.argv.indexOf("--markdown");
+  if (md > 0) {
+    const lines = [];
+    const p = (...l) => lines.push(...l);
+    p(`# First visits on a Hub-like server`, "", `Written by \`node bench/first-visit.mjs ${process.argv.slice(2).join(" ")}\` on ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`,
+      `(${cpus()[0]?.model}, ${cpus().length} cores; ${execFileSync(CHROMIUM, ["--version"], { stdio: ["ignore", "pipe", "ignore"] }).toString().trim()}). Do not edit by hand: rerun it.`, "");
+    hubSection(results, p, "##");
+    writeFileSync(process.argv[md + 1], lines.join("\n"));
+  }
+  console.log(JSON.stringify(results, (k, v) => (k === "scores" ? undefined : v), 1));
 } else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const results = await firstVisits({ quick: process.argv.includes("--quick"), log: (m) => console.error(m) });
   console.log(JSON.stringify(results, (k, v) => (k === "scores" ? undefined : v), 1));
