@@ -13,10 +13,11 @@ use std::ops::Range;
 use js_sys::Function;
 use web_sys::{AbortSignal, Response};
 
-use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
 use super::fetch::{Fetched, Meta, OnProgress, RangesFailed, Reply, fetch, fetch_ranges, identity, read_body};
 use super::net::{Kind, Net, Requests};
+use super::pin::Pin;
+use super::progress;
 use crate::WeightBytes;
 
 /// Where the model's files live.
@@ -43,62 +44,6 @@ impl HubSource {
     pub fn api_url(&self) -> String {
         format!("{}/api/models/{}/revision/{}", self.hub_url.trim_end_matches('/'), self.model, self.revision)
     }
-}
-
-/// The progress event `onProgress` receives.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Progress<'a> {
-    file: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    part: Option<&'a str>,
-    loaded: f64,
-    total: Option<f64>,
-    from_cache: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    wait_seconds: Option<f64>,
-}
-
-#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
-const TS_PROGRESS: &'static str = r#"
-export interface ProgressEvent {
-  /** "config.json" | "tokenizer.json" | "model.safetensors" */
-  file: string;
-  loaded: number;
-  /** With word-embedding rows on demand, which part of model.safetensors: "header", "tensors" (all but the
-   * word embeddings, at load) or "rows" (the rows a call lacks; `total` counts that call's rows). */
-  part?: "header" | "tensors" | "rows";
-  /** Bytes expected, or null when the server does not say. */
-  total: number | null;
-  fromCache: boolean;
-  /** Present when the server rate-limited this file's request (HTTP 429) and the reranker waits this many seconds
-   * before it asks again (at most 10 s per request; longer waits fail with "RATE_LIMITED"). */
-  waitSeconds?: number;
-}
-"#;
-
-/// How the commit a reranker reads was decided (`info.commitPinnedBy`).
-#[derive(Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PinnedBy {
-    /// The revision asked for is a commit.
-    Revision,
-    /// The Hub's `X-Repo-Commit` on config.json.
-    Header,
-    /// The Hub API's revision endpoint (the header was not readable).
-    Api,
-    /// Cache Storage: the commit an earlier load of this revision read.
-    Cache,
-    /// Nothing names a commit (a mirror): each file is held to the size and ETag first seen.
-    Files,
-}
-
-/// The commit a reranker reads, and a newer one its revision has moved to since.
-#[derive(Clone)]
-pub struct Pin {
-    pub commit: Option<String>,
-    pub by: PinnedBy,
-    pub newer: Option<String>,
 }
 
 /// What is known of one file: where its bytes are read now, and what identifies its content.
@@ -406,20 +351,11 @@ impl Hub {
 
     /// Emits a progress event for `file` (and `part` of it).
     pub fn report(&self, file: &str, part: Option<&str>, loaded: u64, total: Option<u64>, from_cache: bool) {
-        let event = Progress {
-            file,
-            part,
-            loaded: loaded as f64,
-            total: total.map(|t| t as f64),
-            from_cache,
-            wait_seconds: None,
-        };
-        emit(self.on_progress.as_ref(), &event);
+        progress::loaded(self.on_progress.as_ref(), file, part, loaded, total, from_cache);
     }
 
     fn report_wait(&self, file: &str, part: Option<&str>, seconds: f64) {
-        let event = Progress { file, part, loaded: 0.0, total: None, from_cache: false, wait_seconds: Some(seconds) };
-        emit(self.on_progress.as_ref(), &event);
+        progress::waiting(self.on_progress.as_ref(), file, part, seconds);
     }
 
     fn count(&self, fetched: Fetched) -> WeightBytes {

@@ -17,10 +17,34 @@ use web_sys::{Request, RequestInit, Response};
 
 use super::error::{Code, WebError, WebResult};
 use super::fetch::{cache_forget, cache_put, cache_text};
-use super::hub::{FileState, Hub, Pin, PinnedBy};
+use super::hub::{FileState, Hub};
 use super::net::{Kind, Unsent};
 use crate::WeightBytes;
 use crate::config::CONFIG_FILE;
+
+/// How the commit a reranker reads was decided (`info.commitPinnedBy`).
+#[derive(Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PinnedBy {
+    /// The revision asked for is a commit.
+    Revision,
+    /// The Hub's `X-Repo-Commit` on config.json.
+    Header,
+    /// The Hub API's revision endpoint (the header was not readable).
+    Api,
+    /// Cache Storage: the commit an earlier load of this revision read.
+    Cache,
+    /// Nothing names a commit (a mirror): each file is held to the size and ETag first seen.
+    Files,
+}
+
+/// The commit a reranker reads, and a newer one its revision has moved to since.
+#[derive(Clone)]
+pub struct Pin {
+    pub commit: Option<String>,
+    pub by: PinnedBy,
+    pub newer: Option<String>,
+}
 
 /// What Cache Storage remembers of a revision: the commit a load read, and its files' identity.
 #[derive(serde::Serialize, serde::Deserialize)]

@@ -12,84 +12,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-use super::build::{self, BuildReport};
+use super::build;
 use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
-use super::gpu::{self, AdapterReport, Gpu};
-use super::hub::{Hub, PinnedBy};
-use super::net::Requests;
+use super::gpu::{self, Gpu};
+use super::info::{Info, RequestReport, wasm_memory_bytes};
+use super::hub::Hub;
 use super::pin;
 use super::options::{BackendChoice, Rows, Settings};
 use super::rows::{self, Loaded, RowStats};
 use super::tokenizer;
 use crate::load::WEIGHTS_FILE;
 use crate::{ModelConfig, Reranker, RerankerOptions, Score, ScoreHook, WordEmbeddings};
-
-#[wasm_bindgen(typescript_custom_section)]
-const TS_INFO: &'static str = r#"
-export interface RequestCounts { resolver: number; cdn: number; api: number }
-
-export interface BackendChangeEvent { from: "webgpu" | "cpu"; to: "webgpu" | "cpu"; reason: string }
-
-export interface RerankerInfo {
-  /** Which build of the package runs it, and why the loader picked that one. */
-  build: BuildInfo;
-  backend: "webgpu" | "cpu";
-  /** Why "auto" chose the CPU, or why the reranker moved to it. */
-  backendReason: string | null;
-  adapter: AdapterInfo | null;
-  model: string;
-  /** The model's family, config.json's model_type: "xlm-roberta" | "modernbert" | "bert". */
-  modelType: string;
-  /** The MeCab dictionary a BERT-ja model's tokenizer read (LoadOptions.dictionary), and its bytes read at this
-   * load (network or Cache Storage; 0 when another instance held it already); null for other models. */
-  dictionaryUrl: string | null;
-  dictionaryBytes: number | null;
-  revision: string;
-  /** The commit every file is read from (null where the server names none: a mirror, a folder). */
-  commit: string | null;
-  /** How it was decided: "revision" (a commit was asked for), "header" (the Hub's X-Repo-Commit), "api" (the Hub API),
-   * "cache" (the commit an earlier load of this revision read, from Cache Storage), "files" (nothing names a commit:
-   * each file is held to the size and ETag first seen, FILE_CHANGED otherwise). */
-  commitPinnedBy: "revision" | "header" | "api" | "cache" | "files";
-  /** The commit the revision names now, when it has moved on from `commit` (checked at load when the commit came from
-   * the cache and the page is online); load with `refresh: true` (or `revision: newerCommit`) to use it. */
-  newerCommit: string | null;
-  /** Requests to the Hub's resolver (URLs with /resolve/, which the Hub rate-limits per IP), to the URLs it redirects
-   * to (its CDN, where rows go) and to its API: at load, in the last call, and since load. */
-  requests: { load: RequestCounts; lastCall: RequestCounts; total: RequestCounts };
-  /** Final URLs of the files read by range (the CDN's signed URLs on the Hub), for LoadOptions.fileUrls. */
-  fileUrls: Record<string, string>;
-  hubUrl: string;
-  maxLength: number;
-  batchSize: number;
-  /** How the Linear layers compute (LoadOptions.precision). */
-  precision: "f32" | "f16" | "int8";
-  /** Why precision is not the one asked for ("f16" without f16 arithmetic: computed in f32); null when it is. */
-  precisionReason: string | null;
-  hostWordEmbeddings: boolean;
-  loadMs: number;
-  /** Of loadMs: bringing the backend up (WebGPU init and self-check), reading the files (network or Cache Storage), and building the model. */
-  backendMs: number;
-  fetchMs: number;
-  buildMs: number;
-  bytesDownloaded: number;
-  bytesFromCache: number;
-  /** Size of the wasm linear memory after loading. */
-  wasmMemoryBytes: number;
-  /** "lazy": model.safetensors read by HTTP Range and word-embedding rows fetched as calls need them; "eager": the whole file. */
-  rows: "lazy" | "eager";
-  /** Why the whole file was read ("rows: eager", a server that ignores Range, ...); null when lazy. */
-  rowsReason: string | null;
-  /** Word-embedding rows held in memory (lazy only; null when the whole table is). */
-  rowsHeld: number | null;
-  /** Of them, rows restored from Cache Storage at load (earlier visits). */
-  rowsFromCache: number;
-  /** Row fetches over the network since load: bytes and single-range requests. */
-  rowBytesFetched: number;
-  rowRequests: number;
-}
-"#;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum BackendKind {
@@ -120,52 +54,6 @@ struct RowsMode {
     from_cache: u64,
 }
 
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Info {
-    build: BuildReport,
-    pub backend: &'static str,
-    backend_reason: Option<String>,
-    adapter: Option<AdapterReport>,
-    model: String,
-    model_type: &'static str,
-    dictionary_url: Option<String>,
-    dictionary_bytes: Option<f64>,
-    revision: String,
-    commit: Option<String>,
-    commit_pinned_by: PinnedBy,
-    newer_commit: Option<String>,
-    requests: RequestReport,
-    file_urls: std::collections::BTreeMap<String, String>,
-    hub_url: String,
-    max_length: usize,
-    batch_size: usize,
-    precision: &'static str,
-    precision_reason: Option<String>,
-    host_word_embeddings: bool,
-    load_ms: f64,
-    backend_ms: f64,
-    fetch_ms: f64,
-    build_ms: f64,
-    bytes_downloaded: f64,
-    bytes_from_cache: f64,
-    wasm_memory_bytes: f64,
-    rows: &'static str,
-    rows_reason: Option<String>,
-    rows_held: Option<f64>,
-    rows_from_cache: f64,
-    row_bytes_fetched: f64,
-    row_requests: f64,
-}
-
-#[derive(Clone, Copy, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct RequestReport {
-    load: Requests,
-    last_call: Requests,
-    total: Requests,
-}
-
 #[derive(Serialize)]
 struct BackendChange<'a> {
     from: &'static str,
@@ -181,13 +69,6 @@ pub struct Session {
     active: RefCell<Option<Rc<Active>>>,
     info: RefCell<Info>,
     row_stats: Cell<RowStats>,
-}
-
-fn wasm_memory_bytes() -> f64 {
-    wasm_bindgen::memory()
-        .dyn_into::<js_sys::WebAssembly::Memory>()
-        .map(|m| m.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64)
-        .unwrap_or(0.0)
 }
 
 /// Brings the backend up, fetches the files and builds the model on it.
@@ -333,7 +214,6 @@ impl ScoreHook for Between<'_> {
         Ok(())
     }
 }
-
 
 impl Session {
     pub async fn load(settings: Settings) -> WebResult<Rc<Self>> {
