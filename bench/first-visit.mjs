@@ -140,6 +140,18 @@ export async function scenario({
   }
 }
 
+/** What the benchmark page needs served: the package(s), ORT-web, transformers.js, the ONNX exports, the page. */
+function pageMounts(pkg, extra = []) {
+  return [
+    ["/pkg/", pkg],
+    ...extra,
+    ["/ort/", join(BENCH, "node_modules/onnxruntime-web/dist")],
+    ["/tjs/", join(BENCH, "node_modules/@huggingface/transformers/dist")],
+    ["/models/", join(BENCH, "models")],
+    ["/", join(BENCH, "page")],
+  ].sort((a, b) => b[0].length - a[0].length); // longest prefix first
+}
+
 /**
  * Runs every first-visit measurement. `pkg`: the package folder to serve (bench/run.mjs passes its
  * snapshot). Returns plain data for bench/report.mjs.
@@ -147,13 +159,7 @@ export async function scenario({
 export async function firstVisits({ pkg = join(ROOT, "pkg"), log = console.log, quick = false } = {}) {
   const server = await startServer({
     port: 0, hub: true, gzip: true,
-    mounts: [
-      ["/pkg/", pkg],
-      ["/ort/", join(BENCH, "node_modules/onnxruntime-web/dist")],
-      ["/tjs/", join(BENCH, "node_modules/@huggingface/transformers/dist")],
-      ["/models/", join(BENCH, "models")],
-      ["/", join(BENCH, "page")],
-    ].sort((a, b) => b[0].length - a[0].length),
+    mounts: pageMounts(pkg),
   });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const out = { throttle: THROTTLE, workloads: [], throttled: [] };
@@ -207,14 +213,7 @@ export async function firstVisits({ pkg = join(ROOT, "pkg"), log = console.log, 
 export async function hubVisits({ pkg = join(ROOT, "pkg"), before = null, beforeBuild = "cpu-simd", log = console.log, quick = false, sessionOnly = false } = {}) {
   const server = await startServer({
     port: 0, hub: true, gzip: true, http2: true, hubRoots: [join(BENCH, "models")],
-    mounts: [
-      ["/pkg/", pkg],
-      ...(before ? [["/pkg-before/", before]] : []),
-      ["/ort/", join(BENCH, "node_modules/onnxruntime-web/dist")],
-      ["/tjs/", join(BENCH, "node_modules/@huggingface/transformers/dist")],
-      ["/models/", join(BENCH, "models")],
-      ["/", join(BENCH, "page")],
-    ].sort((a, b) => b[0].length - a[0].length),
+    mounts: pageMounts(pkg, before ? [["/pkg-before/", before]] : []),
   });
   const origin = `https://127.0.0.1:${server.address().port}`;
   const cdn = `https://127.0.0.1:${server.cdn.address().port}`;

@@ -209,54 +209,19 @@ function selfSigned() {
   return certificate;
 }
 
-// A network link emulated by the server: every response starts `latencyMs` after its request
-// (concurrent requests wait concurrently, as on a real connection, where Chromium's DevTools
-// emulation makes parallel requests wait one after another: 100 parallel ranges took 2.35 s at
-// 20 ms there, 0.9 s without it), and every body byte of every response on both origins shares
-// one link of `bitsPerSecond`. For benchmarks: `pace: { latencyMs, bitsPerSecond }`.
-function pacer({ latencyMs, bitsPerSecond }) {
-  let free = 0; // when the link is next idle (ms, performance.now())
-  const take = (n) => {
-    const start = Math.max(performance.now(), free);
-    free = start + (n * 8 * 1000) / bitsPerSecond;
-    return new Promise((done) => setTimeout(done, free - performance.now()));
-  };
-  const size = (chunk) => (chunk == null ? 0 : typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length);
-  return (handler) => (req, res) => {
-    let chain = Promise.resolve();
-    const [write, end] = [res.write.bind(res), res.end.bind(res)];
-    res.write = (chunk, ...rest) => {
-      chain = chain.then(() => take(size(chunk))).then(() => write(chunk, ...rest));
-      return true;
-    };
-    res.end = (chunk, ...rest) => {
-      // end(chunk) of an HTTP/2 response calls this.write(chunk) itself (which would be this
-      // wrapper, too late): write, then end without one.
-      const body = typeof chunk === "function" ? null : chunk;
-      chain = chain.then(() => size(body) && take(size(body))).then(() => {
-        if (size(body)) write(body);
-        end();
-      });
-      return res;
-    };
-    setTimeout(() => handler(req, res), latencyMs);
-  };
-}
-
 // An HTTP/1.1 server, or HTTP/2 over TLS that also answers HTTP/1.1.
 const listener = (http2, handler) => (http2 ? createSecureServer({ ...selfSigned(), allowHTTP1: true }, handler) : createServer(handler));
 
 export async function startServer(options) {
-  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true, gzip = false, cdnPort = 0, http2 = false, hubRoots = [], pace = null } = options;
+  const { port, host = "127.0.0.1", mounts = [], hub = false, ranges = true, gzip = false, cdnPort = 0, http2 = false, hubRoots = [] } = options;
   const scheme = http2 ? "https" : "http";
-  const paced = pace ? pacer(pace) : (handler) => handler;
-  const cdn = hub ? listener(http2, paced((req, res) => hubLike.handleCdn(req, res))) : null;
+  const cdn = hub ? listener(http2, (req, res) => hubLike.handleCdn(req, res)) : null;
   const hubLike = new HubLike({ repos: HUB_REPOS, roots: hubRoots, cdnOrigin: () => `${scheme}://${host}:${cdn.address().port}` });
   if (cdn) await new Promise((done) => cdn.listen(cdnPort, host, done));
   const stats = new Map();
   const add = (key, n) => stats.set(key, (stats.get(key) ?? 0) + n);
   let dropRanges = 0;
-  const server = listener(http2, paced((req, res) => {
+  const server = listener(http2, (req, res) => {
     const url = new URL(req.url, "http://localhost");
     const path = decodeURIComponent(url.pathname);
     if (url.searchParams.get("isolated") === "0") {
@@ -328,7 +293,7 @@ export async function startServer(options) {
       if (existsSync(filePath)) return sendFile(req, res, filePath, { ranges, gzip });
     }
     notFound(res);
-  }));
+  });
   // Closing the server closes its CDN.
   if (cdn) server.on("close", () => cdn.close());
   server.cdn = cdn;

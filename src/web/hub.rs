@@ -186,15 +186,9 @@ impl Hub {
         let report = |loaded: u64, total: Option<u64>, cached: bool| self.report(file, None, loaded, total, cached);
         let on_wait = |s: f64| self.report_wait(file, None, s);
         let net = self.net(None, &on_wait);
-        match fetch(url, key, None, self.cache && from_cache, &report, &net, Kind::Resolver).await? {
-            Reply::Bytes(fetched) => {
-                let meta = fetched.meta.clone();
-                Ok((self.count(fetched), meta))
-            }
-            Reply::Status(status) => Err(status_error(url, status)),
-            Reply::Refused(why) => Err(WebError::new(Code::Network, format!("{url}: {why}"))),
-            Reply::WholeInstead(_) => Err(WebError::new(Code::Network, "a whole-file request was answered as a range")),
-        }
+        let fetched = whole(fetch(url, key, None, self.cache && from_cache, &report, &net, Kind::Resolver).await?, url)?;
+        let meta = fetched.meta.clone();
+        Ok((self.count(fetched), meta))
     }
 
     /// The bytes at `url`, a file outside the model's repository (the MeCab dictionary), fetched
@@ -203,12 +197,8 @@ impl Hub {
         let report =
             |loaded: u64, total: Option<u64>, from_cache: bool| self.report(name, None, loaded, total, from_cache);
         let on_wait = |s: f64| self.report_wait(name, None, s);
-        match fetch(url, url, None, self.cache, &report, &self.net(None, &on_wait), Kind::Other).await? {
-            Reply::Bytes(fetched) => Ok(self.count(fetched)),
-            Reply::Status(status) => Err(status_error(url, status)),
-            Reply::Refused(why) => Err(WebError::new(Code::Network, format!("{url}: {why}"))),
-            Reply::WholeInstead(_) => Err(WebError::new(Code::Network, "a whole-file request was answered as a range")),
-        }
+        let fetched = whole(fetch(url, url, None, self.cache, &report, &self.net(None, &on_wait), Kind::Other).await?, url)?;
+        Ok(self.count(fetched))
     }
 
     /// Where `file`'s next request goes: its final URL once resolved, else the resolver.
@@ -362,6 +352,16 @@ impl Hub {
         let counter = if fetched.from_cache { &self.from_cache } else { &self.downloaded };
         counter.set(counter.get() + fetched.bytes.len() as f64);
         fetched.bytes
+    }
+}
+
+/// The file a whole-file request brought, or why it brought none.
+fn whole(reply: Reply, url: &str) -> WebResult<Fetched> {
+    match reply {
+        Reply::Bytes(fetched) => Ok(fetched),
+        Reply::Status(status) => Err(status_error(url, status)),
+        Reply::Refused(why) => Err(WebError::new(Code::Network, format!("{url}: {why}"))),
+        Reply::WholeInstead(_) => Err(WebError::new(Code::Network, "a whole-file request was answered as a range")),
     }
 }
 
