@@ -90,6 +90,44 @@ fn a_dictionary_that_is_not_one_is_a_typed_error() {
     }
 }
 
+/// The issue's finding: a block corrupted in the middle of the real dictionary loaded and split
+/// words silently, and corrupted length fields aborted the process natively. The payload's
+/// SHA-256 in the naming line catches both before vibrato reads a byte; a version 1 file (no sum)
+/// is refused by name.
+#[test]
+fn a_damaged_dictionary_is_a_dictionary_error_naming_both_sums() {
+    let path = common::fixtures().join("dictionary").join(ja_rerank::tokenize::DICTIONARY_FILE);
+    let bytes = std::fs::read(path).unwrap();
+    let start = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let line = std::str::from_utf8(&bytes[..start - 1]).unwrap();
+    let expected = line.rsplit_once("sha256=").unwrap().1;
+    let mut middle = bytes.clone();
+    let at = start + (bytes.len() - start) / 2;
+    middle[at..at + 4096].iter_mut().for_each(|b| *b ^= 0x5a);
+    // vibrato's first length fields, right after its magic, set to 2^62 (the issue's abort).
+    let mut lengths = bytes.clone();
+    lengths[start + 40..start + 48].copy_from_slice(&(1u64 << 62).to_le_bytes());
+    for damaged in [middle, lengths] {
+        match MecabDictionary::from_bytes(&damaged) {
+            Err(ja_rerank::Error::Dictionary(m)) => {
+                let found = sha2_hex(&damaged[start..]);
+                assert!(m.contains(expected) && m.contains(&found) && found != expected, "{m}");
+            }
+            other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+        }
+    }
+    let old = [b"ja-rerank MeCab dictionary 1: unidic_lite\n".as_slice(), &bytes[start..]].concat();
+    match MecabDictionary::from_bytes(&old) {
+        Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("version 1"), "{m}"),
+        other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+    }
+}
+
+fn sha2_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[test]
 fn a_model_naming_another_mecab_dictionary_is_refused() {
     let config = br#"{"tokenizer_class": "BertJapaneseTokenizer", "word_tokenizer_type": "mecab", "mecab_kwargs": {"mecab_dic": "ipadic"}}"#;

@@ -6,9 +6,18 @@
 //! native caller reads it from a path.
 //!
 //! The file: one line naming the MeCab dictionary (`mecab_kwargs.mecab_dic`'s value, so a model
-//! naming another is refused), then vibrato's format, zstd-compressed or not.
+//! naming another is refused) and the SHA-256 of what follows it, then vibrato's format,
+//! zstd-compressed or not. The sum is checked before a byte of the payload is parsed: vibrato
+//! reads lengths from it and allocates what they say (bincode without a limit), so a damaged
+//! file would otherwise split words silently or, natively, abort on a huge allocation.
+
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
 
 /// The file name the package ships and the demo serves.
 pub const DICTIONARY_FILE: &str = "unidic-lite.vibrato.zst";
@@ -16,8 +25,12 @@ pub const DICTIONARY_FILE: &str = "unidic-lite.vibrato.zst";
 /// zstd's frame magic, to tell a compressed file from vibrato's own format.
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
-/// The file's first line, before the dictionary's name.
-const HEADER: &[u8] = b"ja-rerank MeCab dictionary 1: ";
+/// The file's first line, before the dictionary's name and its payload's sum.
+const HEADER: &[u8] = b"ja-rerank MeCab dictionary 2: ";
+/// What precedes the payload's SHA-256 (64 hex digits) on that line.
+const SUM: &str = " sha256=";
+/// The first line's longest plausible length: a name and the sum.
+const MAX_LINE: usize = 512;
 
 /// A MeCab dictionary ready to split text into words.
 pub struct MecabDictionary {
@@ -36,21 +49,40 @@ impl MecabDictionary {
     /// truncated download, a dictionary from another vibrato version, one without the line that
     /// names it) is [`Error::Dictionary`], never a panic.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let bad = |e: String| Error::Dictionary(format!("not a vibrato dictionary ({e}); build it with scripts/build-dictionary.sh"));
-        let (name, bytes) = bytes
+        let bad = |e: String| {
+            Error::Dictionary(format!("not a vibrato dictionary ({e}); build it with scripts/build-dictionary.sh"))
+        };
+        let (line, payload) = bytes
             .strip_prefix(HEADER)
-            .and_then(|rest| rest.iter().position(|&b| b == b'\n').map(|end| (&rest[..end], &rest[end + 1..])))
-            .ok_or_else(|| bad("no line naming the MeCab dictionary".into()))?;
-        let name = std::str::from_utf8(name).map_err(|_| bad("its name is not UTF-8".into()))?.to_string();
+            .and_then(|rest| {
+                let end = rest.iter().take(MAX_LINE).position(|&b| b == b'\n')?;
+                Some((&rest[..end], &rest[end + 1..]))
+            })
+            .ok_or_else(|| {
+                let old = bytes.starts_with(b"ja-rerank MeCab dictionary 1: ");
+                bad(if old {
+                    "a version 1 file, without its checksum".into()
+                } else {
+                    "no line naming the MeCab dictionary".into()
+                })
+            })?;
+        let line = std::str::from_utf8(line).map_err(|_| bad("its name is not UTF-8".into()))?;
+        let (name, expected) = line.rsplit_once(SUM).ok_or_else(|| bad("its first line has no sha256".into()))?;
+        let found = sha256_hex(payload);
+        if !expected.eq_ignore_ascii_case(&found) {
+            return Err(Error::Dictionary(format!(
+                "the MeCab dictionary is damaged: its payload's SHA-256 is {found}, its first line says {expected}"
+            )));
+        }
         // Decoded as it is read: the ~100 MB of vibrato's format never sit in one buffer.
-        let dict = if bytes.starts_with(&ZSTD_MAGIC) {
-            let decoder = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| bad(format!("zstd: {e}")))?;
+        let dict = if payload.starts_with(&ZSTD_MAGIC) {
+            let decoder = ruzstd::decoding::StreamingDecoder::new(payload).map_err(|e| bad(format!("zstd: {e}")))?;
             vibrato::Dictionary::read(decoder)
         } else {
-            vibrato::Dictionary::read(bytes)
+            vibrato::Dictionary::read(payload)
         }
         .map_err(|e| bad(e.to_string()))?;
-        Self::new(dict, name)
+        Self::new(dict, name.to_string())
     }
 
     fn new(dict: vibrato::Dictionary, name: String) -> Result<Self> {
@@ -69,13 +101,16 @@ impl MecabDictionary {
         &self.name
     }
 
-    /// A dictionary file: the line naming it, then `payload` (vibrato's format, as
-    /// [`Self::compile`] writes it, zstd-compressed or not).
+    /// A dictionary file: the line naming it with `payload`'s SHA-256, then `payload` (vibrato's
+    /// format, as [`Self::compile`] writes it, zstd-compressed or not).
     pub fn file(name: &str, payload: &[u8]) -> Result<Vec<u8>> {
-        if name.is_empty() || name.contains('\n') {
-            return Err(Error::InvalidInput(format!("a dictionary's name must be one non-empty line, not {name:?}")));
+        if name.is_empty() || name.contains('\n') || name.contains(SUM) || name.len() > MAX_LINE - 80 {
+            return Err(Error::InvalidInput(format!(
+                "a dictionary's name must be one short non-empty line, not {name:?}"
+            )));
         }
-        Ok([HEADER, name.as_bytes(), b"\n", payload].concat())
+        let line = format!("{name}{SUM}{}\n", sha256_hex(payload));
+        Ok([HEADER, line.as_bytes(), payload].concat())
     }
 
     /// Compiles MeCab source files (lex.csv, matrix.def, char.def, unk.def: what
