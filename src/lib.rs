@@ -22,6 +22,7 @@ pub mod load;
 pub mod model;
 pub mod parallel;
 pub mod reranker;
+pub mod source;
 pub mod tokenize;
 
 pub use backend::{CpuBackend, cpu_device};

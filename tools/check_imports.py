@@ -23,7 +23,7 @@ from pathlib import Path
 LAYERS = [
     ["error", "parallel"],
     ["kernels"],
-    ["config", "tokenize", "load"],
+    ["config", "tokenize", "load", "source"],
     ["model"],
     ["backend"],
     ["reranker", "eval"],
