@@ -108,7 +108,9 @@ struct ModelArgs {
     /// large-v1): unidic-lite.vibrato.zst from scripts/build-dictionary.sh.
     #[arg(long)]
     dictionary: Option<PathBuf>,
-    /// Tokens per pair, special tokens included (default: the model's maximum, 512).
+    /// Tokens per pair, special tokens included (default: the tokenizer's model_max_length where
+    /// tokenizer_config.json sets one below the model's positions, else the positions; --timing
+    /// prints which).
     #[arg(long)]
     max_length: Option<usize>,
     /// Pairs per forward pass.
@@ -204,6 +206,8 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
     }
     if args.timing {
         eprintln!("loaded {} on {} in {:.2} s", args.model.display(), backend.name(), start.elapsed().as_secs_f64());
+        let source = reranker.max_length_source().name();
+        eprintln!("max length {} tokens (set by {source})", reranker.max_length());
     }
     Ok(reranker)
 }

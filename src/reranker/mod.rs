@@ -3,6 +3,7 @@
 //! loop ([`Reranker::score_plan_with`]) serves the CLI, the native API and the browser, which
 //! passes a [`ScoreHook`] to stop, yield or notice a lost device between batches.
 
+mod max_length;
 mod memory;
 mod options;
 mod plan;
@@ -13,6 +14,7 @@ use std::future::Future;
 
 use burn::tensor::{Device, Tensor};
 
+pub use max_length::{MaxLength, MaxLengthSource};
 pub use memory::{MemoryPlan, WASM32_BYTES};
 pub use options::{CPU_BATCH_SIZE, GPU_BATCH_SIZE, RerankerOptions, WordEmbeddings, precision_on};
 pub use plan::{BatchLimits, ScorePlan, plan_batches};
@@ -20,7 +22,7 @@ pub use rows::{ROW_GAP, RowRequest, row_requests};
 
 use crate::backend::{cpu_device, is_cpu, read_logits};
 use crate::error::{Error, Result};
-use crate::load::{WeightBytes, Weights};
+use crate::load::{Header, WeightBytes, Weights};
 use crate::model::{BuildOptions, CrossEncoder, Kernels, ModelConfig, Precision};
 use crate::tokenize::{PairTokenizer, TokenizerFiles};
 
@@ -64,6 +66,8 @@ impl ScoreHook for () {
 pub struct Reranker {
     model: Box<dyn CrossEncoder>,
     tokenizer: PairTokenizer,
+    /// What `tokenizer` truncates to, and which limit set it.
+    max_length: MaxLength,
     config: ModelConfig,
     device: Device,
     on_cpu: bool,
@@ -85,7 +89,8 @@ impl Reranker {
         options: RerankerOptions,
     ) -> Result<Self> {
         let weights = Weights::File(safetensors.into());
-        Self::from_config(ModelConfig::from_json(config_json)?, TokenizerFiles::Json(tokenizer_json), weights, options)
+        let tokenizer = TokenizerFiles::Json { json: tokenizer_json, config: None };
+        Self::from_config(ModelConfig::from_json(config_json)?, tokenizer, weights, options)
     }
 
     /// [`Self::from_bytes`] with `config.json` already read (the load policy reads it first), the
@@ -99,18 +104,28 @@ impl Reranker {
         options: RerankerOptions,
     ) -> Result<Self> {
         let dims = config.dims();
-        let max_length = match options.max_length {
-            None => dims.max_tokens,
-            Some(n) if n > dims.max_tokens => {
-                let limit = dims.max_tokens;
-                return Err(Error::InvalidInput(format!("max_length {n} exceeds the model's limit of {limit} tokens")));
+        MemoryPlan::ensure_claimed(&dims)?;
+        let weights = weights.into();
+        // Every tensor the config implies, against the file, before anything is built.
+        match &weights {
+            Weights::File(bytes) => {
+                let header = Header::parse(bytes.as_bytes())?;
+                if bytes.len() as u64 != header.file_len() {
+                    return Err(Error::Weights(format!(
+                        "cannot read the file: {} bytes where its header lays out {}",
+                        bytes.len(),
+                        header.file_len()
+                    )));
+                }
+                config.check_header(&header)?;
             }
-            Some(n) => n,
-        };
+            Weights::Parts { header, .. } => config.check_header(header)?,
+        }
+        let max_length = MaxLength::resolve(options.max_length, tokenizer.model_max_length()?, dims.max_tokens)?;
         if options.batch_size == 0 {
             return Err(Error::InvalidInput("batch_size must be at least 1".into()));
         }
-        let tokenizer = PairTokenizer::new(tokenizer, max_length)?;
+        let tokenizer = PairTokenizer::new(tokenizer, max_length.tokens)?;
         // An id past the embedding table would read out of bounds on the GPU (garbage) or abort
         // on the CPU, so a tokenizer that can produce one is refused up front.
         if tokenizer.vocab_size() > dims.vocab_size {
@@ -124,11 +139,15 @@ impl Reranker {
         let on_cpu = is_cpu(&device);
         let kernels = options.kernels_for(on_cpu)?;
         let (precision, precision_reason) = options.precision_for(&device, on_cpu)?;
-        let weights = weights.into();
         options.memory_plan(weights.bytes_held()).ensure()?;
         let max_activation_bytes = options.activation_bytes();
-        let build =
-            BuildOptions { device: device.clone(), host_word_embeddings: options.host_word_embeddings, kernels, precision, max_activation_bytes };
+        let build = BuildOptions {
+            device: device.clone(),
+            host_word_embeddings: options.host_word_embeddings,
+            kernels,
+            precision,
+            max_activation_bytes,
+        };
         let model = config.build(weights, &build)?;
         let bytes = max_activation_bytes as usize;
         let limits = BatchLimits {
@@ -136,7 +155,7 @@ impl Reranker {
             max_cells: bytes / (4 * dims.num_attention_heads),
             max_tokens: bytes / (4 * dims.intermediate_size.max(dims.hidden_size)),
         };
-        Ok(Self { model, tokenizer, config, device, on_cpu, kernels, precision, precision_reason, limits })
+        Ok(Self { model, tokenizer, max_length, config, device, on_cpu, kernels, precision, precision_reason, limits })
     }
 
     /// Reads `config.json`, the tokenizer's files and `model.safetensors` from a folder in Hub
@@ -154,11 +173,20 @@ impl Reranker {
         let path = dir.join(crate::load::WEIGHTS_FILE);
         let weights =
             WeightBytes::read(&path).map_err(|e| Error::Weights(format!("cannot read {}: {e}", path.display())))?;
+        // Optional beside a tokenizer.json: it may set model_max_length.
+        let tokenizer_config = if dir.join(TOKENIZER_CONFIG_FILE).exists() {
+            Some(read(TOKENIZER_CONFIG_FILE, Error::Tokenizer)?)
+        } else {
+            None
+        };
         if dir.join(TOKENIZER_FILE).exists() {
             let json = read(TOKENIZER_FILE, Error::Tokenizer)?;
-            return Self::from_config(config, TokenizerFiles::Json(&json), weights, options);
+            let files = TokenizerFiles::Json { json: &json, config: tokenizer_config.as_deref() };
+            return Self::from_config(config, files, weights, options);
         }
-        let tokenizer_config = read(TOKENIZER_CONFIG_FILE, Error::Tokenizer)?;
+        let tokenizer_config = tokenizer_config.ok_or_else(|| {
+            Error::Tokenizer(format!("{} has neither {TOKENIZER_FILE} nor {TOKENIZER_CONFIG_FILE}", dir.display()))
+        })?;
         if !BertJapanese::is_named_in(&tokenizer_config) {
             return Err(Error::Tokenizer(format!(
                 "{} has no {TOKENIZER_FILE}, and its {TOKENIZER_CONFIG_FILE} names no tokenizer ja-rerank reads without one",
@@ -183,6 +211,12 @@ impl Reranker {
 
     pub fn max_length(&self) -> usize {
         self.tokenizer.max_length()
+    }
+
+    /// [`Self::max_length`], and which limit set it: the option, the tokenizer's
+    /// `model_max_length` or the model's positions ([`MaxLength::resolve`]).
+    pub fn max_length_source(&self) -> MaxLengthSource {
+        self.max_length.set_by
     }
 
     pub fn batch_size(&self) -> usize {

@@ -189,7 +189,7 @@ impl BertJapanese {
 }
 
 /// `load_vocab`: one token per line, its id the line number (a repeated token keeps the last).
-fn read_vocab(vocab_txt: &[u8]) -> Result<HashMap<String, u32>> {
+pub fn read_vocab(vocab_txt: &[u8]) -> Result<HashMap<String, u32>> {
     let text = std::str::from_utf8(vocab_txt).map_err(|e| Error::Tokenizer(format!("vocab.txt is not UTF-8: {e}")))?;
     let mut vocab = HashMap::new();
     for (i, line) in text.split_terminator('\n').enumerate() {

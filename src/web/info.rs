@@ -44,7 +44,12 @@ export interface RerankerInfo {
   /** Final URLs of the files read by range (the CDN's signed URLs on the Hub), for LoadOptions.fileUrls. */
   fileUrls: Record<string, string>;
   hubUrl: string;
+  /** Tokens per pair, special tokens included, as the reference stack truncates: LoadOptions.maxLength where given,
+   * else the tokenizer's model_max_length (tokenizer_config.json) where it is below the model's positions, else the
+   * positions. */
   maxLength: number;
+  /** Which of the three set maxLength. */
+  maxLengthSetBy: "maxLength" | "tokenizer" | "positions";
   batchSize: number;
   /** How the Linear layers compute (LoadOptions.precision). */
   precision: "f32" | "f16" | "int8";
@@ -93,6 +98,7 @@ pub struct Info {
     pub(super) file_urls: std::collections::BTreeMap<String, String>,
     pub(super) hub_url: String,
     pub(super) max_length: usize,
+    pub(super) max_length_set_by: &'static str,
     pub(super) batch_size: usize,
     pub(super) precision: &'static str,
     pub(super) precision_reason: Option<String>,

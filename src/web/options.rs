@@ -23,7 +23,9 @@ const TS_OPTIONS: &'static str = r#"
 export type BackendChoice = "auto" | "webgpu" | "cpu";
 
 export interface LoadOptions {
-  /** Hub repository; default "hotchpotch/japanese-reranker-cross-encoder-small-v1". */
+  /** Hub repository id, "owner/name" (or a bare "name"), as huggingface_hub validates it: letters, digits, "_", "-",
+   * "." (no "--", "..", "/"-walking or ".git"); anything else is INVALID_INPUT before any request. Default
+   * "hotchpotch/japanese-reranker-cross-encoder-small-v1". */
   model?: string;
   /** Branch, tag or commit; default "main". Every file is read from one commit: the one the revision names at the
    * first load (the Hub's X-Repo-Commit, else its API), then that same commit on later loads from Cache Storage, so a
@@ -36,11 +38,16 @@ export interface LoadOptions {
   /** Final URLs of files an instance of the same commit already resolved (its info.fileUrls): RerankerWorker passes
    * its first worker's to the others, so N workers make one resolution. */
   fileUrls?: Record<string, string>;
-  /** Base URL of a Hub-layout server: `${hubUrl}/${model}/resolve/${revision}/${file}`; default "https://huggingface.co". */
+  /** Base URL of a Hub-layout server: `${hubUrl}/${model}/resolve/${revision}/${file}`; default "https://huggingface.co".
+   * Absolute http(s): or file: (Node) URL without a query; for a path on the page's own server pass
+   * `new URL("/models", location.href).href`. Anything else is INVALID_INPUT before any request. */
   hubUrl?: string;
   backend?: BackendChoice;
-  /** Tokens per pair, special tokens included; default and maximum: the model's own (512 for the small XLM-Rs,
-   * 8,192 for bge-reranker-v2-m3 and the v2 rerankers). Long pairs run in slices that fit the device. */
+  /** Tokens per pair, special tokens included; maximum: the model's positions (512 for the small XLM-Rs, 8,192 for
+   * bge-reranker-v2-m3 and the v2 rerankers). Default: as sentence-transformers' CrossEncoder, the tokenizer's
+   * model_max_length (tokenizer_config.json) where it is lower, else the positions (info.maxLength says which); a
+   * value given here replaces model_max_length, as CrossEncoder(max_length=…) does. Long pairs run in slices that
+   * fit the device. */
   maxLength?: number;
   /** Pairs per forward pass; default 4 on the CPU, 16 on WebGPU. */
   batchSize?: number;
@@ -288,11 +295,18 @@ impl Settings {
         let backends = [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::WebGpu), ("cpu", BackendChoice::Cpu)];
         let placements =
             [("auto", WordEmbeddings::Auto), ("device", WordEmbeddings::Device), ("host", WordEmbeddings::Host)];
+        // Checked before any request: a relative or hostile value is INVALID_INPUT, not a fetch.
+        let hub_url = non_empty(o.hub_url, "hubUrl", DEFAULT_HUB)?;
+        crate::source::check_hub_url(&hub_url)?;
+        let model = non_empty(o.model, "model", DEFAULT_MODEL)?;
+        crate::source::check_repo_id(&model)?;
+        let revision = non_empty(o.revision, "revision", DEFAULT_REVISION)?;
+        crate::source::check_revision(&revision)?;
         Ok(Self {
             source: HubSource {
-                hub_url: non_empty(o.hub_url, "hubUrl", DEFAULT_HUB)?,
-                model: non_empty(o.model, "model", DEFAULT_MODEL)?,
-                revision: non_empty(o.revision, "revision", DEFAULT_REVISION)?,
+                hub_url,
+                model,
+                revision,
                 fetch: function(o.fetch, "fetch")?,
                 refresh: o.refresh.unwrap_or(false),
                 file_urls: o.file_urls.unwrap_or_default(),
@@ -315,7 +329,11 @@ impl Call {
     /// `RerankOptions`.
     pub fn rerank(value: &JsValue) -> WebResult<Self> {
         let o: RerankOptions = parse(value)?;
-        Ok(Self { top_k: top_k(&o.top_k)?, return_documents: o.return_documents.unwrap_or(false), signal: signal(o.signal)? })
+        Ok(Self {
+            top_k: top_k(&o.top_k)?,
+            return_documents: o.return_documents.unwrap_or(false),
+            signal: signal(o.signal)?,
+        })
     }
 
     /// `ScoreOptions`.

@@ -16,13 +16,13 @@ use super::build;
 use super::callback::emit;
 use super::error::{Code, WebError, WebResult};
 use super::gpu::{self, Gpu};
-use super::info::{Info, RequestReport, wasm_memory_bytes};
 use super::hub::Hub;
-use super::pin;
+use super::info::{Info, RequestReport, wasm_memory_bytes};
 use super::options::{BackendChoice, Rows, Settings};
-use super::rows::{self, Loaded, RowStats};
+use super::pin;
+use super::rows::{self, Begun, RowStats};
 use super::tokenizer;
-use crate::load::WEIGHTS_FILE;
+use crate::load::{WEIGHTS_FILE, WeightBytes};
 use crate::{ModelConfig, Reranker, RerankerOptions, Score, ScoreHook, WordEmbeddings};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -105,18 +105,26 @@ async fn load_active(settings: &Settings, hub: &Hub, choice: BackendChoice) -> W
     options.max_length = settings.max_length;
     options.batch_size = settings.batch_size.unwrap_or(options.batch_size);
     options.precision = settings.precision;
-    let (tokenizer, dictionary) = tokenizer::fetch_tokenizer(hub, &config, settings.dictionary.as_deref()).await?;
     let eager = match (settings.rows, settings.word_embeddings) {
         (Rows::Eager, _) => Some("rows: \"eager\""),
         (_, WordEmbeddings::Device) => Some("wordEmbeddings: \"device\" needs the whole table"),
         _ => None,
     };
-    let (weights, mut mode) = match eager {
-        Some(why) => (hub.fetch(WEIGHTS_FILE).await?.into(), RowsMode { lazy: false, reason: Some(why.into()), from_cache: 0 }),
-        None => match rows::load_parts(hub, &config, &options).await? {
-            Loaded::Parts(parts) => (parts, RowsMode { lazy: true, reason: None, from_cache: 0 }),
-            Loaded::Whole(bytes, why) => (bytes.into(), RowsMode { lazy: false, reason: Some(why), from_cache: 0 }),
-        },
+    // In parts, the weights' header first: checked against the config before anything else.
+    let begun = match eager {
+        None => Some(rows::begin_parts(hub, &config).await?),
+        Some(_) => None,
+    };
+    let (tokenizer, dictionary) = tokenizer::fetch_tokenizer(hub, &config, settings.dictionary.as_deref()).await?;
+    let whole =
+        |bytes: WeightBytes, why: String| (bytes.into(), RowsMode { lazy: false, reason: Some(why), from_cache: 0 });
+    let (weights, mut mode) = match begun {
+        None => whole(hub.fetch(WEIGHTS_FILE).await?, eager.unwrap_or_default().into()),
+        Some(Begun::Whole(bytes, why)) => whole(bytes, why),
+        Some(Begun::Header(header)) => (
+            rows::load_parts(hub, header, &config, &options).await?,
+            RowsMode { lazy: true, reason: None, from_cache: 0 },
+        ),
     };
     // Rows on demand are looked up on the host, whatever the device.
     options.host_word_embeddings |= mode.lazy;
@@ -148,6 +156,7 @@ async fn load_active(settings: &Settings, hub: &Hub, choice: BackendChoice) -> W
         file_urls: hub.final_urls(),
         hub_url: settings.source.hub_url.clone(),
         max_length: core.max_length(),
+        max_length_set_by: core.max_length_source().name(),
         batch_size: core.batch_size(),
         precision: core.precision().name(),
         precision_reason: core.precision_reason().map(str::to_string),

@@ -12,21 +12,32 @@ use super::error::{Code, WebError, WebResult};
 use super::hub::Hub;
 use crate::WeightBytes;
 use crate::model::ModelConfig;
-use crate::tokenize::{BertJapanese, DICTIONARY_FILE, MecabDictionary, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, TokenizerFiles, VOCAB_FILE};
+use crate::tokenize::{
+    BertJapanese, DICTIONARY_FILE, MecabDictionary, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, TokenizerFiles, VOCAB_FILE,
+};
 
 /// The files, fetched.
 pub enum Fetched {
-    Json(WeightBytes),
-    BertJapanese { config: WeightBytes, vocab: WeightBytes, dictionary: Arc<MecabDictionary> },
+    /// `tokenizer.json`, and `tokenizer_config.json` where the repository has one.
+    Json(WeightBytes, Option<WeightBytes>),
+    BertJapanese {
+        config: WeightBytes,
+        vocab: WeightBytes,
+        dictionary: Arc<MecabDictionary>,
+    },
 }
 
 impl Fetched {
     pub fn files(&self) -> TokenizerFiles<'_> {
         match self {
-            Fetched::Json(json) => TokenizerFiles::Json(json.as_bytes()),
-            Fetched::BertJapanese { config, vocab, dictionary } => {
-                TokenizerFiles::BertJapanese { config: config.as_bytes(), vocab: vocab.as_bytes(), dictionary: dictionary.clone() }
+            Fetched::Json(json, config) => {
+                TokenizerFiles::Json { json: json.as_bytes(), config: config.as_ref().map(WeightBytes::as_bytes) }
             }
+            Fetched::BertJapanese { config, vocab, dictionary } => TokenizerFiles::BertJapanese {
+                config: config.as_bytes(),
+                vocab: vocab.as_bytes(),
+                dictionary: dictionary.clone(),
+            },
         }
     }
 }
@@ -48,15 +59,16 @@ pub async fn fetch_tokenizer(
     config: &ModelConfig,
     dictionary_url: Option<&str>,
 ) -> WebResult<(Fetched, Option<DictionaryReport>)> {
-    if !config.may_name_its_tokenizer() {
-        return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?), None));
-    }
-    // A BERT repository without a tokenizer_config.json (4xx) has its tokenizer.json.
+    // Read for every family: its model_max_length is the reference's truncation. A repository
+    // without one (4xx) has its tokenizer.json and the model's positions.
     let tokenizer_config = match hub.fetch(TOKENIZER_CONFIG_FILE).await {
-        Ok(bytes) if BertJapanese::is_named_in(bytes.as_bytes()) => bytes,
-        Ok(_) => return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?), None)),
-        Err(e) if e.code == Code::ModelLoad => return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?), None)),
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.code == Code::ModelLoad => None,
         Err(e) => return Err(e),
+    };
+    let tokenizer_config = match tokenizer_config {
+        Some(bytes) if config.may_name_its_tokenizer() && BertJapanese::is_named_in(bytes.as_bytes()) => bytes,
+        other => return Ok((Fetched::Json(hub.fetch(TOKENIZER_FILE).await?, other), None)),
     };
     let vocab = hub.fetch(VOCAB_FILE).await?;
     let url = dictionary_url.ok_or_else(|| {

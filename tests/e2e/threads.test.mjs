@@ -151,7 +151,7 @@ await finish(async () => {
     const served = await (await fetch(`${origin}/__hublike/${tenant}/stats`)).json();
     const worstShared = Math.max(...shared.scores.map((s, i) => Math.abs(s - cases[i].scores.tiny)));
     check("d2. three workers on a Hub-like server: one resolver request per file, rows from the CDN",
-      shared.workers === 3 && served.resolver === 3 && served.cdn > 3 && shared.pinnedBy === "header",
+      shared.workers === 3 && served.resolver === 4 && served.cdn > 4 && shared.pinnedBy === "header",
       `${shared.workers} workers, ${JSON.stringify(served)}, commit ${shared.commit} pinned by ${shared.pinnedBy}`);
     check("d2. … and their scores equal PyTorch", shared.scores.length === pairs.length && worstShared <= TOLERANCE, `max |Δscore| ${worstShared.toExponential(2)}`);
     // An engine without relaxed SIMD (Safari) is never given a relaxed build; a module V8 refuses

@@ -137,7 +137,7 @@ async function inNode(dir) {
     const h = out.hubInfo;
     c(h.rows === "lazy" && h.commitPinnedBy === "header" && /^[0-9a-f]{40}$/.test(h.commit) && worst(out.hub) <= TOLERANCE,
       `from a Hub-like server (302 to signed CDN URLs; rows ${h.rows}, commit pinned by ${h.commitPinnedBy}): equal PyTorch (max |Δscore| ${worst(out.hub).toExponential(2)})`);
-    c(served.resolver === 3 && h.requests.total.resolver === 3 && h.requests.total.cdn === served.cdn && h.fileUrls["model.safetensors"]?.includes("Signature="),
+    c(served.resolver === 4 && h.requests.total.resolver === 4 && h.requests.total.cdn === served.cdn && h.fileUrls["model.safetensors"]?.includes("Signature="),
       `one resolver request per file (${served.resolver} on the server, ${h.requests.total.resolver} counted), rows from the CDN (${served.cdn} requests; ${h.requests.total.cdn} counted)`);
     c(out.diskPinnedBy === "files", `a folder names no commit: files pinned by their identity (${out.diskPinnedBy})`);
     c(out.badInput === "INVALID_INPUT" && out.afterError === 2, `bad input is INVALID_INPUT (${out.badInput}); the reranker still works`);

@@ -100,9 +100,9 @@ async fn a_load_and_twenty_calls_make_one_resolver_request_per_file() {
     assert_eq!(info_str(&r, "rows").as_deref(), Some("lazy"), "{:?}", info_str(&r, "rowsReason"));
     assert_eq!(info_str(&r, "commitPinnedBy").as_deref(), Some("header"));
     let at_load = counts(&t).await;
-    // config.json, tokenizer.json and model.safetensors: one resolution each.
-    assert_eq!(count(&at_load, "resolver"), 3, "{at_load}");
-    assert_eq!(requests(&r, "load", "resolver"), 3.0);
+    // config.json, tokenizer_config.json, tokenizer.json and model.safetensors: one resolution each.
+    assert_eq!(count(&at_load, "resolver"), 4, "{at_load}");
+    assert_eq!(requests(&r, "load", "resolver"), 4.0);
     assert_eq!(count(&at_load, "resolver stand-in/ranker/model.safetensors"), 1, "{at_load}");
     let calls: Vec<usize> = (0..20).collect();
     let mut lazy = vec![];
@@ -118,8 +118,8 @@ async fn a_load_and_twenty_calls_make_one_resolver_request_per_file() {
         get(&r.info(), "rowRequests").as_f64().unwrap()
     ));
     assert!(count(&after, "resolver") <= 10, "{after}");
-    assert_eq!(count(&after, "resolver"), 3, "rows went to the resolver: {after}");
-    assert_eq!(requests(&r, "total", "resolver"), 3.0);
+    assert_eq!(count(&after, "resolver"), 4, "rows went to the resolver: {after}");
+    assert_eq!(requests(&r, "total", "resolver"), 4.0);
     // The browser's counts are the server's: every row request went to the CDN.
     assert_eq!(requests(&r, "total", "cdn") as u64, count(&after, "cdn"), "{after}");
     assert!(get(&r.info(), "rowRequests").as_f64().unwrap() >= 20.0);
