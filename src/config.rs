@@ -11,6 +11,10 @@ use crate::error::{Error, Result};
 /// The name of the file, as the Hub lays a model out.
 pub const CONFIG_FILE: &str = "config.json";
 
+/// More layers than any encoder has (the largest rerankers have 24–28): a `config.json` claiming
+/// more is refused before anything per layer is made.
+pub const MAX_LAYERS: usize = 1024;
+
 /// A parsed `config.json`.
 pub struct ConfigJson {
     fields: Map<String, Value>,
@@ -41,6 +45,16 @@ impl ConfigJson {
     /// A size that must be present and positive.
     pub fn count(&self, field: &str) -> Result<usize> {
         self.size(field, None)
+    }
+
+    /// The number of layers, `num_hidden_layers`: present, positive and at most [`MAX_LAYERS`].
+    pub fn layers(&self) -> Result<usize> {
+        match self.count("num_hidden_layers")? {
+            n if n > MAX_LAYERS => {
+                Err(Error::config("num_hidden_layers", format!("{n} layers is not plausible (at most {MAX_LAYERS})")))
+            }
+            n => Ok(n),
+        }
     }
 
     /// A size that must be positive when present; `default` (HF's) when absent.
@@ -124,6 +138,10 @@ mod tests {
         assert!(c.expect("b", "x").is_ok() && c.expect("absent", "x").is_ok());
         assert_eq!(field_of(c.expect("b", "y")), "b");
         assert_eq!(field_of(c.model_type()), "model_type");
+        let layers =
+            |n: usize| ConfigJson::parse(format!(r#"{{"num_hidden_layers": {n}}}"#).as_bytes()).unwrap().layers();
+        assert_eq!(layers(MAX_LAYERS).unwrap(), MAX_LAYERS);
+        assert_eq!(field_of(layers(100_000)), "num_hidden_layers");
         assert_eq!(field_of(ConfigJson::parse(b"[1, 2]").map(|_| ())), "(file)");
         assert_eq!(field_of(ConfigJson::parse(b"{ not json").map(|_| ())), "(file)");
     }

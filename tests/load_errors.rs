@@ -201,13 +201,23 @@ fn tokenizer_errors() {
     f.tokenizer = b"{}".to_vec();
     assert!(matches!(load(&f), Err(Error::Tokenizer(_))));
 
-    // A tokenizer whose ids exceed the model's embedding table.
+    // A tokenizer whose ids exceed the model's embedding table (config and file agree on 100).
     let mut f = tiny();
     let mut config: serde_json::Value = serde_json::from_slice(&f.config).unwrap();
     config["vocab_size"] = 100.into();
     f.config = config.to_string().into_bytes();
+    f.weights = rewrite(&f.weights, |t| {
+        t.insert("roberta.embeddings.word_embeddings.weight".into(), f32_tensor(vec![100, 32]));
+    });
     match load(&f) {
         Err(Error::Tokenizer(message)) => assert!(message.contains("vocab_size"), "{message}"),
         other => panic!("expected a tokenizer error, got {:?}", other.err()),
+    }
+    // A config.json whose vocab_size the file does not hold: its header says so first.
+    let mut f = tiny();
+    f.config = config.to_string().into_bytes();
+    match load(&f) {
+        Err(Error::Weights(message)) => assert!(message.contains("word_embeddings") && message.contains("config.json"), "{message}"),
+        other => panic!("expected a weights error, got {:?}", other.err()),
     }
 }

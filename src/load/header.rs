@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use safetensors::Dtype;
 use serde::Deserialize;
@@ -30,6 +30,8 @@ pub struct TensorSpan {
 pub struct Header {
     /// Every tensor, by position in the file.
     tensors: Vec<TensorSpan>,
+    /// Each tensor's place in `tensors`, by name: a config's check looks every tensor up.
+    index: HashMap<String, usize>,
     file_len: u64,
 }
 
@@ -87,7 +89,8 @@ impl Header {
             }
             at = t.bytes.end;
         }
-        Ok(Self { tensors, file_len: at })
+        let index = tensors.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+        Ok(Self { tensors, index, file_len: at })
     }
 
     /// The file's length, as the header lays it out.
@@ -100,7 +103,7 @@ impl Header {
     }
 
     pub fn tensor(&self, name: &str) -> Option<&TensorSpan> {
-        self.tensors.iter().find(|t| t.name == name)
+        self.index.get(name).map(|&i| &self.tensors[i])
     }
 
     /// The byte ranges holding every tensor `keep` accepts: neighbours merged, and across gaps of

@@ -46,7 +46,7 @@ impl Naming {
     }
 
     /// Our module path → the tensor's name in the file, so messages name what users can grep for.
-    fn to_file(&self, path: &str) -> String {
+    pub(crate) fn to_file(&self, path: &str) -> String {
         // burn's LayerNorm names its parameters gamma / beta; checkpoints, weight / bias.
         let name = match (path.strip_suffix(".gamma"), path.strip_suffix(".beta")) {
             (Some(norm), _) => format!("{norm}.weight"),
@@ -237,6 +237,12 @@ fn is_linear_weight(name: &str, shape: &[usize]) -> bool {
 /// The shape burn's module holds a tensor in: `[in, out]` for a `Linear` weight.
 fn burn_shape(name: &str, shape: &[usize]) -> Vec<usize> {
     if is_linear_weight(name, shape) { vec![shape[1], shape[0]] } else { shape.to_vec() }
+}
+
+/// The shape the file holds a module's tensor in (named as the file names it): the inverse of
+/// [`burn_shape`].
+pub fn file_shape(name: &str, shape: &[usize]) -> Vec<usize> {
+    burn_shape(name, shape)
 }
 
 /// Bytes per value of a float dtype a `Linear` weight can have.

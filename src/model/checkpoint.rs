@@ -6,12 +6,14 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::store::ModuleSnapshot;
+use burn::tensor::Tensor;
+use safetensors::Dtype;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::load::compact::SCALE_SUFFIX;
-use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights};
+use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights, file_shape};
 use crate::model::{BuildOptions, HostEmbeddings, Precision};
 
 /// Tensors a family does not read (a buffer, a pooler) are fetched too when they sit between two
@@ -74,4 +76,74 @@ pub fn fill<M: Module + ModuleSnapshot>(
     }
     tensors.apply_to(module, naming, &left_out)?;
     Ok((host_embeddings, stored))
+}
+
+/// A family's repeated layers, as the checkpoint names them: `{prefix}{i}.` for `i` in
+/// `0..count`.
+pub struct Layers<'a> {
+    pub prefix: &'a str,
+    pub count: usize,
+}
+
+/// Checks every tensor a module of the config's shape reads against the file's header — its
+/// name, a dtype loading reads, its shape, its bytes inside the file — before anything the config
+/// sizes is allocated, so a `config.json` that claims more than the file holds costs nothing.
+/// `template` is the family's module built with `min(layers.count, 2)` layers (its parameters are
+/// lazy: building it allocates no tensor); its layer 1 stands for layers `1..count`, which are
+/// checked one at a time, stopping at the first the file lacks.
+pub fn check_header<M: Module>(template: &M, naming: &Naming, layers: &Layers, header: &Header) -> Result<()> {
+    let mut expected = Expected { path: Vec::new(), tensors: Vec::new() };
+    template.visit(&mut expected);
+    let repeated = format!("{}1.", layers.prefix);
+    for (path, shape) in &expected.tensors {
+        let name = naming.to_file(path);
+        let shape = file_shape(&name, shape);
+        match name.strip_prefix(&repeated) {
+            Some(rest) => {
+                for i in 1..layers.count {
+                    check_tensor(header, &format!("{}{i}.{rest}", layers.prefix), &shape)?;
+                }
+            }
+            None => check_tensor(header, &name, &shape)?,
+        }
+    }
+    Ok(())
+}
+
+fn check_tensor(header: &Header, name: &str, shape: &[usize]) -> Result<()> {
+    let t = header.tensor(name).ok_or_else(|| {
+        Error::Weights(format!("missing tensor '{name}': config.json describes a model the file does not hold"))
+    })?;
+    if t.shape != shape {
+        return Err(Error::Weights(format!(
+            "Shape mismatch for '{name}': config.json implies {shape:?}, the file holds {:?}",
+            t.shape
+        )));
+    }
+    if !matches!(t.dtype, Dtype::F32 | Dtype::F16 | Dtype::BF16 | Dtype::I8) {
+        return Err(Error::Weights(format!("tensor '{name}' has unsupported dtype {:?}", t.dtype)));
+    }
+    // Header::parse has laid every tensor end to end inside the file's length.
+    debug_assert!(t.bytes.end <= header.file_len());
+    Ok(())
+}
+
+/// The float parameters of a module, by path, with their shapes, read without initializing them.
+struct Expected {
+    path: Vec<String>,
+    tensors: Vec<(String, Vec<usize>)>,
+}
+
+impl ModuleVisitor for Expected {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.tensors.push((self.path.join("."), param.lazy_shape().to_vec()));
+    }
 }

@@ -84,10 +84,24 @@ pub struct Dims {
     pub num_attention_heads: usize,
     /// Width of the feed-forward layer, the widest activation per token.
     pub intermediate_size: usize,
+    pub num_hidden_layers: usize,
     /// The longest pair the model reads, special tokens included.
     pub max_tokens: usize,
     /// The id a batch is padded with: a padded batch looks its word-embedding row up too.
     pub pad_token_id: u32,
+}
+
+impl Dims {
+    /// At least how many parameters a model of these sizes has: its word embeddings, and per
+    /// layer the four attention projections and one feed-forward matrix (every family has more).
+    /// Saturating: a config's sizes are untrusted.
+    pub fn min_parameters(&self) -> u64 {
+        let (h, i) = (self.hidden_size as u64, self.intermediate_size as u64);
+        let per_layer = h.saturating_mul(h).saturating_mul(4).saturating_add(h.saturating_mul(i));
+        (self.vocab_size as u64)
+            .saturating_mul(h)
+            .saturating_add(per_layer.saturating_mul(self.num_hidden_layers as u64))
+    }
 }
 
 /// `config.json`: which family, and its typed config.
@@ -147,7 +161,7 @@ impl ModelConfig {
     /// GPU's largest storage binding decides where the lookup runs.
     pub fn word_embedding_bytes(&self) -> u64 {
         let d = self.dims();
-        (d.vocab_size * d.hidden_size * 4) as u64
+        (d.vocab_size as u64).saturating_mul(d.hidden_size as u64).saturating_mul(4)
     }
 
     /// The byte ranges of `model.safetensors` to read for a model whose word-embedding rows
@@ -157,6 +171,17 @@ impl ModelConfig {
             Self::XlmRoberta(_) => xlm_roberta::eager_ranges(header),
             Self::ModernBert(_) => modernbert::eager_ranges(header),
             Self::Bert(_) => bert::eager_ranges(header),
+        }
+    }
+
+    /// Checks every tensor this config implies against the file's header (name, dtype, shape,
+    /// bytes inside the file) before anything the config sizes is allocated: a `config.json` that
+    /// claims more than `model.safetensors` holds is [`Error::Weights`] at no cost.
+    pub fn check_header(&self, header: &Header) -> Result<()> {
+        match self {
+            Self::XlmRoberta(c) => xlm_roberta::check_header(c, header),
+            Self::ModernBert(c) => modernbert::check_header(c, header),
+            Self::Bert(c) => bert::check_header(c, header),
         }
     }
 

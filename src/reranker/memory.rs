@@ -6,6 +6,7 @@
 //! README, "Models", for the plan of each model of the table and its measured peaks.
 
 use crate::error::{Error, Result};
+use crate::model::Dims;
 
 /// Bytes a wasm32 memory can address.
 pub const WASM32_BYTES: u64 = 4 << 30;
@@ -65,6 +66,28 @@ impl MemoryPlan {
         )))
     }
 
+    /// What `config.json` claims, before anything is fetched or allocated for it: the model's
+    /// parameters at one byte each (the smallest a file can hold them in, int8) and the module's
+    /// share must fit in `limit`; else [`Error::Memory`]. [`Self::ensure_claimed`] on wasm32.
+    pub fn check_claimed_within(dims: &Dims, limit: u64) -> Result<()> {
+        let claimed = dims.min_parameters();
+        if claimed.saturating_add(BASELINE_BYTES) <= limit {
+            return Ok(());
+        }
+        Err(Error::Memory(format!(
+            "config.json claims a model of at least {claimed} parameters ({} MiB even as int8), more than the {} MiB \
+             available here",
+            claimed.div_ceil(1 << 20),
+            limit >> 20
+        )))
+    }
+
+    /// [`Self::check_claimed_within`] wasm32's 4 GiB; natively nothing (the header check refuses
+    /// a config the file does not back).
+    pub fn ensure_claimed(dims: &Dims) -> Result<()> {
+        if cfg!(target_arch = "wasm32") { Self::check_claimed_within(dims, WASM32_BYTES) } else { Ok(()) }
+    }
+
     /// Before downloading or building: on wasm32, [`Self::check_within`] its 4 GiB, then grows
     /// the memory to hold the int8 copies building will make, by reserving those bytes and
     /// freeing them at once (wasm memory only grows, and the allocator reuses what was freed): a
@@ -110,5 +133,27 @@ mod tests {
         // Exactly at the limit fits; one byte over does not.
         let plan = MemoryPlan::new(100 * MB, false, Some(MB));
         assert!(plan.check_within(plan.total()).is_ok() && plan.check_within(plan.total() - 1).is_err());
+    }
+
+    #[test]
+    fn a_config_claiming_more_than_fits_is_refused_before_anything_is_fetched() {
+        let dims = |layers, hidden| Dims {
+            vocab_size: 32_000,
+            hidden_size: hidden,
+            num_attention_heads: 12,
+            intermediate_size: 4 * hidden,
+            num_hidden_layers: layers,
+            max_tokens: 512,
+            pad_token_id: 0,
+        };
+        // The large XLM-R shape: 24 layers of 1,024 (0.3 G parameters + 32 M embeddings) fits.
+        assert!(MemoryPlan::check_claimed_within(&dims(24, 1024), WASM32_BYTES).is_ok());
+        // The issue's lie: 100,000 layers of 65,536 (saturating, no overflow), and a plausible 1,024.
+        for lie in [dims(100_000, 65_536), dims(1024, 65_536), dims(usize::MAX, usize::MAX)] {
+            let Err(Error::Memory(why)) = MemoryPlan::check_claimed_within(&lie, WASM32_BYTES) else {
+                panic!("{lie:?} fits?")
+            };
+            assert!(why.contains("config.json claims"), "{why}");
+        }
     }
 }

@@ -84,6 +84,8 @@ impl RerankerOptions {
         max_binding_bytes: Option<u64>,
         word_embeddings: WordEmbeddings,
     ) -> Result<Self> {
+        // Before anything is fetched for the model: a config claiming more than fits is refused.
+        MemoryPlan::ensure_claimed(&model.dims())?;
         let table_bytes = model.word_embedding_bytes();
         let host_word_embeddings = match (word_embeddings, max_binding_bytes) {
             (WordEmbeddings::Host, _) => true,

@@ -21,16 +21,15 @@ use crate::{ModelConfig, Reranker, RerankerOptions, ScorePlan};
 /// multiplexes them; HTTP/1.1 servers get 6 connections from the browser and queue the rest.
 const IN_FLIGHT: usize = 16;
 
-/// How the weights arrived.
-pub enum Loaded {
-    /// In parts; the rows come later.
-    Parts(Weights),
-    /// The whole file, and why not in parts.
+/// The first step of reading the weights in parts: the file's header, checked against `config`
+/// before anything else is downloaded (a `config.json` that claims what the file does not hold
+/// costs two small ranges); or the whole file where ranges do not work (said in the reason).
+pub enum Begun {
+    Header(Header),
     Whole(WeightBytes, String),
 }
 
-/// Reads the weights in parts, or the whole file where ranges do not work (said in the reason).
-pub async fn load_parts(hub: &Hub, config: &ModelConfig, options: &RerankerOptions) -> WebResult<Loaded> {
+pub async fn begin_parts(hub: &Hub, config: &ModelConfig) -> WebResult<Begun> {
     let header_progress = |loaded: u64, total: Option<u64>, cached: bool| {
         hub_report(hub, "header", loaded, total, cached);
     };
@@ -38,16 +37,27 @@ pub async fn load_parts(hub: &Hub, config: &ModelConfig, options: &RerankerOptio
         Ranged::Part(bytes) => bytes,
         Ranged::Whole(response) => {
             let whole = read_whole(hub, response).await?;
-            return Ok(Loaded::Whole(whole, "the server ignores Range (it answered 200 with the whole file)".into()));
+            return Ok(Begun::Whole(whole, "the server ignores Range (it answered 200 with the whole file)".into()));
         }
         Ranged::Refused(why) => {
             // CORS refusing the Range header, or no network: the plain request tells which.
             let whole = hub.fetch(WEIGHTS_FILE).await?;
-            return Ok(Loaded::Whole(whole, format!("a range request could not be made ({why})")));
+            return Ok(Begun::Whole(whole, format!("a range request could not be made ({why})")));
         }
     };
     let size = Header::size_from_prefix(prefix.as_bytes())?;
     let header = Header::parse(part(hub.fetch_range(WEIGHTS_FILE, 0..size, &header_progress).await?)?.as_bytes())?;
+    config.check_header(&header)?;
+    Ok(Begun::Header(header))
+}
+
+/// Reads every tensor but the word embeddings, after [`begin_parts`]; the rows come later.
+pub async fn load_parts(
+    hub: &Hub,
+    header: Header,
+    config: &ModelConfig,
+    options: &RerankerOptions,
+) -> WebResult<Weights> {
     let ranges = config.eager_ranges(&header);
     let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
     // Refused before the download, not after it.
@@ -62,7 +72,7 @@ pub async fn load_parts(hub: &Hub, config: &ModelConfig, options: &RerankerOptio
         done.set(done.get() + bytes.len() as u64);
         parts.push((range.start, bytes));
     }
-    Ok(Loaded::Parts(Weights::Parts { header, parts }))
+    Ok(Weights::Parts { header, parts })
 }
 
 fn hub_report(hub: &Hub, part: &str, loaded: u64, total: Option<u64>, from_cache: bool) {

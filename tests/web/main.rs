@@ -6,7 +6,8 @@
 //!
 //! One module per concern: `api` (the JS API, parity on both backends, bad input, Cache Storage,
 //! progress), `rows` (word-embedding rows on demand), `ranker` (the trained stand-in, compact
-//! files, precisions), `bert` (BERT-ja: MeCab in the browser), `hub` (the Hub as it really is:
+//! files, precisions), `bert` (BERT-ja: MeCab in the browser), `untrusted` (a stranger's files and
+//! options: truncation, a lying config, hostile sources), `hub` (the Hub as it really is:
 //! redirects to expiring CDN URLs, rate limits, a moving `main`), `device_loss` (a lost GPU).
 //!
 //! Which engine runs what (scripts/test.sh): Chromium runs every test. Firefox runs the tests
@@ -25,5 +26,6 @@ mod hub;
 mod ranker;
 mod rows;
 mod support;
+mod untrusted;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -66,7 +66,7 @@ impl ModernBertConfig {
                 ));
             }
         };
-        let num_hidden_layers = json.count("num_hidden_layers")?;
+        let num_hidden_layers = json.layers()?;
         let config = Self {
             vocab_size: json.count("vocab_size")?,
             hidden_size: json.count("hidden_size")?,
@@ -118,6 +118,7 @@ impl ModernBertConfig {
             num_attention_heads: self.num_attention_heads,
             // The widest activation per token: `mlp.Wi`'s output, input and gate together.
             intermediate_size: 2 * self.intermediate_size,
+            num_hidden_layers: self.num_hidden_layers,
             max_tokens: self.max_tokens(),
             pad_token_id: self.pad_token_id,
         }
@@ -139,10 +140,9 @@ fn layer_kinds(json: &ConfigJson, layers: usize) -> Result<Vec<LayerKind>> {
     let local = LayerKind { window: Some(local_attention / 2), rope_theta: local_theta };
     match json.get::<Vec<String>>("layer_types")? {
         None => Ok((0..layers).map(|i| if i % every == 0 { global } else { local }).collect()),
-        Some(types) if types.len() != layers => Err(Error::config(
-            "layer_types",
-            format!("lists {} layers, num_hidden_layers is {layers}", types.len()),
-        )),
+        Some(types) if types.len() != layers => {
+            Err(Error::config("layer_types", format!("lists {} layers, num_hidden_layers is {layers}", types.len())))
+        }
         Some(types) => types
             .iter()
             .map(|t| match t.as_str() {

@@ -34,7 +34,7 @@ impl XlmRobertaConfig {
         let config = Self {
             vocab_size: json.count("vocab_size")?,
             hidden_size: json.count("hidden_size")?,
-            num_hidden_layers: json.count("num_hidden_layers")?,
+            num_hidden_layers: json.layers()?,
             num_attention_heads: json.count("num_attention_heads")?,
             intermediate_size: json.count("intermediate_size")?,
             max_position_embeddings: json.count("max_position_embeddings")?,
@@ -80,6 +80,7 @@ impl XlmRobertaConfig {
             hidden_size: self.hidden_size,
             num_attention_heads: self.num_attention_heads,
             intermediate_size: self.intermediate_size,
+            num_hidden_layers: self.num_hidden_layers,
             max_tokens: self.max_tokens(),
             pad_token_id: self.pad_token_id,
         }

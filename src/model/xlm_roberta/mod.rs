@@ -17,10 +17,10 @@ use std::ops::Range;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
+pub use crate::model::post_norm::{Attention, Encoder, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 pub use config::{ARCHITECTURE, XlmRobertaConfig};
 pub use embeddings::{Embeddings, ModelInput, create_position_ids_from_input_ids};
 pub use head::ClassificationHead;
-pub use crate::model::post_norm::{Attention, Encoder, Intermediate, Layer, Output, SelfAttention, SelfOutput};
 
 use crate::error::Result;
 use crate::load::{Header, Int8Tensor, Naming, Weights};
@@ -40,6 +40,20 @@ const WORD_EMBEDDINGS: &str = "roberta.embeddings.word_embeddings.weight";
 /// The module path of the encoder, whose `Linear`s run int8 under [`Precision::Int8`].
 const ENCODER: &str = "roberta.encoder.";
 
+/// Checks every tensor `config` implies against the file's `header`, before anything it sizes
+/// is allocated ([`checkpoint::check_header`]).
+pub fn check_header(config: &XlmRobertaConfig, header: &Header) -> Result<()> {
+    let mut small = config.clone();
+    small.num_hidden_layers = small.num_hidden_layers.min(2);
+    // Its parameters are lazy: the device is never asked for memory.
+    let template = XlmRobertaForSequenceClassification::new(&small, &Device::default());
+    checkpoint::check_header(
+        &template,
+        &NAMING,
+        &checkpoint::Layers { prefix: "roberta.encoder.layer.", count: config.num_hidden_layers },
+        header,
+    )
+}
 
 /// The byte ranges to read for a model whose word-embedding rows arrive on demand.
 pub fn eager_ranges(header: &Header) -> Vec<Range<u64>> {
