@@ -130,6 +130,8 @@ if [[ ! -f fixtures/tiny-v2/model.safetensors || ! -f fixtures/xsmall-v2/model.s
 fi
 [[ -f fixtures/base-v1/model.safetensors ]] || tools/fixtures/run make_bert_full.py
 [[ -f fixtures/large-v1/model.safetensors ]] || tools/fixtures/run make_bert_full.py --large-v1
+# Stand-ins generated before their generators wrote a tokenizer_config.json (a kept fixtures dir).
+tools/fixtures/run tokenizer_config.py fixtures/{full,spread,xsmall-v1,large-m3,tiny-v2,xsmall-v2}
 
 step "the MeCab dictionary for the BERT-ja models (unidic-lite -> vibrato, zstd; scripts/build-dictionary.sh; mostly the native release build)"
 [[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh
@@ -147,6 +149,9 @@ step "native tests: both CPU backends (flex default + ndarray), two test files a
 # --release: burn's kernels are unusably slow unoptimised, and one profile means one build.
 JA_RERANK_REQUIRE_FULL=1 native_tests --release --features ndarray
 cargo test --release --features ndarray --doc
+
+step "fuzzing: every parser of untrusted bytes, 6 targets x 10 s (cargo-fuzz, unoptimised, no sanitizer; scripts/fuzz.sh)"
+JA_RERANK_FUZZ_QUICK=1 scripts/fuzz.sh 10
 
 step "the demo's example queries: reranking by the trained stand-in improves on BM25 for each"
 node tools/ranker/demo_examples.mjs
