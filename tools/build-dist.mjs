@@ -7,7 +7,7 @@
 // OUT_DIR/
 //   index.html app.js bm25.js style.css data/...     from www/
 //   pkg/                                            from pkg/ (client.js, worker.js, wasm, ...)
-//   models/stand-in/ranker/resolve/main/{config.json,tokenizer.json,model.safetensors}
+//   models/stand-in/ranker/resolve/main/{config.json,tokenizer_config.json,tokenizer.json,model.safetensors}
 //                                                   from fixtures/models/ranker (the stand-in trained
 //                                                   here on man pages: tools/ranker/train.py)
 //
@@ -44,7 +44,7 @@ export function buildDist(outDir, { pkg = join(ROOT, "pkg"), standIn = true } = 
   if (standIn) {
     const dest = join(out, "models/stand-in/ranker/resolve/main");
     mkdirSync(dest, { recursive: true });
-    for (const f of ["config.json", "tokenizer.json", "model.safetensors"]) cpSync(join(ranker, f), join(dest, f));
+    for (const f of ["config.json", "tokenizer_config.json", "tokenizer.json", "model.safetensors"]) cpSync(join(ranker, f), join(dest, f));
   }
   let size = 0;
   const walk = (d) => {
