@@ -7,13 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_wasm_toolchain
-# A pinned nightly (the one this was built and measured with), so a new nightly cannot break CI.
-nightly="${JA_RERANK_NIGHTLY:-nightly-2026-05-20}"
-if ! rustup run "$nightly" rustc --version >/dev/null 2>&1 || ! rustup component list --toolchain "$nightly" --installed | grep -q rust-src; then
-  step "rustup: $nightly with rust-src and wasm32 (once, ~200 MB)"
-  rustup toolchain install "$nightly" --profile minimal --component rust-src --target wasm32-unknown-unknown
-fi
-
+ensure_nightly
 step "cargo +$nightly build (threads: build-std, atomics; CPU only)"
 # --max-memory: shared memories must declare a maximum (rustc's default is 1 GiB; the full-size
 # model needs ~0.7). wasm-opt is skipped: it gains nothing measurable on speed here.

@@ -14,13 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 seconds="${1:-10}"; shift || true
-nightly="${JA_RERANK_NIGHTLY:-nightly-2026-05-20}"
 target_dir="${CARGO_TARGET_DIR:-target}/fuzz"
 corpus_root="${CARGO_TARGET_DIR:-target}/fuzz-corpus"
-if ! rustup run "$nightly" rustc --version >/dev/null 2>&1; then
-  step "rustup: $nightly (once)"
-  rustup toolchain install "$nightly" --profile minimal --component rust-src --target wasm32-unknown-unknown
-fi
+ensure_nightly
 command -v cargo-fuzz >/dev/null || { step "cargo install cargo-fuzz (once)"; tool_install cargo-fuzz --version "=0.13.2" --locked; }
 targets=("$@")
 (( ${#targets[@]} )) || mapfile -t targets < <(ls fuzz/fuzz_targets | sed 's/\.rs$//')

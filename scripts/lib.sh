@@ -156,6 +156,22 @@ tool_install() {
   CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=false cargo "${cfg[@]}" install "$@"
 }
 
+# The pinned nightly (the one the threads build was built and measured with, so a new nightly
+# cannot break CI) with rust-src and wasm32: the threads build and the fuzz targets use it. Sets
+# $nightly. Under a lock: both lanes may ask for it at once, and two rustup installs of one
+# toolchain trip over each other.
+ensure_nightly() {
+  nightly="${JA_RERANK_NIGHTLY:-nightly-2026-05-20}"
+  mkdir -p "$HOME/.cache/ja-rerank"
+  (
+    flock 9
+    if ! rustup run "$nightly" rustc --version >/dev/null 2>&1 || ! rustup component list --toolchain "$nightly" --installed | grep -q rust-src; then
+      step "rustup: $nightly with rust-src and wasm32 (once, ~200 MB)"
+      rustup toolchain install "$nightly" --profile minimal --component rust-src --target wasm32-unknown-unknown
+    fi
+  ) 9>"$HOME/.cache/ja-rerank/rustup.lock"
+}
+
 # The wasm toolchain, installed without touching GitHub: the rustup target, wasm-bindgen-cli at
 # exactly Cargo.lock's wasm-bindgen version (a mismatch makes wasm-pack try to download one),
 # and wasm-pack.
