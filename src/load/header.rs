@@ -93,6 +93,19 @@ impl Header {
         Ok(Self { tensors, index, file_len: at })
     }
 
+    /// [`Self::parse`] of a whole file, which must hold every byte its header lays out.
+    pub fn parse_file(file: &[u8]) -> Result<Self> {
+        let header = Self::parse(file)?;
+        if file.len() as u64 != header.file_len() {
+            return Err(Error::Weights(format!(
+                "cannot read the file: {} bytes where its header lays out {}",
+                file.len(),
+                header.file_len()
+            )));
+        }
+        Ok(header)
+    }
+
     /// The file's length, as the header lays it out.
     pub fn file_len(&self) -> u64 {
         self.file_len

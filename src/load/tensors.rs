@@ -99,14 +99,7 @@ impl Tensors {
     /// Validates the whole file (header, offsets, and that the buffer holds every byte they
     /// promise), then views each tensor the module reads.
     pub fn read(file: WeightBytes, naming: &Naming, keep_int8: KeepInt8) -> Result<Self> {
-        let header = Header::parse(file.as_bytes())?;
-        if file.len() as u64 != header.file_len() {
-            return Err(Error::Weights(format!(
-                "cannot read the file: {} bytes where its header lays out {}",
-                file.len(),
-                header.file_len()
-            )));
-        }
+        let header = Header::parse_file(file.as_bytes())?;
         Self::from_parts(&header, vec![(0, file)], naming, keep_int8)
     }
 

@@ -108,17 +108,7 @@ impl Reranker {
         let weights = weights.into();
         // Every tensor the config implies, against the file, before anything is built.
         match &weights {
-            Weights::File(bytes) => {
-                let header = Header::parse(bytes.as_bytes())?;
-                if bytes.len() as u64 != header.file_len() {
-                    return Err(Error::Weights(format!(
-                        "cannot read the file: {} bytes where its header lays out {}",
-                        bytes.len(),
-                        header.file_len()
-                    )));
-                }
-                config.check_header(&header)?;
-            }
+            Weights::File(bytes) => config.check_header(&Header::parse_file(bytes.as_bytes())?)?,
             Weights::Parts { header, .. } => config.check_header(header)?,
         }
         let max_length = MaxLength::resolve(options.max_length, tokenizer.model_max_length()?, dims.max_tokens)?;
