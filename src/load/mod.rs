@@ -9,7 +9,7 @@ mod tensors;
 
 pub use bytes::WeightBytes;
 pub use header::{Header, RowTable, TensorSpan};
-pub use tensors::{Int8Tensor, KeepInt8, Naming, Tensors, file_shape, floats};
+pub use tensors::{Int8Tensor, KeepInt8, Naming, Tensors, burn_shape, floats};
 
 /// The name of the file, as the Hub lays a model out.
 pub const WEIGHTS_FILE: &str = "model.safetensors";

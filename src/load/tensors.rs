@@ -227,15 +227,10 @@ fn is_linear_weight(name: &str, shape: &[usize]) -> bool {
     shape.len() == 2 && name.ends_with(".weight") && !name.contains("embeddings")
 }
 
-/// The shape burn's module holds a tensor in: `[in, out]` for a `Linear` weight.
-fn burn_shape(name: &str, shape: &[usize]) -> Vec<usize> {
+/// The shape burn's module holds a tensor in: `[in, out]` for a `Linear` weight. Its own
+/// inverse: from a module's shape, the file's.
+pub fn burn_shape(name: &str, shape: &[usize]) -> Vec<usize> {
     if is_linear_weight(name, shape) { vec![shape[1], shape[0]] } else { shape.to_vec() }
-}
-
-/// The shape the file holds a module's tensor in (named as the file names it): the inverse of
-/// [`burn_shape`].
-pub fn file_shape(name: &str, shape: &[usize]) -> Vec<usize> {
-    burn_shape(name, shape)
 }
 
 /// Bytes per value of a float dtype a `Linear` weight can have.

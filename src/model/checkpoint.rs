@@ -8,12 +8,12 @@ use std::ops::Range;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::store::ModuleSnapshot;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 use safetensors::Dtype;
 
 use crate::error::{Error, Result};
 use crate::load::compact::SCALE_SUFFIX;
-use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights, file_shape};
+use crate::load::{Header, Int8Tensor, Naming, Tensors, Weights, burn_shape};
 use crate::model::{BuildOptions, HostEmbeddings, Precision};
 
 /// Tensors a family does not read (a buffer, a pooler) are fetched too when they sit between two
@@ -78,30 +78,31 @@ pub fn fill<M: Module + ModuleSnapshot>(
     Ok((host_embeddings, stored))
 }
 
-/// A family's repeated layers, as the checkpoint names them: `{prefix}{i}.` for `i` in
-/// `0..count`.
-pub struct Layers<'a> {
-    pub prefix: &'a str,
-    pub count: usize,
-}
-
 /// Checks every tensor a module of the config's shape reads against the file's header — its
 /// name, a dtype loading reads, its shape, its bytes inside the file — before anything the config
 /// sizes is allocated, so a `config.json` that claims more than the file holds costs nothing.
-/// `template` is the family's module built with `min(layers.count, 2)` layers (its parameters are
-/// lazy: building it allocates no tensor); its layer 1 stands for layers `1..count`, which are
+/// `template(n, device)` builds the family's module with `n` layers: it is called with
+/// `min(layers, 2)` (parameters are lazy: building it allocates no tensor, so any device does);
+/// its layer 1, named `{layer_prefix}1.` in the file, stands for layers `1..layers`, which are
 /// checked one at a time, stopping at the first the file lacks.
-pub fn check_header<M: Module>(template: &M, naming: &Naming, layers: &Layers, header: &Header) -> Result<()> {
+pub fn check_header<M: Module>(
+    template: impl FnOnce(usize, &Device) -> M,
+    naming: &Naming,
+    layer_prefix: &str,
+    layers: usize,
+    header: &Header,
+) -> Result<()> {
     let mut expected = Expected { path: Vec::new(), tensors: Vec::new() };
-    template.visit(&mut expected);
-    let repeated = format!("{}1.", layers.prefix);
+    template(layers.min(2), &Device::default()).visit(&mut expected);
+    let repeated = format!("{layer_prefix}1.");
     for (path, shape) in &expected.tensors {
         let name = naming.to_file(path);
-        let shape = file_shape(&name, shape);
+        // Module shapes are burn's; the file's differ by the Linear transpose, its own inverse.
+        let shape = burn_shape(&name, shape);
         match name.strip_prefix(&repeated) {
             Some(rest) => {
-                for i in 1..layers.count {
-                    check_tensor(header, &format!("{}{i}.{rest}", layers.prefix), &shape)?;
+                for i in 1..layers {
+                    check_tensor(header, &format!("{layer_prefix}{i}.{rest}"), &shape)?;
                 }
             }
             None => check_tensor(header, &name, &shape)?,

@@ -82,6 +82,9 @@ impl Reranker {
     /// Builds a reranker from the three Hub files of a model with a `tokenizer.json`. `safetensors` is consumed: on the CPU the
     /// model's tensors are views of it; on a GPU it is freed once they are uploaded. Pass a
     /// [`WeightBytes`] filled as the file arrives to avoid a copy; a `Vec<u8>` is copied once.
+    /// Without `tokenizer_config.json` the limit is the model's positions: where the repository
+    /// has one, pass it through [`Self::from_config`] (`TokenizerFiles::Json { config, .. }`) to
+    /// truncate as the reference does.
     pub fn from_bytes(
         config_json: &[u8],
         tokenizer_json: &[u8],

@@ -42,17 +42,13 @@ const LAYERS: &str = "model.layers.";
 /// Checks every tensor `config` implies against the file's `header`, before anything it sizes
 /// is allocated ([`checkpoint::check_header`]).
 pub fn check_header(config: &ModernBertConfig, header: &Header) -> Result<()> {
-    let mut small = config.clone();
-    small.num_hidden_layers = small.num_hidden_layers.min(2);
-    small.layers.truncate(small.num_hidden_layers);
-    // Its parameters are lazy: the device is never asked for memory.
-    let template = ModernBertForSequenceClassification::new(&small, &Device::default());
-    checkpoint::check_header(
-        &template,
-        &NAMING,
-        &checkpoint::Layers { prefix: "model.layers.", count: config.num_hidden_layers },
-        header,
-    )
+    let template = |n, device: &Device| {
+        let mut c = config.clone();
+        c.num_hidden_layers = n;
+        c.layers.truncate(n);
+        ModernBertForSequenceClassification::new(&c, device)
+    };
+    checkpoint::check_header(template, &NAMING, "model.layers.", config.num_hidden_layers, header)
 }
 
 /// The byte ranges to read for a model whose word-embedding rows arrive on demand.

@@ -43,16 +43,8 @@ const ENCODER: &str = "roberta.encoder.";
 /// Checks every tensor `config` implies against the file's `header`, before anything it sizes
 /// is allocated ([`checkpoint::check_header`]).
 pub fn check_header(config: &XlmRobertaConfig, header: &Header) -> Result<()> {
-    let mut small = config.clone();
-    small.num_hidden_layers = small.num_hidden_layers.min(2);
-    // Its parameters are lazy: the device is never asked for memory.
-    let template = XlmRobertaForSequenceClassification::new(&small, &Device::default());
-    checkpoint::check_header(
-        &template,
-        &NAMING,
-        &checkpoint::Layers { prefix: "roberta.encoder.layer.", count: config.num_hidden_layers },
-        header,
-    )
+    let template = |n, device: &Device| XlmRobertaForSequenceClassification::new(&XlmRobertaConfig { num_hidden_layers: n, ..config.clone() }, device);
+    checkpoint::check_header(template, &NAMING, "roberta.encoder.layer.", config.num_hidden_layers, header)
 }
 
 /// The byte ranges to read for a model whose word-embedding rows arrive on demand.
