@@ -1,0 +1,6 @@
+mod connector;
+mod lexicon;
+mod tokenizer;
+
+#[cfg(feature = "train")]
+mod trainer;
