@@ -98,7 +98,7 @@ cp js/worker.js js/client.js js/client.d.ts js/errors.js README.md LICENSE-MIT L
 # The MeCab dictionary BERT-ja models need (fetched only by them; LoadOptions.dictionary). In
 # scripts/test.sh the main lane builds it while the builds above compile.
 [[ -n "${JA_RERANK_STAGES:-}" ]] && await_stage main dictionary
-[[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh
+ensure_dictionary
 cp fixtures/dictionary/unidic-lite.vibrato.zst pkg/
 node tools/package-json.mjs pkg
 ls -l pkg/*.wasm

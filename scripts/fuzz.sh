@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes every parser that reads a stranger's bytes (fuzz/fuzz_targets: the safetensors header and
 # its ranges, whole / compact weight files, config.json of every family, tokenizer_config.json,
-# the MeCab dictionary, vocab.txt) with cargo-fuzz (libFuzzer), each for SECONDS (default 10),
+# the MeCab dictionary's line and sum, vibrato's format behind a right sum, vocab.txt) with
+# cargo-fuzz (libFuzzer), each for SECONDS (default 10),
 # seeded with the fixtures. A panic, a sanitizer report, an allocation over 1 GiB or a run over
 # 2 GiB fails the run; libFuzzer leaves the input in fuzz/artifacts/TARGET/.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     e.g. scripts/fuzz.sh 3600 config_json
@@ -24,6 +25,16 @@ targets=("$@")
 # Seeds: the fixtures each parser reads in the suite.
 seeds="$(mktemp -d)"; trap 'rm -rf "$seeds"' EXIT
 for t in "${targets[@]}"; do mkdir -p "$seeds/$t" "$corpus_root/$t"; done
+# vibrato's format: a small dictionary compiled by the CLI (the release build the suite has made
+# by then) from vibrato's own test sources, with an unknown word for every category (which the
+# load checks: vendor/vibrato/PATCH.md).
+if [[ -d "$seeds/mecab_format" ]]; then
+  src="$seeds/mecab_sources"; mkdir -p "$src"
+  cp vendor/vibrato/src/tests/resources/{lex.csv,matrix.def,char.def} "$src/"
+  awk '/^[A-Z]/ { print $1 ",7,7,5000,名詞,普通名詞,一般,*,*,*" }' "$src/char.def" > "$src/unk.def"
+  cargo run --release --features ndarray --quiet -- dictionary --sources "$src" --name unidic_lite \
+    --out "$seeds/mecab_format.file"
+fi
 python3 - "$seeds" <<'PY'
 import hashlib, pathlib, struct, sys
 out, root = pathlib.Path(sys.argv[1]), pathlib.Path("fixtures")
@@ -50,8 +61,11 @@ put("vocab_txt", "bert-tiny", (root / "models/bert-tiny/vocab.txt").read_bytes()
 d = root / "dictionary/unidic-lite.vibrato.zst"
 if d.exists():
     payload = d.read_bytes().split(b"\n", 1)[1][:4096]
-    put("mecab_dictionary", "head", b"ja-rerank MeCab dictionary 2: unidic_lite sha256=" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
-put("mecab_dictionary", "empty", b"ja-rerank MeCab dictionary 2: unidic_lite sha256=" + hashlib.sha256(b"").hexdigest().encode() + b"\n")
+    put("mecab_dictionary", "head", b"ja-rerank MeCab dictionary 3: unidic_lite sha256=" + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+small = out / "mecab_format.file"
+if small.exists():
+    put("mecab_format", "vibrato-tests", small.read_bytes().split(b"\n", 1)[1])
+put("mecab_dictionary", "empty", b"ja-rerank MeCab dictionary 3: unidic_lite sha256=" + hashlib.sha256(b"").hexdigest().encode() + b"\n")
 PY
 
 if [[ -n "${JA_RERANK_FUZZ_QUICK:-}" ]]; then

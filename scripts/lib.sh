@@ -142,6 +142,13 @@ need_apt() {  # need_apt COMMAND PACKAGE...
   apt_install "$@"
 }
 
+# The MeCab dictionary, built unless one of the current format is there (its first line: HEADER
+# in src/tokenize/mecab.rs; an older file is refused by name, so it is rebuilt, not kept).
+ensure_dictionary() {
+  local f=fixtures/dictionary/unidic-lite.vibrato.zst
+  [[ "$(head -c 30 "$f" 2>/dev/null)" == "ja-rerank MeCab dictionary 3: " ]] || scripts/build-dictionary.sh
+}
+
 # `cargo install` of a tool the suite only drives (wasm-bindgen-cli, wasm-pack, geckodriver)
 # at opt-level 0, except the crates that do wasm-bindgen's work on a module (walrus and its
 # parsers, the transforms): optimising whole tools takes minutes of a cold run, and only those

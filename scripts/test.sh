@@ -134,7 +134,7 @@ fi
 tools/fixtures/run tokenizer_config.py fixtures/{full,spread,xsmall-v1,large-m3,tiny-v2,xsmall-v2}
 
 step "the MeCab dictionary for the BERT-ja models (unidic-lite -> vibrato, zstd; scripts/build-dictionary.sh; mostly the native release build)"
-[[ -f fixtures/dictionary/unidic-lite.vibrato.zst ]] || scripts/build-dictionary.sh
+ensure_dictionary
 stage_done dictionary
 
 # Right after the dictionary, whose build of the CLI it reuses: the web lane's package tests

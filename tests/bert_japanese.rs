@@ -104,7 +104,7 @@ fn a_damaged_dictionary_is_a_dictionary_error_naming_both_sums() {
     let mut middle = bytes.clone();
     let at = start + (bytes.len() - start) / 2;
     middle[at..at + 4096].iter_mut().for_each(|b| *b ^= 0x5a);
-    // vibrato's first length fields, right after its magic, set to 2^62 (the abort).
+    // Bytes of the zstd frame carrying vibrato's first lengths set to 2^62 (the abort).
     let mut lengths = bytes.clone();
     lengths[start + 40..start + 48].copy_from_slice(&(1u64 << 62).to_le_bytes());
     for damaged in [middle, lengths] {
@@ -120,6 +120,60 @@ fn a_damaged_dictionary_is_a_dictionary_error_naming_both_sums() {
     match MecabDictionary::from_bytes(&old) {
         Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("version 1"), "{m}"),
         other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+    }
+}
+
+/// Past a right sum (a file crafted by whoever names it), no length vibrato reads may allocate
+/// more than the file can hold: the first length in vibrato's format (the system trie's bytes)
+/// set to 2^62 aborted the process before the vendored vibrato's `read_bounded`, and set to just
+/// over the bound it allocated ~400 MB before failing at the file's end. Both are now refused by
+/// the bound before the allocation; a zstd frame that does not say its size is refused.
+#[test]
+fn a_crafted_dictionary_with_a_right_sum_allocates_no_more_than_its_bound() {
+    let path = common::fixtures().join("dictionary").join(ja_rerank::tokenize::DICTIONARY_FILE);
+    let bytes = std::fs::read(path).unwrap();
+    let start = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+    let mut raw = Vec::new();
+    let mut zstd = ruzstd::decoding::StreamingDecoder::new(&bytes[start..]).unwrap();
+    std::io::Read::read_to_end(&mut zstd, &mut raw).unwrap();
+    // Uncompressed, the real dictionary loads within its bound (4 bytes of claim per byte).
+    let file = |payload: &[u8]| MecabDictionary::file("unidic_lite", payload).unwrap();
+    MecabDictionary::from_bytes(&file(&raw)).unwrap();
+    let magic = b"VibratoTokenizer 0.5\n".len();
+    let bound = 4 * raw.len() as u64;
+    for length in [1u64 << 62, bound + 1] {
+        let mut crafted = raw.clone();
+        crafted[magic..magic + 8].copy_from_slice(&length.to_le_bytes());
+        match MecabDictionary::from_bytes(&file(&crafted)) {
+            Err(ja_rerank::Error::Dictionary(m)) => {
+                assert!(m.contains(&format!("claims more than the {bound} bytes")), "{length}: {m}")
+            }
+            other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+        }
+    }
+    // A zstd frame without its content size (one raw block holding the format's magic).
+    let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x00];
+    let block = ((magic as u32) << 3) | 1; // last block, raw, `magic` bytes
+    frame.extend_from_slice(&block.to_le_bytes()[..3]);
+    frame.extend_from_slice(&raw[..magic]);
+    match MecabDictionary::from_bytes(&file(&frame)) {
+        Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("does not say its size"), "{m}"),
+        other => panic!("expected Error::Dictionary, got {:?}", other.map(|_| ())),
+    }
+}
+
+/// What the fuzzer (`mecab_format`) found first: a dictionary vibrato reads without complaint —
+/// here compiled from vibrato's own test sources, whose unk.def has no unknown word for most
+/// character categories — panicked mid-sentence on the first katakana no word covers (a panic
+/// kills a wasm instance). The vendored vibrato checks what a search indexes with at load.
+#[test]
+fn a_dictionary_a_search_would_panic_on_is_refused_at_load() {
+    let sources = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor/vibrato/src/tests/resources");
+    let payload = MecabDictionary::compile(&sources).unwrap();
+    match MecabDictionary::from_bytes(&MecabDictionary::file("unidic_lite", &payload).unwrap()) {
+        Err(ja_rerank::Error::Dictionary(m)) => assert!(m.contains("a category has no unknown word"), "{m}"),
+        Ok(d) => panic!("loaded; splitting katakana gives {:?}", std::panic::catch_unwind(|| d.words("ア").len())),
+        Err(e) => panic!("expected Error::Dictionary, got {e}"),
     }
 }
 

@@ -351,7 +351,8 @@ fn dictionary(sources: &std::path::Path, name: &str, level: Option<u32>, out: &s
         Some(level) => {
             use std::process::{Command, Stdio};
             let mut zstd = Command::new("zstd")
-                .args(["-q", &format!("-{level}"), "-T0", "-c"])
+                // --stream-size: the frame says its size, which bounds what a reader decodes.
+                .args(["-q", &format!("-{level}"), "-T0", "-c", &format!("--stream-size={}", raw.len())])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .spawn()
@@ -369,6 +370,7 @@ fn dictionary(sources: &std::path::Path, name: &str, level: Option<u32>, out: &s
         }
     };
     let file = MecabDictionary::file(name, &payload).map_err(|e| e.to_string())?;
+    MecabDictionary::from_bytes(&file).map_err(|e| format!("the file written does not read back: {e}"))?;
     std::fs::write(out, &file).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     eprintln!("wrote {}: {} bytes (vibrato format {} bytes)", out.display(), file.len(), raw.len());
     Ok(())

@@ -7,9 +7,11 @@
 //!
 //! The file: one line naming the MeCab dictionary (`mecab_kwargs.mecab_dic`'s value, so a model
 //! naming another is refused) and the SHA-256 of what follows it, then vibrato's format,
-//! zstd-compressed or not. The sum is checked before a byte of the payload is parsed: vibrato
-//! reads lengths from it and allocates what they say (bincode without a limit), so a damaged
-//! file would otherwise split words silently or, natively, abort on a huge allocation.
+//! zstd-compressed or not. The sum is checked before a byte of the payload is parsed, so a
+//! damaged file is named as one instead of splitting words silently. vibrato reads lengths from
+//! the payload and allocates what they say (upstream, bincode without a limit: natively a huge
+//! one aborts); the vendored vibrato's `read_bounded` stops any length that claims more memory
+//! than the payload could hold, for a crafted file whose sum is right.
 
 use sha2::{Digest, Sha256};
 
@@ -26,11 +28,21 @@ pub const DICTIONARY_FILE: &str = "unidic-lite.vibrato.zst";
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
 
 /// The file's first line, before the dictionary's name and its payload's sum.
-const HEADER: &[u8] = b"ja-rerank MeCab dictionary 2: ";
+const HEADER: &[u8] = b"ja-rerank MeCab dictionary 3: ";
 /// What precedes the payload's SHA-256 (64 hex digits) on that line.
 const SUM: &str = " sha256=";
 /// The first line's longest plausible length: a name and the sum.
 const MAX_LINE: usize = 512;
+
+/// How many bytes of memory the containers vibrato is decoding at any moment may claim per byte
+/// of its format: a `Vec<String>` of n entries claims 24·n bytes for at least 8·n in the file,
+/// so 3 is the most an honest file needs; 4 leaves a margin (unidic-lite needs DICTIONARY_CLAIM
+/// in tests/bert_japanese.rs).
+const CLAIM_PER_BYTE: u64 = 4;
+
+fn claim_bound(format_bytes: u64) -> usize {
+    usize::try_from(format_bytes.saturating_mul(CLAIM_PER_BYTE)).unwrap_or(usize::MAX)
+}
 
 /// A MeCab dictionary ready to split text into words.
 pub struct MecabDictionary {
@@ -59,9 +71,10 @@ impl MecabDictionary {
                 Some((&rest[..end], &rest[end + 1..]))
             })
             .ok_or_else(|| {
-                let old = bytes.starts_with(b"ja-rerank MeCab dictionary 1: ");
-                bad(if old {
+                bad(if bytes.starts_with(b"ja-rerank MeCab dictionary 1: ") {
                     "a version 1 file, without its checksum".into()
+                } else if bytes.starts_with(b"ja-rerank MeCab dictionary 2: ") {
+                    "a version 2 file, whose zstd frame need not say its size".into()
                 } else {
                     "no line naming the MeCab dictionary".into()
                 })
@@ -74,12 +87,19 @@ impl MecabDictionary {
                 "the MeCab dictionary is damaged: its payload's SHA-256 is {found}, its first line says {expected}"
             )));
         }
-        // Decoded as it is read: the ~100 MB of vibrato's format never sit in one buffer.
+        // Decoded as it is read: the ~100 MB of vibrato's format never sit in one buffer. No more
+        // than the frame says it holds is read, and no length in it may claim more than
+        // CLAIM_PER_BYTE times that (the sum says the file is the one its maker wrote, not
+        // that its maker was honest).
         let dict = if payload.starts_with(&ZSTD_MAGIC) {
             let decoder = ruzstd::decoding::StreamingDecoder::new(payload).map_err(|e| bad(format!("zstd: {e}")))?;
-            vibrato::Dictionary::read(decoder)
+            let size = decoder.decoder.content_size();
+            if size == 0 {
+                return Err(bad("its zstd frame does not say its size (compress with --stream-size)".into()));
+            }
+            vibrato::Dictionary::read_bounded(std::io::Read::take(decoder, size), claim_bound(size))
         } else {
-            vibrato::Dictionary::read(payload)
+            vibrato::Dictionary::read_bounded(payload, claim_bound(payload.len() as u64))
         }
         .map_err(|e| bad(e.to_string()))?;
         Self::new(dict, name.to_string())

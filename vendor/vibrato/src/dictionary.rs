@@ -179,6 +179,79 @@ impl Dictionary {
         })
     }
 
+    /// Like [`Dictionary::read`], with every length read from `rdr` bounded before it is used to
+    /// allocate: the containers being decoded at any moment claim at most `max_claim` bytes in
+    /// memory (bincode's own accounting), or reading stops with bincode's `LimitExceeded`. A
+    /// caller passes a bound derived from the size of what it read (ja-rerank's patch: an
+    /// untrusted file must not make us allocate what it merely says).
+    pub fn read_bounded<R>(mut rdr: R, max_claim: usize) -> Result<Self>
+    where
+        R: Read,
+    {
+        use bincode::de::{read::Reader, Decoder, DecoderImpl};
+        struct StdReader<R>(R);
+        impl<R: Read> Reader for StdReader<R> {
+            fn read(&mut self, bytes: &mut [u8]) -> core::result::Result<(), bincode::error::DecodeError> {
+                self.0
+                    .read_exact(bytes)
+                    .map_err(|inner| bincode::error::DecodeError::Io { inner, additional: bytes.len() })
+            }
+        }
+        Self::check_magic(&mut rdr)?;
+        // bincode's limit is a type-level constant: claiming the difference first makes it
+        // `max_claim` at run time, with one copy of the decoder.
+        const CEILING: usize = usize::MAX / 2;
+        let config = common::bincode_config().with_limit::<CEILING>();
+        let mut decoder = DecoderImpl::new(StdReader(rdr), config, ());
+        decoder.claim_bytes_read(CEILING - max_claim.min(CEILING))?;
+        match Decode::decode(&mut decoder) {
+            Ok(data) => {
+                let dict = Self { data };
+                dict.check().map_err(|m| VibratoError::invalid_argument("rdr", m))?;
+                Ok(dict)
+            }
+            Err(bincode::error::DecodeError::LimitExceeded) => Err(VibratoError::invalid_argument(
+                "rdr",
+                format!("a length in it claims more than the {max_claim} bytes of memory allowed"),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// What a search indexes with, checked once after reading (ja-rerank's patch): upstream
+    /// trusts its own files, and a search through a file that breaks these panics mid-sentence.
+    /// Only the matrix connector (what MeCab sources compile to) is checked; the others are
+    /// refused.
+    fn check(&self) -> core::result::Result<(), &'static str> {
+        let ConnectorWrapper::Matrix(matrix) = &self.data.connector else {
+            return Err("only a matrix connector is checked (a dictionary compiled from MeCab sources)");
+        };
+        matrix.check()?;
+        self.data.char_prop.check()?;
+        let categories = self.data.char_prop.num_categories();
+        self.data.unk_handler.check(categories, matrix)?;
+        self.data.system_lexicon.check(matrix)?;
+        if let Some(user) = &self.data.user_lexicon {
+            user.check(matrix)?;
+        }
+        Ok(())
+    }
+
+    fn check_magic<R>(rdr: &mut R) -> Result<()>
+    where
+        R: Read,
+    {
+        let mut magic = [0; MODEL_MAGIC.len()];
+        rdr.read_exact(&mut magic)?;
+        if magic != MODEL_MAGIC {
+            return Err(VibratoError::invalid_argument(
+                "rdr",
+                "The magic number of the input model mismatches.",
+            ));
+        }
+        Ok(())
+    }
+
     fn read_common<R>(mut rdr: R) -> Result<DictionaryInner>
     where
         R: Read,

@@ -115,6 +115,18 @@ impl CharProperty {
             .map_or_else(|| self.chr2inf[0], |cinfo| *cinfo)
     }
 
+    /// ja-rerank's patch (`Dictionary::read_bounded`): every character's base category exists.
+    pub(crate) fn check(&self) -> core::result::Result<(), &'static str> {
+        if self.chr2inf.is_empty() {
+            return Err("no character information");
+        }
+        let n = self.categories.len();
+        if self.chr2inf.iter().any(|c| usize::from_u32(c.base_id()) >= n) {
+            return Err("a character's category is not one of the categories");
+        }
+        Ok(())
+    }
+
     #[inline(always)]
     pub fn cate_id(&self, category: &str) -> Option<u32> {
         self.categories

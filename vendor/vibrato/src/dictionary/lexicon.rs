@@ -64,6 +64,18 @@ impl Lexicon {
         self.features.get(usize::from_u32(word_idx.word_id))
     }
 
+    /// ja-rerank's patch (`Dictionary::read_bounded`): every word the map finds has parameters
+    /// and features, with ids the connector has.
+    pub(crate) fn check<C: Connector>(&self, conn: &C) -> core::result::Result<(), &'static str> {
+        if self.features.len() != self.params.len() {
+            return Err("a lexicon's words and features differ in number");
+        }
+        if !self.verify(conn) {
+            return Err("a word's connection id is outside the matrix");
+        }
+        self.map.check(self.params.len())
+    }
+
     /// Checks if left/right-ids are valid with connector.
     pub fn verify<C>(&self, conn: &C) -> bool
     where

@@ -210,6 +210,25 @@ impl UnkHandler {
         }
     }
 
+    /// ja-rerank's patch (`Dictionary::read_bounded`): one range of entries per category, each
+    /// with at least one entry (as MeCab requires: a character no word covers is then always an
+    /// unknown word, so the lattice reaches its end), with ids the connector has.
+    pub(crate) fn check<C: Connector>(&self, num_categories: usize, conn: &C) -> core::result::Result<(), &'static str> {
+        if self.offsets.len() != num_categories + 1 || self.offsets.first() != Some(&0) {
+            return Err("the unknown words' ranges do not match the categories");
+        }
+        if self.offsets.windows(2).any(|w| w[0] >= w[1]) || self.offsets[num_categories] != self.entries.len() {
+            return Err("a category has no unknown word, or its range is out of order");
+        }
+        if self.entries.len() > usize::from(u16::MAX) + 1 {
+            return Err("more unknown words than their 16-bit ids");
+        }
+        if !self.verify(conn) {
+            return Err("an unknown word's connection id is outside the matrix");
+        }
+        Ok(())
+    }
+
     /// Checks if left/right-ids are valid to the connector.
     pub fn verify<C>(&self, conn: &C) -> bool
     where

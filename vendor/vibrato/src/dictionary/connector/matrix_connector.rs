@@ -85,6 +85,14 @@ impl MatrixConnector {
         }
     }
 
+    /// ja-rerank's patch: the matrix holds a cost for every pair of ids it says it has.
+    pub(crate) fn check(&self) -> core::result::Result<(), &'static str> {
+        match self.num_left.checked_mul(self.num_right) {
+            Some(n) if n == self.data.len() && self.num_left <= 1 << 16 && self.num_right <= 1 << 16 => Ok(()),
+            _ => Err("the connection matrix's size is not its rows times its columns"),
+        }
+    }
+
     #[inline(always)]
     fn index(&self, right_id: u16, left_id: u16) -> usize {
         debug_assert!(usize::from(right_id) < self.num_right);

@@ -20,6 +20,10 @@ impl WordFeatures {
     }
 
     #[inline(always)]
+    pub(crate) fn len(&self) -> usize {
+        self.features.len()
+    }
+
     pub fn get(&self, word_id: usize) -> &str {
         &self.features[word_id]
     }

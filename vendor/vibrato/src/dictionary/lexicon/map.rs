@@ -29,6 +29,15 @@ impl WordMap {
         b.build()
     }
 
+    /// ja-rerank's patch: every value the trie holds starts a set of postings that fits, naming
+    /// words below `num_words`.
+    pub(crate) fn check(&self, num_words: usize) -> core::result::Result<(), &'static str> {
+        for value in self.trie.checked_values()? {
+            self.postings.check(usize::from_u32(value), num_words)?;
+        }
+        Ok(())
+    }
+
     #[inline(always)]
     pub fn common_prefix_iterator<'a>(
         &'a self,

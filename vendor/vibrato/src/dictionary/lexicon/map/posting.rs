@@ -15,6 +15,19 @@ pub struct Postings {
 
 impl Postings {
     #[inline(always)]
+    /// ja-rerank's patch: the set at `i` fits and names words below `num_words`.
+    pub(crate) fn check(&self, i: usize, num_words: usize) -> core::result::Result<(), &'static str> {
+        let len = self.data.get(i).map(|&n| usize::from_u32(n)).ok_or("a trie value is past the postings")?;
+        let ids = i
+            .checked_add(1 + len)
+            .and_then(|end| self.data.get(i + 1..end))
+            .ok_or("a set of postings runs past their end")?;
+        if ids.iter().any(|&id| usize::from_u32(id) >= num_words) {
+            return Err("a posting names a word the lexicon lacks");
+        }
+        Ok(())
+    }
+
     pub fn ids(&'_ self, i: usize) -> impl Iterator<Item = u32> + '_ {
         let len = usize::from_u32(self.data[i]);
         self.data[i + 1..i + 1 + len].iter().cloned()
