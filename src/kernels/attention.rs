@@ -1,10 +1,19 @@
-//! Multi-head scaled dot-product attention on slices, one task per (batch row, head): S = Q·Kᵀ +
-//! mask (the 4×8 tile, the mask as its bias epilogue), softmax with the division moved past ·V,
-//! S·V written into the head's columns of the context. Tasks run on the thread pool where there
-//! is one (`crate::parallel`).
+//! Multi-head scaled dot-product attention on slices, one task per (batch row, head), in blocks
+//! of query rows: S = Q·Kᵀ + mask (the 4×8 tile, the mask as its bias epilogue) for the block's
+//! keys, softmax with the division moved past ·V, S·V written into the head's columns of the
+//! context. A block's keys are every key, or with a sliding window (ModernBERT's local layers)
+//! only those within the window of one of its rows, so a local layer costs O(n · window) and no
+//! step holds more than [`BLOCK_SCORES`] of scores however long the input (not `n²` per head:
+//! 268 MB at 8,192 tokens). Each row's softmax still reads all its scores at once, so the result
+//! is the whole-matrix computation's, not a running-softmax approximation of it. Tasks run on the
+//! thread pool where there is one (`crate::parallel`).
 
 use super::gemm::{self, Epilogue};
 use super::simd;
+
+/// Bytes of scores one block of query rows may hold (per task, so per thread): 256 rows at 4,096
+/// keys, 128 at 8,192.
+pub const BLOCK_SCORES: usize = 4 << 20;
 
 /// The shapes of one attention call.
 #[derive(Debug, Clone, Copy)]
@@ -19,6 +28,32 @@ pub struct Dims {
     pub window: Option<usize>,
 }
 
+impl Dims {
+    /// Query rows per block (a multiple of the tile's 4 rows; every row where that is all of
+    /// them). With a window, as many as the window is wide: a block of r rows reads r + 2·window
+    /// keys, so each row reads ~3 windows of keys rather than all n. Without, as many as keep a
+    /// block's scores within [`BLOCK_SCORES`].
+    pub fn block_rows(&self) -> usize {
+        let rows = match self.window {
+            Some(w) => w.max(16),
+            None => BLOCK_SCORES / (4 * gemm::padded(self.k_len).max(1)),
+        };
+        if rows >= self.q_len { self.q_len } else { (rows / 4 * 4).max(4) }
+    }
+
+    /// The keys block `rows` (query positions) reads: `[start, end)`, `start` on a panel boundary
+    /// (so the block's keys are a run of whole packed panels).
+    fn keys(&self, rows: std::ops::Range<usize>) -> (usize, usize) {
+        match self.window {
+            Some(w) => {
+                let start = rows.start.saturating_sub(w) / 8 * 8;
+                (start.min(self.k_len), (rows.end - 1 + w + 1).min(self.k_len))
+            }
+            None => (0, self.k_len),
+        }
+    }
+}
+
 /// Whether [`attention`] takes this width and head count (head and hidden widths whole panels).
 pub fn supported(hidden: usize, heads: usize) -> bool {
     heads > 0 && hidden.is_multiple_of(heads) && gemm::supported(hidden) && gemm::supported(hidden / heads)
@@ -27,9 +62,17 @@ pub fn supported(hidden: usize, heads: usize) -> bool {
 /// The context `[batch, q_len, hidden]` of queries `q` `[batch, q_len, hidden]` over keys `k` and
 /// values `v` `[batch, k_len, hidden]` (all projected, row-major), with `mask` `[batch, k_len]`
 /// added to every head's scores (and keys outside `d.window` set to `f32::MIN`, as HF's mask
-/// fills them: one value, never a sum of two minima). `q` is scaled by `1/√head_dim` here, before the product (q·h
-/// multiplies rather than q·k per head), as burn's path does. Panics on mismatched lengths.
-pub fn attention(mut q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims) -> Vec<f32> {
+/// fills them: one value, never a sum of two minima — their weights are exact zeros, so leaving
+/// them out of a block changes no sum). `q` is scaled by `1/√head_dim` here, before the product
+/// (q·h multiplies rather than q·k per head), as burn's path does. Panics on mismatched lengths.
+pub fn attention(q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims) -> Vec<f32> {
+    in_blocks(q, k, v, mask, d, d.block_rows(), true)
+}
+
+/// [`attention`] in blocks of `block_rows` query rows; `banded`: a block reads only the keys
+/// its rows' windows reach (else every key, the others masked: the whole-matrix computation the
+/// tests compare the band with).
+fn in_blocks(mut q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims, block_rows: usize, banded: bool) -> Vec<f32> {
     let Dims { batch, q_len, k_len, hidden, heads, window } = d;
     assert!(supported(hidden, heads) && k_len > 0);
     assert!(q.len() == batch * q_len * hidden && k.len() == batch * k_len * hidden && v.len() == k.len());
@@ -37,27 +80,46 @@ pub fn attention(mut q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims) -
     let head_dim = hidden / heads;
     let scale = 1.0 / (head_dim as f32).sqrt();
     q.iter_mut().for_each(|x| *x *= scale);
-    let k8 = gemm::padded(k_len);
+    let key_range = Dims { window: window.filter(|_| banded), ..d };
     let head = |(b, head): (usize, usize)| -> Vec<f32> {
         let col = head * head_dim;
-        let mut bias_row = vec![0.0f32; k8];
-        bias_row[..k_len].copy_from_slice(&mask[b * k_len..(b + 1) * k_len]);
         let key_t = gemm::pack(head_dim, k_len, |d, j| k[(b * k_len + j) * hidden + col + d]);
-        let mut scores = vec![0.0f32; q_len * k8];
-        gemm::gemm(&q[b * q_len * hidden + col..], hidden, q_len, head_dim, &key_t, Some(&bias_row), Epilogue::Bias, &mut scores, k8);
-        if let Some(w) = window {
-            for (i, row) in scores.chunks_exact_mut(k8).enumerate() {
-                row[..i.saturating_sub(w).min(k_len)].fill(f32::MIN);
-                row[(i + w + 1).min(k_len)..k_len].fill(f32::MIN);
-            }
-        }
-        // Softmax with the division moved past ·V: head_dim multiplies per row instead of k_len.
-        let scales: Vec<f32> = scores.chunks_exact_mut(k8).map(|row| simd::exp_shifted(&mut row[..k_len])).collect();
-        let value = gemm::pack(k_len, head_dim, |j, d| v[(b * k_len + j) * hidden + col + d]);
+        let mask = &mask[b * k_len..(b + 1) * k_len];
+        // Every key's values packed once when a block reads them all; a window's per block.
+        let all_values = key_range.window.is_none().then(|| gemm::pack(k_len, head_dim, |j, d| v[(b * k_len + j) * hidden + col + d]));
         let mut out = vec![0.0f32; q_len * head_dim];
-        gemm::gemm(&scores, k8, q_len, k_len, &value, None, Epilogue::Bias, &mut out, head_dim);
-        for (row, &scale) in out.chunks_exact_mut(head_dim).zip(&scales) {
-            simd::scale_row(row, scale);
+        let mut scores = Vec::new();
+        for (rows, out) in (0..q_len).step_by(block_rows).zip(out.chunks_mut(block_rows * head_dim)) {
+            let rows = rows..(rows + block_rows).min(q_len);
+            let (k0, k1) = key_range.keys(rows.clone());
+            let (n, n8) = (k1 - k0, gemm::padded(k1 - k0));
+            let mut bias_row = vec![0.0f32; n8];
+            bias_row[..n].copy_from_slice(&mask[k0..k1]);
+            let panels = &key_t[k0 * head_dim..(k0 + n8) * head_dim];
+            scores.clear();
+            scores.resize(rows.len() * n8, 0.0);
+            let a = &q[(b * q_len + rows.start) * hidden + col..];
+            gemm::gemm(a, hidden, rows.len(), head_dim, panels, Some(&bias_row), Epilogue::Bias, &mut scores, n8);
+            if let Some(w) = window {
+                for (i, row) in rows.clone().zip(scores.chunks_exact_mut(n8)) {
+                    row[..i.saturating_sub(w).clamp(k0, k1) - k0].fill(f32::MIN);
+                    row[(i + w + 1).clamp(k0, k1) - k0..n].fill(f32::MIN);
+                }
+            }
+            // Softmax with the division moved past ·V: head_dim multiplies per row instead of n.
+            let sums: Vec<f32> = scores.chunks_exact_mut(n8).map(|row| simd::exp_shifted(&mut row[..n])).collect();
+            let block_values;
+            let values = match &all_values {
+                Some(all) => all,
+                None => {
+                    block_values = gemm::pack(n, head_dim, |j, d| v[(b * k_len + k0 + j) * hidden + col + d]);
+                    &block_values
+                }
+            };
+            gemm::gemm(&scores, n8, rows.len(), n, values, None, Epilogue::Bias, out, head_dim);
+            for (row, &sum) in out.chunks_exact_mut(head_dim).zip(&sums) {
+                simd::scale_row(row, sum);
+            }
         }
         out
     };
@@ -147,4 +209,50 @@ mod tests {
         let moved = global.iter().zip(&want).map(|(g, w)| (g - w).abs()).fold(0.0, f64::max);
         assert!(moved > 1e-3, "the window changed nothing ({moved}): the test would not see it ignored");
     }
+
+    fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    }
+
+    /// The band (a block reads only the keys its rows' windows reach) equals the whole masked
+    /// matrix at lengths across the window — shorter, one window, 3× and 16× — in blocks of 4
+    /// rows (many block edges) and as the budget sizes them, and equals the f64 reference; a
+    /// window off by one does not (the test would see a wrong band).
+    #[test]
+    fn the_band_equals_the_whole_masked_matrix_across_lengths() {
+        let w = 8;
+        for (q_len, seed) in [(5, 10), (2 * w + 1, 11), (3 * (2 * w + 1), 12), (16 * (2 * w + 1), 13)] {
+            let d = Dims { batch: 2, q_len, k_len: q_len, hidden: 32, heads: 4, window: Some(w) };
+            let (q, k, v, mask) = inputs(d, seed);
+            let whole = in_blocks(q.clone(), &k, &v, &mask, d, q_len, false);
+            for rows in [4, d.block_rows()] {
+                let band = in_blocks(q.clone(), &k, &v, &mask, d, rows, true);
+                let diff = max_diff(&band, &whole);
+                assert!(diff <= 1e-6, "q_len {q_len}, {rows} rows a block: band vs whole {diff}");
+            }
+            let err = max_error(&attention(q.clone(), &k, &v, &mask, d), &naive(&q, &k, &v, &mask, d));
+            assert!(err < 1e-5, "q_len {q_len}: {err}");
+            if q_len > 2 * w + 2 {
+                let off = naive(&q, &k, &v, &mask, Dims { window: Some(w + 1), ..d });
+                assert!(max_error(&attention(q.clone(), &k, &v, &mask, d), &off) > 1e-4, "q_len {q_len}: w+1 not seen");
+            }
+        }
+    }
+
+    /// Blocks of query rows (no n² buffer per head) give the one-block result at 1,220 and 8,192
+    /// keys, for every key (global layers, XLM-R, BERT) and for a 64-token window.
+    #[test]
+    fn blocks_of_rows_equal_one_block_at_long_lengths() {
+        for (len, window) in [(1220, None), (8192, None), (8192, Some(64))] {
+            let d = Dims { batch: 1, q_len: len, k_len: len, hidden: 16, heads: 2, window };
+            let (q, k, v, mut mask) = inputs(Dims { batch: 2, ..d }, 20);
+            mask.truncate(len);
+            let (q, k, v) = (q[..len * 16].to_vec(), &k[..len * 16], &v[..len * 16]);
+            assert!(d.block_rows() < len, "{len}: one block");
+            let one = in_blocks(q.clone(), k, v, &mask, d, len, false);
+            let diff = max_diff(&attention(q, k, v, &mask, d), &one);
+            assert!(diff <= 1e-6, "{len} {window:?}: {diff}");
+        }
+    }
 }
+

@@ -1,9 +1,9 @@
 //! `model.embeddings.*` and ModernBERT's input rule: how a batch of token-id rows becomes the
 //! tensors the embeddings and the attention read. No position or token-type embeddings (the
-//! layers rotate queries and keys instead, `super::rotary`); two additive masks, one for the
-//! global layers and one for the local (sliding-window) ones.
+//! layers rotate queries and keys instead, `super::rotary`); the additive mask of the global
+//! layers, and the local (sliding-window) layers' built band by band.
 
-use std::cell::OnceCell;
+use std::ops::Range;
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm};
@@ -47,18 +47,14 @@ pub struct ModelInput {
     pub masks: Masks,
 }
 
-/// The batch's masks: padding for every layer, plus the window for local ones.
+/// The batch's masks: padding for every layer; a local layer's window joins it per band
+/// ([`Masks::band_bias`]).
 pub struct Masks {
     /// Real tokens per row (mean pooling divides by it).
     pub lengths: Vec<usize>,
     /// `[batch, 1, 1, seq]`: 0 for real keys, `f32::MIN` for padding (HF fills with the dtype's
     /// minimum, not −∞).
     pub global_bias: Tensor<4>,
-    /// The local layers' window (tokens each side), if a layer is local.
-    window: Option<usize>,
-    /// `[batch, 1, seq, seq]`, built when burn's ops first ask ([`Self::bias`]): the tiled kernels
-    /// mask the window as they go, and at long lengths this is the batch's largest tensor.
-    local_bias: OnceCell<Tensor<4>>,
 }
 
 impl ModelInput {
@@ -82,8 +78,6 @@ impl ModelInput {
             words: Words::new(&input_ids, [batch, seq], host, device)?,
             masks: Masks {
                 global_bias: Tensor::<4>::from_data(TensorData::new(global, [batch, 1, 1, seq]), device),
-                window: config.layers.iter().filter_map(|l| l.window).min(),
-                local_bias: OnceCell::new(),
                 lengths,
             },
         })
@@ -96,24 +90,19 @@ fn key_bias(len: usize, j: usize) -> f32 {
 }
 
 impl Masks {
-    /// The additive mask of a layer with `window` for burn's ops: `[batch, 1, 1, seq]` for a global
-    /// layer (or a batch that fits in the window), `[batch, 1, seq, seq]` for a local one, where
-    /// keys further than the window from their query are `f32::MIN` too.
-    pub fn bias(&self, window: Option<usize>) -> Tensor<4> {
-        let [batch, _, _, seq] = self.global_bias.dims();
-        match window.and(self.window) {
-            Some(w) if seq > w + 1 => self.local_bias.get_or_init(|| {
-                // One value per (query, key), never the sum of two minima (that would be −∞, and a
-                // row of −∞ a NaN): HF fills the global mask's minimum in, as here.
-                let mut local = Vec::with_capacity(batch * seq * seq);
-                for &len in &self.lengths {
-                    for i in 0..seq {
-                        local.extend((0..seq).map(|j| if i.abs_diff(j) > w { f32::MIN } else { key_bias(len, j) }));
-                    }
-                }
-                Tensor::<4>::from_data(TensorData::new(local, [batch, 1, seq, seq]), &self.global_bias.device())
-            }).clone(),
-            _ => self.global_bias.clone(),
+    /// The additive mask of query rows `rows` over keys `keys` for a local layer with `window`
+    /// on burn's ops: `[batch, 1, rows, keys]`, keys further than the window from their query
+    /// `f32::MIN` as padding is — one value per (query, key), never the sum of two minima (that
+    /// would be −∞, and a row of −∞ a NaN): HF fills the global mask's minimum in, as here. Built
+    /// per band of rows, so no `[batch, 1, seq, seq]` mask is ever held (268 MB at 8,192 tokens).
+    pub fn band_bias(&self, rows: Range<usize>, keys: Range<usize>, window: usize) -> Tensor<4> {
+        let mut bias = Vec::with_capacity(self.lengths.len() * rows.len() * keys.len());
+        for &len in &self.lengths {
+            for i in rows.clone() {
+                bias.extend(keys.clone().map(|j| if i.abs_diff(j) > window { f32::MIN } else { key_bias(len, j) }));
+            }
         }
+        let shape = [self.lengths.len(), 1, rows.len(), keys.len()];
+        Tensor::<4>::from_data(TensorData::new(bias, shape), &self.global_bias.device())
     }
 }

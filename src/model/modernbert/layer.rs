@@ -90,8 +90,9 @@ impl Layer {
 
 impl Attention {
     /// HF's eager attention: `softmax(q · kᵀ · d^-½ + mask) · v`, then `Wo`. Queries are every
-    /// row of `x`, or its first with `first_only`. The tiled kernels mask the window as they go;
-    /// burn's ops add the `[batch, 1, seq, seq]` mask the input builds for them.
+    /// row of `x`, or its first with `first_only`. On a local layer both paths read only the band
+    /// of keys within the window of a block of queries (the tiled kernels in
+    /// `kernels/attention.rs`, burn's ops below with [`Masks::band_bias`]).
     fn forward(&self, x: Tensor<3>, first_only: bool, masks: &Masks, window: Option<usize>, rotary: &Rotary, ops: &Ops) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
         let (heads, head_dim) = (self.num_heads, hidden / self.num_heads);
@@ -105,14 +106,36 @@ impl Attention {
         if let Some(context) = ops.attention_heads(tiled, heads, &masks.global_bias, window) {
             return ops.linear(&self.Wo, context);
         }
-        let bias = masks.bias(window);
-        let bias = if first_only && bias.dims()[2] > 1 { bias.narrow(2, 0, 1) } else { bias };
         let (q, k) = (q.swap_dims(1, 2), k.swap_dims(1, 2));
         let v = v.reshape([batch, seq, heads, head_dim]).swap_dims(1, 2);
         let (k_t, scale) = (k.swap_dims(2, 3), 1.0 / (head_dim as f64).sqrt());
-        let attend = |q: Tensor<4>, bias: Tensor<4>| ops.softmax(q.matmul(k_t.clone()) * scale + bias).matmul(v.clone());
-        let context = ops.in_query_slices(q, bias, seq, attend).swap_dims(1, 2).reshape([batch, q_len, hidden]);
-        ops.linear(&self.Wo, context)
+        let context = match window {
+            // A local layer in bands of query rows, each over the keys its rows' windows reach:
+            // O(seq · window), not seq². The keys left out would weigh exact zeros.
+            Some(w) => {
+                // Bands of 4 windows' rows (fewer, larger steps on a GPU), halved until their
+                // scores fit the instance's activation budget.
+                let mut rows = (4 * w).max(64);
+                let band_bytes = |rows: usize| (4 * batch * heads * rows * (rows + 2 * w)) as u64;
+                while rows > 4 && band_bytes(rows) > ops.max_activation_bytes() {
+                    rows /= 2;
+                }
+                let bands = (0..q_len).step_by(rows).map(|start| {
+                    let end = (start + rows).min(q_len);
+                    let keys = start.saturating_sub(w)..(end + w).min(seq);
+                    let bias = masks.band_bias(start..end, keys.clone(), w);
+                    let k_t = k_t.clone().narrow(3, keys.start, keys.len());
+                    let scores = q.clone().narrow(2, start, end - start).matmul(k_t) * scale + bias;
+                    ops.softmax(scores).matmul(v.clone().narrow(2, keys.start, keys.len()))
+                });
+                Tensor::cat(bands.collect(), 2)
+            }
+            None => {
+                let attend = |q: Tensor<4>, bias: Tensor<4>| ops.softmax(q.matmul(k_t.clone()) * scale + bias).matmul(v.clone());
+                ops.in_query_slices(q, masks.global_bias.clone(), seq, attend)
+            }
+        };
+        ops.linear(&self.Wo, context.swap_dims(1, 2).reshape([batch, q_len, hidden]))
     }
 }
 
