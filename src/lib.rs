@@ -29,7 +29,7 @@ pub use backend::{CpuBackend, cpu_device};
 pub use error::{Error, Result};
 pub use load::{WeightBytes, Weights};
 pub use model::{Kernels, ModelConfig, Precision};
-pub use reranker::{Ranked, Reranker, RerankerOptions, RowRequest, Score, ScoreHook, ScorePlan, WordEmbeddings};
+pub use reranker::{Overflow, Ranked, Reranker, RerankerOptions, RowRequest, Score, ScoreHook, ScorePlan, Window, WordEmbeddings};
 
 /// Re-exported so callers can pick a device without depending on burn themselves.
 pub use burn::tensor::Device;

@@ -207,3 +207,32 @@ fn convert_writes_a_compact_copy_that_scores_and_refuses_a_bad_dtype() {
     assert_one_line_failure(&run(&["convert", "--model", &tiny(), "--dtype", "f16", "--out", &tiny()], ""), "another folder");
     std::fs::remove_dir_all(out_dir).unwrap();
 }
+
+/// `--overflow chunks` (issue 34): a passage over the limit is scored in windows, the best one's
+/// character offsets printed (its text, scored alone, gives the same score); one that fits prints
+/// no window; `rerank` prints the window too; an unknown mode fails in one line.
+#[test]
+fn overflow_chunks_prints_the_best_window_in_characters() {
+    let cases = reference("reference.json").cases;
+    let long = cases.iter().find(|c| c.name == "long-passage").unwrap();
+    let lines = [
+        serde_json::json!({"query": long.query, "passage": long.passage}).to_string(),
+        serde_json::json!({"query": "権限", "passage": "短い文。"}).to_string(),
+    ];
+    let out = run(&["score", "--model", &tiny(), "--overflow", "chunks", "--max-chunks", "6"], &lines.join("\n"));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let scores: Vec<serde_json::Value> =
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let w = &scores[0]["window"];
+    let (start, end) = (w["start"].as_u64().unwrap() as usize, w["end"].as_u64().unwrap() as usize);
+    assert!(w["count"].as_u64().unwrap() >= 2 && w["count"].as_u64().unwrap() <= 6, "{w}");
+    assert!(scores[0]["n_tokens"].as_u64().unwrap() < 512 && scores[1].get("window").is_none());
+    let text: String = long.passage.chars().skip(start).take(end - start).collect();
+    let alone = run(&["score", "--model", &tiny()], &serde_json::json!({"query": long.query, "passage": text}).to_string());
+    let alone: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+    assert!((alone["logit"].as_f64().unwrap() - scores[0]["logit"].as_f64().unwrap()).abs() < 1e-5, "{alone} vs {}", scores[0]);
+    let ranked = run(&["rerank", "--model", &tiny(), "--query", &long.query, "--overflow", "chunks"], &long.passage.replace('\n', " "));
+    let ranked: serde_json::Value = serde_json::from_slice(&ranked.stdout).unwrap();
+    assert!(ranked[0]["window"]["count"].as_u64().unwrap() >= 2, "{ranked}");
+    assert_one_line_failure(&run(&["score", "--model", &tiny(), "--overflow", "split"], ""), "unknown overflow");
+}

@@ -124,6 +124,14 @@ struct ModelArgs {
     /// README, "Precision", for what each costs.
     #[arg(long, default_value = "f32")]
     precision: String,
+    /// A passage whose pair is longer than the max length: truncate (cut, as sentence-transformers
+    /// does: the reference's scores) or chunks (scored as overlapping windows of its sentences,
+    /// the best one's score kept; README, "Long passages").
+    #[arg(long, default_value = "truncate")]
+    overflow: String,
+    /// With --overflow chunks: windows per passage at most.
+    #[arg(long)]
+    max_chunks: Option<usize>,
     /// Print load and scoring times to stderr.
     #[arg(long)]
     timing: bool,
@@ -141,6 +149,8 @@ struct ScoreLine<'a> {
     logit: f32,
     n_tokens: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<WindowLine>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     input_ids: Option<&'a [u32]>,
 }
 
@@ -148,7 +158,27 @@ struct ScoreLine<'a> {
 struct RankedLine<'a> {
     index: usize,
     score: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<WindowLine>,
     document: &'a str,
+}
+
+/// The best window of a passage scored in chunks: `start..end` in characters (code points, as
+/// Python slices a str), window `index` of `count`.
+#[derive(Serialize)]
+struct WindowLine {
+    start: usize,
+    end: usize,
+    index: usize,
+    count: usize,
+}
+
+impl WindowLine {
+    fn new(window: Option<ja_rerank::Window>, passage: &str) -> Option<Self> {
+        let w = window?;
+        let chars = |bytes: usize| passage[..bytes].chars().count();
+        Some(Self { start: chars(w.start), end: chars(w.end), index: w.index, count: w.count })
+    }
 }
 
 /// Pairs scored per call when streaming `score` input: batches still sort by length within a
@@ -192,7 +222,11 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
             Some(std::sync::Arc::new(MecabDictionary::from_bytes(&bytes).map_err(|e| e.to_string())?))
         }
     };
+    let overflow = ja_rerank::Overflow::from_name(&args.overflow, args.max_chunks).ok_or_else(|| {
+        format!("unknown overflow \"{}\" ({})", args.overflow, ja_rerank::Overflow::NAMES.join(", "))
+    })?;
     let options = RerankerOptions {
+        overflow,
         max_length: args.max_length,
         batch_size: args.batch_size,
         device: Some(device),
@@ -207,7 +241,7 @@ fn load(args: &ModelArgs) -> Result<Reranker, String> {
     if args.timing {
         eprintln!("loaded {} on {} in {:.2} s", args.model.display(), backend.name(), start.elapsed().as_secs_f64());
         let source = reranker.max_length_source().name();
-        eprintln!("max length {} tokens (set by {source})", reranker.max_length());
+        eprintln!("max length {} tokens (set by {source}); overflow: {}", reranker.max_length(), reranker.overflow().name());
     }
     Ok(reranker)
 }
@@ -236,11 +270,13 @@ fn run(cli: Cli) -> Result<(), String> {
                 for (i, s) in scores.iter().enumerate() {
                     pairs += 1;
                     tokens += s.n_tokens;
+                    let row = plan.pair_rows(i).start + s.window.map_or(0, |w| w.index);
                     let line = ScoreLine {
                         score: s.score,
                         logit: s.logit,
                         n_tokens: s.n_tokens,
-                        input_ids: with_ids.then(|| plan.input_ids(i)),
+                        window: WindowLine::new(s.window, &chunk[i].passage),
+                        input_ids: with_ids.then(|| plan.input_ids(row)),
                     };
                     serde_json::to_writer(&mut *out, &line).map_err(|e| e.to_string())?;
                     writeln!(out).map_err(|e| e.to_string())?;
@@ -281,7 +317,12 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let lines: Vec<RankedLine> = ranked
                 .iter()
-                .map(|r| RankedLine { index: r.index, score: r.score, document: &documents[r.index] })
+                .map(|r| RankedLine {
+                    index: r.index,
+                    score: r.score,
+                    window: WindowLine::new(r.window, &documents[r.index]),
+                    document: &documents[r.index],
+                })
                 .collect();
             serde_json::to_writer(&mut out, &lines).map_err(|e| e.to_string())?;
             writeln!(out).map_err(|e| e.to_string())?;

@@ -3,6 +3,7 @@
 //! loop ([`Reranker::score_plan_with`]) serves the CLI, the native API and the browser, which
 //! passes a [`ScoreHook`] to stop, yield or notice a lost device between batches.
 
+mod chunks;
 mod max_length;
 mod memory;
 mod options;
@@ -14,6 +15,7 @@ use std::future::Future;
 
 use burn::tensor::{Device, Tensor};
 
+pub use chunks::{DEFAULT_MAX_CHUNKS, Overflow, Window};
 pub use max_length::{MaxLength, MaxLengthSource};
 pub use memory::{MemoryPlan, WASM32_BYTES};
 pub use options::{CPU_BATCH_SIZE, GPU_BATCH_SIZE, RerankerOptions, WordEmbeddings, precision_on};
@@ -33,8 +35,10 @@ pub struct Score {
     pub score: f32,
     /// The raw classifier output; ranks identically but does not saturate.
     pub logit: f32,
-    /// Tokens the model saw, special tokens included, after truncation.
+    /// Tokens the model saw, special tokens included, after truncation (of the best window).
     pub n_tokens: usize,
+    /// The passage's best window, where it was scored in windows ([`Overflow::Chunks`]).
+    pub window: Option<Window>,
 }
 
 /// A document's place in a ranking.
@@ -44,6 +48,8 @@ pub struct Ranked {
     pub index: usize,
     pub score: f32,
     pub logit: f32,
+    /// [`Score::window`].
+    pub window: Option<Window>,
 }
 
 /// What the scoring loop asks of its caller between batches: the place to stop (an abort), to
@@ -76,6 +82,7 @@ pub struct Reranker {
     /// Why `precision` is not the one the options asked for (f16 on a device without it).
     precision_reason: Option<String>,
     limits: BatchLimits,
+    overflow: Overflow,
 }
 
 impl Reranker {
@@ -148,7 +155,8 @@ impl Reranker {
             max_cells: bytes / (4 * dims.num_attention_heads),
             max_tokens: bytes / (4 * dims.intermediate_size.max(dims.hidden_size)),
         };
-        Ok(Self { model, tokenizer, max_length, config, device, on_cpu, kernels, precision, precision_reason, limits })
+        let overflow = options.overflow;
+        Ok(Self { model, tokenizer, max_length, config, device, on_cpu, kernels, precision, precision_reason, limits, overflow })
     }
 
     /// Reads `config.json`, the tokenizer's files and `model.safetensors` from a folder in Hub
@@ -237,31 +245,46 @@ impl Reranker {
         if self.on_cpu { crate::parallel::threads() } else { 1 }
     }
 
-    /// Tokenizes and batches `pairs`. An empty query is refused: it carries no information and is
-    /// almost always a caller's bug. Empty passages are scored.
+    /// What this instance does with a passage longer than [`Self::max_length`].
+    pub fn overflow(&self) -> Overflow {
+        self.overflow
+    }
+
+    /// Tokenizes and batches `pairs` (in windows where a passage overflows and the instance
+    /// scores chunks). An empty query is refused: it carries no information and is almost always
+    /// a caller's bug. Empty passages are scored.
     pub fn plan<Q: AsRef<str>, P: AsRef<str>>(&self, pairs: &[(Q, P)]) -> Result<ScorePlan> {
-        let (ids, second_segments): (Vec<_>, Vec<_>) = pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (q, p))| {
-                if q.as_ref().trim().is_empty() {
-                    return Err(Error::InvalidInput(format!("pair {i}: the query is empty")));
-                }
-                self.tokenizer.encode_pair(q.as_ref(), p.as_ref())
-            })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .unzip();
+        let (mut ids, mut second_segments, mut owners, mut windows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (i, (q, p)) in pairs.iter().enumerate() {
+            let (q, p) = (q.as_ref(), p.as_ref());
+            if q.trim().is_empty() {
+                return Err(Error::InvalidInput(format!("pair {i}: the query is empty")));
+            }
+            let (row, second) = self.tokenizer.encode_pair(q, p)?;
+            let split = match self.overflow {
+                Overflow::Chunks { max_chunks } => chunks::windows(&self.tokenizer, q, p, row.len(), max_chunks)?,
+                Overflow::Truncate => None,
+            };
+            let Some(split) = split else {
+                (ids.push(row), second_segments.push(second), owners.push(i), windows.push(None));
+                continue;
+            };
+            for (index, range) in split.iter().enumerate() {
+                let (row, second) = self.tokenizer.encode_pair(q, &p[range.clone()])?;
+                (ids.push(row), second_segments.push(second), owners.push(i));
+                windows.push(Some(Window { start: range.start, end: range.end, index, count: split.len() }));
+            }
+        }
         let lengths: Vec<usize> = ids.iter().map(Vec::len).collect();
         let mut limits = self.limits;
         // With a thread pool, at least one batch per thread where there are enough pairs (5
         // pairs on 2 threads: 3 + 2, not 4 + 1), so whole batches can run side by side.
         let threads = self.threads();
         if threads > 1 {
-            limits.max_pairs = limits.max_pairs.min(pairs.len().div_ceil(threads)).max(1);
+            limits.max_pairs = limits.max_pairs.min(ids.len().div_ceil(threads)).max(1);
         }
         let batches = plan_batches(&lengths, limits);
-        Ok(ScorePlan { ids, second_segments, batches })
+        Ok(ScorePlan { ids, second_segments, owners, windows, num_pairs: pairs.len(), batches })
     }
 
     /// Runs batch `b` of `plan`: `[pairs in batch]` logits, still on the device. Fails when a
@@ -396,7 +419,7 @@ pub fn rank(scores: Vec<Score>, top_k: Option<usize>) -> Result<Vec<Ranked>> {
         return Err(Error::InvalidInput("top_k must be at least 1".into()));
     }
     let mut ranked: Vec<Ranked> =
-        scores.into_iter().enumerate().map(|(index, s)| Ranked { index, score: s.score, logit: s.logit }).collect();
+        scores.into_iter().enumerate().map(|(index, s)| Ranked { index, score: s.score, logit: s.logit, window: s.window }).collect();
     ranked.sort_by(|a, b| b.logit.total_cmp(&a.logit).then(a.index.cmp(&b.index)));
     ranked.truncate(top_k.unwrap_or(usize::MAX));
     Ok(ranked)
@@ -408,7 +431,7 @@ mod tests {
     use super::*;
 
     fn s(logit: f32) -> Score {
-        Score { score: sigmoid(logit), logit, n_tokens: 3 }
+        Score { score: sigmoid(logit), logit, n_tokens: 3, window: None }
     }
 
     #[test]

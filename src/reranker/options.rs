@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use burn::tensor::{DType, Device};
 
+use super::chunks::Overflow;
 use super::memory::MemoryPlan;
 use crate::backend::is_cpu;
 use crate::error::{Error, Result};
@@ -45,6 +46,9 @@ pub struct RerankerOptions {
     /// large-v1): [`Reranker::from_dir`](crate::Reranker::from_dir) needs it for them and
     /// ignores it otherwise. One `Arc` serves any number of instances.
     pub mecab_dictionary: Option<Arc<MecabDictionary>>,
+    /// A passage whose pair is longer than `max_length`: cut (the default, `CrossEncoder`'s
+    /// scores) or scored in windows ([`Overflow::Chunks`]; README, "Long passages").
+    pub overflow: Overflow,
 }
 
 impl Default for RerankerOptions {
@@ -58,6 +62,7 @@ impl Default for RerankerOptions {
             kernels: None,
             precision: Precision::F32,
             mecab_dictionary: None,
+            overflow: Overflow::Truncate,
         }
     }
 }
@@ -110,6 +115,7 @@ impl RerankerOptions {
             kernels: None,
             precision: Precision::F32,
             mecab_dictionary: None,
+            overflow: Overflow::Truncate,
         })
     }
 

@@ -4,19 +4,40 @@
 use crate::error::{Error, Result};
 use crate::model::Row;
 use crate::reranker::Score;
+use crate::reranker::chunks::Window;
 
 /// Pairs tokenized and grouped into batches, ready to run one batch at a time (so a caller can
 /// report progress or stop between batches).
 pub struct ScorePlan {
+    /// Token ids of each row: a pair, or one window of a pair's passage ([`Overflow::Chunks`]).
     pub(super) ids: Vec<Vec<u32>>,
-    /// Where each pair's second segment starts (its first token of type 1).
+    /// Where each row's second segment starts (its first token of type 1).
     pub(super) second_segments: Vec<usize>,
+    /// The pair each row scores, ascending, and the window it is where it is one.
+    pub(super) owners: Vec<usize>,
+    pub(super) windows: Vec<Option<Window>>,
+    pub(super) num_pairs: usize,
     pub(super) batches: Vec<Vec<usize>>,
 }
 
 impl ScorePlan {
     pub fn num_pairs(&self) -> usize {
+        self.num_pairs
+    }
+
+    /// Rows the model runs: the pairs, or more where passages are scored in windows.
+    pub fn num_rows(&self) -> usize {
         self.ids.len()
+    }
+
+    /// The rows scoring pair `pair`: one, or its passage's windows in order.
+    pub fn pair_rows(&self, pair: usize) -> std::ops::Range<usize> {
+        self.owners.partition_point(|&o| o < pair)..self.owners.partition_point(|&o| o <= pair)
+    }
+
+    /// The passage windows of row `i`, if it is one.
+    pub fn window(&self, i: usize) -> Option<Window> {
+        self.windows[i]
     }
 
     pub fn num_batches(&self) -> usize {
@@ -28,7 +49,7 @@ impl ScorePlan {
         self.batches.iter().any(|b| b.iter().any(|&i| self.ids[i].len() != self.ids[b[0]].len()))
     }
 
-    /// Token ids of pair `i`, in input order.
+    /// Token ids of row `i`, in input order (pair `i` when no passage is scored in windows).
     pub fn input_ids(&self, i: usize) -> &[u32] {
         &self.ids[i]
     }
@@ -38,9 +59,10 @@ impl ScorePlan {
         self.batches[b].iter().map(|&i| Row { ids: &self.ids[i], second_segment: self.second_segments[i] }).collect()
     }
 
-    /// Scores in input order from each batch's logits, given in batch order.
+    /// Scores in input order from each batch's logits, given in batch order: a pair scored in
+    /// windows gets its best window's (the first of equal ones).
     pub fn into_scores(&self, batch_logits: Vec<Vec<f32>>) -> Result<Vec<Score>> {
-        let mut scores = vec![None; self.ids.len()];
+        let mut rows = vec![None; self.ids.len()];
         for (batch, logits) in self.batches.iter().zip(&batch_logits) {
             if logits.len() != batch.len() {
                 return Err(Error::Backend(format!("expected {} logits, got {}", batch.len(), logits.len())));
@@ -49,10 +71,19 @@ impl ScorePlan {
                 if !logit.is_finite() {
                     return Err(Error::Backend(format!("non-finite logit {logit} for pair {i}")));
                 }
-                scores[i] = Some(Score { score: sigmoid(logit), logit, n_tokens: self.ids[i].len() });
+                let n_tokens = self.ids[i].len();
+                rows[i] = Some(Score { score: sigmoid(logit), logit, n_tokens, window: self.windows[i] });
             }
         }
-        scores.into_iter().map(|s| s.ok_or_else(|| Error::Backend("a batch was not run".into()))).collect()
+        let mut scores: Vec<Option<Score>> = vec![None; self.num_pairs];
+        for (row, &pair) in rows.into_iter().zip(&self.owners) {
+            let row = row.ok_or_else(|| Error::Backend("a batch was not run".into()))?;
+            let best = &mut scores[pair];
+            if best.is_none_or(|b: Score| row.logit > b.logit) {
+                *best = Some(row);
+            }
+        }
+        scores.into_iter().map(|s| s.ok_or_else(|| Error::Backend("a pair has no row".into()))).collect()
     }
 }
 
