@@ -27,6 +27,9 @@ export interface Ranked {
   index: number;
   /** sigmoid(logit), 0..1. */
   score: number;
+  /** With overflow "chunks", for a document longer than maxLength: its best window, the part that scored —
+   * `document.slice(start, end)` (UTF-16 offsets, as JS strings index) — window `index` of `count`. */
+  window?: { start: number; end: number; index: number; count: number };
   document?: string;
 }
 "#;
@@ -36,7 +39,25 @@ struct RankedOut {
     index: usize,
     score: f32,
     #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<WindowOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     document: Option<String>,
+}
+
+/// A [`crate::Window`] in the units JS strings index by (UTF-16 code units, not bytes).
+#[derive(Serialize)]
+struct WindowOut {
+    start: usize,
+    end: usize,
+    index: usize,
+    count: usize,
+}
+
+impl WindowOut {
+    fn new(w: crate::Window, text: &str) -> Self {
+        let units = |bytes: usize| text[..bytes].encode_utf16().count();
+        Self { start: units(w.start), end: units(w.end), index: w.index, count: w.count }
+    }
 }
 
 fn to_js(value: &impl Serialize) -> WebResult<JsValue> {
@@ -56,6 +77,7 @@ async fn rerank_with(session: &Session, query: String, documents: Vec<String>, c
         .map(|r| RankedOut {
             index: r.index,
             score: r.score,
+            window: r.window.map(|w| WindowOut::new(w, &documents[r.index])),
             document: call.return_documents.then(|| documents[r.index].clone()),
         })
         .collect();

@@ -50,6 +50,8 @@ export interface RerankerInfo {
   maxLength: number;
   /** Which of the three set maxLength. */
   maxLengthSetBy: "maxLength" | "tokenizer" | "positions";
+  /** LoadOptions.overflow: what a pair longer than maxLength gets. */
+  overflow: "truncate" | "chunks";
   batchSize: number;
   /** How the Linear layers compute (LoadOptions.precision). */
   precision: "f32" | "f16" | "int8";
@@ -99,6 +101,7 @@ pub struct Info {
     pub(super) hub_url: String,
     pub(super) max_length: usize,
     pub(super) max_length_set_by: &'static str,
+    pub(super) overflow: &'static str,
     pub(super) batch_size: usize,
     pub(super) precision: &'static str,
     pub(super) precision_reason: Option<String>,

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 use super::args::type_name;
 use super::error::{WebError, WebResult};
 use super::hub::HubSource;
-use crate::{Precision, WordEmbeddings};
+use crate::{Overflow, Precision, WordEmbeddings};
 
 const DEFAULT_HUB: &str = "https://huggingface.co";
 const DEFAULT_MODEL: &str = "hotchpotch/japanese-reranker-cross-encoder-small-v1";
@@ -49,6 +49,12 @@ export interface LoadOptions {
    * value given here replaces model_max_length, as CrossEncoder(max_length=…) does. Long pairs run in slices that
    * fit the device. */
   maxLength?: number;
+  /** A passage whose pair is longer than maxLength: "truncate" (default) cuts it, as CrossEncoder does (the
+   * reference's scores); "chunks" scores it as up to maxChunks overlapping windows of its sentences and keeps the
+   * best window's score (Ranked.window says which). README, "Long passages". */
+  overflow?: "truncate" | "chunks";
+  /** With overflow "chunks": windows per passage at most; default 16. */
+  maxChunks?: number;
   /** Pairs per forward pass; default 4 on the CPU, 16 on WebGPU. */
   batchSize?: number;
   /** Keep downloaded files in Cache Storage; default true. */
@@ -123,6 +129,8 @@ struct LoadOptions {
     hub_url: Option<String>,
     backend: Option<String>,
     max_length: Option<f64>,
+    overflow: Option<String>,
+    max_chunks: Option<f64>,
     batch_size: Option<f64>,
     cache: Option<bool>,
     word_embeddings: Option<String>,
@@ -178,6 +186,7 @@ pub struct Settings {
     pub source: HubSource,
     pub backend: BackendChoice,
     pub max_length: Option<usize>,
+    pub overflow: Overflow,
     pub batch_size: Option<usize>,
     pub cache: bool,
     pub word_embeddings: WordEmbeddings,
@@ -313,6 +322,11 @@ impl Settings {
             },
             backend: one_of(o.backend, "backend", &backends)?,
             max_length: count(o.max_length, "maxLength", 1 << 20)?,
+            overflow: {
+                let max_chunks = count(o.max_chunks, "maxChunks", 1024)?;
+                one_of(o.overflow, "overflow", &Overflow::NAMES.map(|n| (n, Overflow::from_name(n, max_chunks))))?
+                    .unwrap_or_default()
+            },
             batch_size: count(o.batch_size, "batchSize", 1024)?,
             cache: o.cache.unwrap_or(true),
             word_embeddings: one_of(o.word_embeddings, "wordEmbeddings", &placements)?,

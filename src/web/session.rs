@@ -103,6 +103,7 @@ async fn load_active(settings: &Settings, hub: &Hub, choice: BackendChoice) -> W
     };
     let mut options = RerankerOptions::for_device(&config, device, binding, settings.word_embeddings)?;
     options.max_length = settings.max_length;
+    options.overflow = settings.overflow;
     options.batch_size = settings.batch_size.unwrap_or(options.batch_size);
     options.precision = settings.precision;
     let eager = match (settings.rows, settings.word_embeddings) {
@@ -157,6 +158,7 @@ async fn load_active(settings: &Settings, hub: &Hub, choice: BackendChoice) -> W
         hub_url: settings.source.hub_url.clone(),
         max_length: core.max_length(),
         max_length_set_by: core.max_length_source().name(),
+        overflow: core.overflow().name(),
         batch_size: core.batch_size(),
         precision: core.precision().name(),
         precision_reason: core.precision_reason().map(str::to_string),

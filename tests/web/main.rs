@@ -8,7 +8,8 @@
 //! progress), `rows` (word-embedding rows on demand), `ranker` (the trained stand-in, compact
 //! files, precisions), `bert` (BERT-ja: MeCab in the browser), `untrusted` (a stranger's files and
 //! options: truncation, a lying config, hostile sources), `hub` (the Hub as it really is:
-//! redirects to expiring CDN URLs, rate limits, a moving `main`), `device_loss` (a lost GPU).
+//! redirects to expiring CDN URLs, rate limits, a moving `main`), `device_loss` (a lost GPU),
+//! `long` (long pairs on both backends, chunked scoring).
 //!
 //! Which engine runs what (scripts/test.sh): Chromium runs every test. Firefox runs the tests
 //! whose outcome depends on the engine — its WebGPU (lavapipe: another binding limit,
@@ -23,6 +24,7 @@ mod bert;
 mod bert_support;
 mod device_loss;
 mod hub;
+mod long;
 mod ranker;
 mod rows;
 mod support;
