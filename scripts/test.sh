@@ -150,7 +150,7 @@ step "native tests: both CPU backends (flex default + ndarray), two test files a
 JA_RERANK_REQUIRE_FULL=1 native_tests --release --features ndarray
 cargo test --release --features ndarray --doc
 
-step "fuzzing: every parser of untrusted bytes, 6 targets x 5 s (cargo-fuzz, unoptimised, no sanitizer; scripts/fuzz.sh)"
+step "fuzzing: every parser of untrusted bytes, 7 targets x 5 s (cargo-fuzz, unoptimised, no sanitizer; scripts/fuzz.sh)"
 JA_RERANK_FUZZ_QUICK=1 scripts/fuzz.sh 5
 
 step "the demo's example queries: reranking by the trained stand-in improves on BM25 for each"

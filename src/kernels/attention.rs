@@ -215,26 +215,30 @@ mod tests {
     }
 
     /// The band (a block reads only the keys its rows' windows reach) equals the whole masked
-    /// matrix at lengths across the window — shorter, one window, 3× and 16× — in blocks of 4
-    /// rows (many block edges) and as the budget sizes them, and equals the f64 reference; a
-    /// window off by one does not (the test would see a wrong band).
+    /// matrix at lengths across the window — shorter, one window, 3× and 16× — at the v2
+    /// stand-ins' shapes (a 128-token window: 64 each side; heads of 64), in blocks of 4 rows
+    /// (many block edges) and as `block_rows` sizes them, and equals the f64 reference on the
+    /// shorter ones; a window off by one does not (the test would see a wrong band).
     #[test]
     fn the_band_equals_the_whole_masked_matrix_across_lengths() {
-        let w = 8;
-        for (q_len, seed) in [(5, 10), (2 * w + 1, 11), (3 * (2 * w + 1), 12), (16 * (2 * w + 1), 13)] {
-            let d = Dims { batch: 2, q_len, k_len: q_len, hidden: 32, heads: 4, window: Some(w) };
-            let (q, k, v, mask) = inputs(d, seed);
-            let whole = in_blocks(q.clone(), &k, &v, &mask, d, q_len, false);
+        let w = 64;
+        for (q_len, seed) in [(30, 10), (2 * w + 1, 11), (3 * (2 * w + 1), 12), (16 * (2 * w + 1), 13)] {
+            let d = Dims { batch: 1, q_len, k_len: q_len, hidden: 128, heads: 2, window: Some(w) };
+            let (q, k, v, mask) = inputs(Dims { batch: 2, ..d }, seed);
+            let (q, k, v, mask) = (q[..q_len * 128].to_vec(), &k[..q_len * 128], &v[..q_len * 128], &mask[..q_len]);
+            let whole = in_blocks(q.clone(), k, v, mask, d, q_len, false);
             for rows in [4, d.block_rows()] {
-                let band = in_blocks(q.clone(), &k, &v, &mask, d, rows, true);
+                let band = in_blocks(q.clone(), k, v, mask, d, rows, true);
                 let diff = max_diff(&band, &whole);
                 assert!(diff <= 1e-6, "q_len {q_len}, {rows} rows a block: band vs whole {diff}");
             }
-            let err = max_error(&attention(q.clone(), &k, &v, &mask, d), &naive(&q, &k, &v, &mask, d));
-            assert!(err < 1e-5, "q_len {q_len}: {err}");
+            if q_len < 1000 {
+                let err = max_error(&attention(q.clone(), k, v, mask, d), &naive(&q, k, v, mask, d));
+                assert!(err < 1e-5, "q_len {q_len}: {err}");
+            }
             if q_len > 2 * w + 2 {
-                let off = naive(&q, &k, &v, &mask, Dims { window: Some(w + 1), ..d });
-                assert!(max_error(&attention(q.clone(), &k, &v, &mask, d), &off) > 1e-4, "q_len {q_len}: w+1 not seen");
+                let off = in_blocks(q.clone(), k, v, mask, Dims { window: Some(w + 1), ..d }, q_len, false);
+                assert!(max_diff(&attention(q.clone(), k, v, mask, d), &off) > 1e-4, "q_len {q_len}: w+1 not seen");
             }
         }
     }
