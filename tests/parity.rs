@@ -154,6 +154,7 @@ fn host_word_embeddings_give_the_same_scores() {
             kernels: None,
             precision: Default::default(),
             mecab_dictionary: None,
+            overflow: Default::default(),
         };
         let on_device = Reranker::from_dir(model_dir("tiny"), options(false)).unwrap().score(&pairs(&cases)).unwrap();
         let on_host = Reranker::from_dir(model_dir("tiny"), options(true)).unwrap().score(&pairs(&cases)).unwrap();

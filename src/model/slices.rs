@@ -4,7 +4,11 @@
 
 use burn::tensor::Tensor;
 
-use super::ops::Ops;
+use super::ops::{Kernels, Ops};
+
+/// Bytes of a feed-forward block's widest activation one slice may hold on the CPU kernels: 1,024
+/// tokens of a 2,048-wide GeGLU input, so inputs up to ~1,000 tokens run in one slice as before.
+pub const ROW_SLICE_BYTES: u64 = 8 << 20;
 
 impl Ops {
     /// `attend(q, bias)` — a family's `softmax(q · kᵀ + bias) · v` over `k_len` keys, for `q`
@@ -33,10 +37,17 @@ impl Ops {
 
     /// `f(x)` for a position-wise `f` (a feed-forward block) whose widest activation is `width`
     /// values per token, in slices of `x`'s `[b, seq, h]` sequence that fit this instance's
-    /// activation budget, joined again (each token's output reads only its own row).
+    /// activation budget, joined again (each token's output reads only its own row). On the CPU
+    /// kernels the slices also stay within [`ROW_SLICE_BYTES`]: the same arithmetic per row, and a
+    /// long input's feed-forward no longer holds `seq × intermediate` floats at once (README,
+    /// "Long passages": the peak memory of 8,192 tokens).
     pub fn in_row_slices(&self, x: Tensor<3>, width: usize, f: impl Fn(Tensor<3>) -> Tensor<3>) -> Tensor<3> {
         let [batch, seq, _] = x.dims();
-        let rows = ((self.max_activation_bytes() / (4 * batch * width.max(1)) as u64) as usize).max(1);
+        let budget = match self.kernels() {
+            Kernels::Tiled => self.max_activation_bytes().min(ROW_SLICE_BYTES),
+            Kernels::Burn => self.max_activation_bytes(),
+        };
+        let rows = ((budget / (4 * batch * width.max(1)) as u64) as usize).max(1);
         if rows >= seq {
             return f(x);
         }

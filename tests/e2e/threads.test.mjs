@@ -11,6 +11,7 @@
 //   d. forced to the single-threaded relaxed build, threads: 2 runs two workers (each its own
 //      instance, as on a page without cross-origin isolation): scores split over both equal
 //      PyTorch, and rerank's top 5 merged from both is one worker's, indices and scores;
+//   d3. overflow "chunks" through that pool: the merged ranking keeps each document's window;
 //   d2. three such workers on a server that behaves like the Hub (tools/hub-like.mjs): they share the
 //      first one's commit and its resolution — the server sees one resolver request per file, every
 //      row request goes to the CDN — and their scores, split over the three, equal PyTorch;
@@ -134,6 +135,27 @@ await finish(async () => {
     check("d. … their scores, split over the two, equal PyTorch", pool.scores.length === pairs.length && worstPool <= TOLERANCE, `max |Δscore| ${worstPool.toExponential(2)}`);
     const ranks = (r) => r.map((x) => `${x.index}:${x.score}`).join();
     check("d. … and rerank's top 5, merged from both, is one worker's", pool.ranked.length === 5 && ranks(pool.ranked) === ranks(pool.alone), `${ranks(pool.ranked)} vs ${ranks(pool.alone)}`);
+    // overflow "chunks" through the pool: each worker splits its own documents; the merged
+    // ranking, windows included, is one worker's.
+    const chunked = await page.evaluate(
+      async ({ hubUrl, pairs }) => {
+        const { RerankerWorker } = await import("/pkg/client.js");
+        const options = { hubUrl, model: "stand-in/tiny", backend: "cpu", build: "relaxed", overflow: "chunks", maxChunks: 4, cache: false };
+        const passages = pairs.map((p) => p[1]);
+        const two = await RerankerWorker.load({ ...options, threads: 2 });
+        const ranked = await two.rerank("ファイルの権限", passages);
+        two.dispose();
+        const one = await RerankerWorker.load({ ...options, threads: 1 });
+        const alone = await one.rerank("ファイルの権限", passages);
+        one.dispose();
+        return { ranked, alone };
+      },
+      { hubUrl: `${origin}/hub`, pairs },
+    );
+    const windows = (r) => r.map((x) => `${x.index}:${x.score}:${JSON.stringify(x.window ?? null)}`).join();
+    const split = chunked.ranked.filter((x) => x.window).length;
+    check("d3. overflow \"chunks\" in two workers: the merged ranking, windows included, is one worker's",
+      split >= 1 && split < chunked.ranked.length && windows(chunked.ranked) === windows(chunked.alone), `${split} documents split; ${windows(chunked.ranked).slice(0, 200)}`);
     // Three workers against the Hub-like server: one resolution for all of them.
     const tenant = `pool-${Date.now()}`;
     const shared = await page.evaluate(
