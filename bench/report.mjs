@@ -267,6 +267,11 @@ export function writeReport(results, outPath, { jsonPath } = {}) {
       "which magnifies every rounding.", "");
   }
 
+  // ---- long passages (bench/long.mjs, run by run.mjs: its own table, kept as it printed it)
+  if (R.long) {
+    p("## Long passages: ~512, ~2,048 and ~8,192 tokens (tiny-v2, xsmall-v2)", "", R.long.trim(), "");
+  }
+
   // ---- native
   p("## Native, for context (same machine, one thread)", "");
   const nat = R.native ?? {};

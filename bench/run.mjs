@@ -395,6 +395,12 @@ try {
     results.hubVisit = await hubVisits({ pkg: join(snapshot, "pkg"), before: before ? resolve(before) : null, log, quick: QUICK });
   }
   results.loadAvg.afterFirstVisit = load();
+  // Long pairs (bench/long.mjs, its own pages): ours against transformers.js at ~512-8,192 tokens.
+  if (!flag("skip-long") && !ONLY) {
+    log("long passages (bench/long.mjs)");
+    const args = [join(BENCH, "long.mjs"), "--pkg", join(snapshot, "pkg"), "--runs", QUICK ? "1" : "3"];
+    results.long = execFileSync("node", QUICK ? [...args, "--lengths", "512,2048"] : args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  }
   if (!flag("skip-native")) runNative();
   // What f16 / int8 cost in ranking quality (bench/quality.py: the trained stand-in held out, and
   // the random full-size one), next to transformers.js's q8 of the same models.
