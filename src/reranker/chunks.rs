@@ -114,6 +114,35 @@ pub fn windows(
     Ok(Some(out))
 }
 
+/// The rows scoring `pairs` under `overflow`: `(ids, second segment, pair, window)` — one per
+/// pair, or one per window of a passage that does not fit.
+#[allow(clippy::type_complexity)]
+pub(super) fn rows<Q: AsRef<str>, P: AsRef<str>>(
+    tokenizer: &PairTokenizer,
+    overflow: Overflow,
+    pairs: &[(Q, P)],
+) -> Result<Vec<(Vec<u32>, usize, usize, Option<Window>)>> {
+    let mut rows = Vec::with_capacity(pairs.len());
+    for (i, (q, p)) in pairs.iter().enumerate() {
+        let (q, p) = (q.as_ref(), p.as_ref());
+        let (row, second) = tokenizer.encode_pair(q, p)?;
+        let split = match overflow {
+            Overflow::Chunks { max_chunks } => windows(tokenizer, q, p, row.len(), max_chunks)?,
+            Overflow::Truncate => None,
+        };
+        let Some(split) = split else {
+            rows.push((row, second, i, None));
+            continue;
+        };
+        for (index, range) in split.iter().enumerate() {
+            let (row, second) = tokenizer.encode_pair(q, &p[range.clone()])?;
+            let window = Window { start: range.start, end: range.end, index, count: split.len() };
+            rows.push((row, second, i, Some(window)));
+        }
+    }
+    Ok(rows)
+}
+
 /// `text`'s sentences, as byte ranges covering it: each ends after a sentence mark (`。．！？!?`),
 /// a newline, or a period followed by whitespace; whitespace after the mark stays with it.
 fn sentences(text: &str) -> Vec<Range<usize>> {

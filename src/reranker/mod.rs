@@ -257,26 +257,18 @@ impl Reranker {
     /// scores chunks). An empty query is refused: it carries no information and is almost always
     /// a caller's bug. Empty passages are scored.
     pub fn plan<Q: AsRef<str>, P: AsRef<str>>(&self, pairs: &[(Q, P)]) -> Result<ScorePlan> {
-        let (mut ids, mut second_segments, mut owners, mut windows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for (i, (q, p)) in pairs.iter().enumerate() {
-            let (q, p) = (q.as_ref(), p.as_ref());
-            if q.trim().is_empty() {
+        for (i, (q, _)) in pairs.iter().enumerate() {
+            if q.as_ref().trim().is_empty() {
                 return Err(Error::InvalidInput(format!("pair {i}: the query is empty")));
             }
-            let (row, second) = self.tokenizer.encode_pair(q, p)?;
-            let split = match self.overflow {
-                Overflow::Chunks { max_chunks } => chunks::windows(&self.tokenizer, q, p, row.len(), max_chunks)?,
-                Overflow::Truncate => None,
-            };
-            let Some(split) = split else {
-                (ids.push(row), second_segments.push(second), owners.push(i), windows.push(None));
-                continue;
-            };
-            for (index, range) in split.iter().enumerate() {
-                let (row, second) = self.tokenizer.encode_pair(q, &p[range.clone()])?;
-                (ids.push(row), second_segments.push(second), owners.push(i));
-                windows.push(Some(Window { start: range.start, end: range.end, index, count: split.len() }));
-            }
+        }
+        let rows = chunks::rows(&self.tokenizer, self.overflow, pairs)?;
+        let (mut ids, mut second_segments, mut owners, mut windows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (row, second, owner, window) in rows {
+            ids.push(row);
+            second_segments.push(second);
+            owners.push(owner);
+            windows.push(window);
         }
         let lengths: Vec<usize> = ids.iter().map(Vec::len).collect();
         let mut limits = self.limits;
