@@ -80,7 +80,7 @@ pub fn windows(
     if budget < 8 {
         return Ok(None);
     }
-    let tokens = |r: &Range<usize>| -> Result<usize> { Ok(tokenizer.encode(query, &passage[r.clone()])?.len() - base) };
+    let tokens = |r: &Range<usize>| -> Result<usize> { Ok(tokenizer.encode(query, &passage[r.clone()])?.len().saturating_sub(base)) };
     let mut pieces: Vec<(Range<usize>, usize)> = Vec::new();
     for sentence in sentences(passage) {
         split_to_fit(passage, sentence, budget, &tokens, &mut pieces)?;
