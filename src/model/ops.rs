@@ -229,26 +229,36 @@ impl Ops {
     /// keys itself: `q` `[b, q, h]` (positions `0..q`) over `k`, `v` `[b, k, h]`, `key_bias`
     /// `[b, 1, 1, k]`, and with `window` the keys further than that from their query masked too
     /// (sliding-window layers: no `[b, 1, q, k]` mask is built). Returns the context `[b, q, h]`,
-    /// or `None` where the tiled path does not apply (then the caller runs burn's ops).
+    /// or `Err` with `q`, `k`, `v` back where the tiled path does not apply (then the caller runs
+    /// burn's ops). Taken by value and read out one at a time, each freed once read: a long
+    /// input's projections are not held twice (README, "Long passages").
     pub fn attention_heads(
         &self,
         [q, k, v]: [Tensor<3>; 3],
         num_heads: usize,
         key_bias: &Tensor<4>,
         window: Option<usize>,
-    ) -> Option<Tensor<3>> {
+    ) -> std::result::Result<Tensor<3>, [Tensor<3>; 3]> {
         let [batch, q_len, hidden] = q.dims();
         let k_len = k.dims()[1];
         let f32s = [q.dtype(), k.dtype(), v.dtype(), key_bias.dtype()].iter().all(|d| *d == DType::F32);
         if self.kernels != Kernels::Tiled || !f32s || !attention::supported(hidden, num_heads) || k_len == 0 {
-            return None;
+            return Err([q, k, v]);
         }
         let device = q.device();
-        let values = |t: Tensor<3>| t.try_into_data().ok()?.try_into_vec::<f32>().ok();
-        let mask = key_bias.clone().try_into_data().ok()?.try_into_vec::<f32>().ok()?;
-        let (q, k, v) = (values(q)?, values(k)?, values(v)?);
+        let read = |t: &Tensor<3>| t.clone().try_into_data().ok()?.try_into_vec::<f32>().ok();
+        let back = |values: Vec<f32>, len: usize| Tensor::<3>::from_data(TensorData::new(values, [batch, len, hidden]), &device);
+        let Some(mask) = key_bias.clone().try_into_data().ok().and_then(|d| d.try_into_vec::<f32>().ok()) else {
+            return Err([q, k, v]);
+        };
+        let Some(qs) = read(&q) else { return Err([q, k, v]) };
+        drop(q);
+        let Some(ks) = read(&k) else { return Err([back(qs, q_len), k, v]) };
+        drop(k);
+        let Some(vs) = read(&v) else { return Err([back(qs, q_len), back(ks, k_len), v]) };
+        drop(v);
         let dims = attention::Dims { batch, q_len, k_len, hidden, heads: num_heads, window };
-        Some(heads(q, &k, &v, &mask, dims, &device))
+        Ok(heads(qs, &ks, &vs, &mask, dims, &device))
     }
 
     /// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`): int8 where the

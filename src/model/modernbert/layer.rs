@@ -99,13 +99,15 @@ impl Attention {
         let qkv = ops.linear(&self.Wqkv, x);
         let split = |part: usize, len: usize| qkv.clone().narrow(2, part * hidden, hidden).narrow(1, 0, len).reshape([batch, len, heads, head_dim]);
         let q_len = if first_only { 1 } else { seq };
-        let q = rotary.apply(split(0, q_len));
-        let k = rotary.apply(split(1, seq));
-        let v = qkv.clone().narrow(2, 2 * hidden, hidden);
-        let tiled = [q.clone().reshape([batch, q_len, hidden]), k.clone().reshape([batch, seq, hidden]), v.clone()];
-        if let Some(context) = ops.attention_heads(tiled, heads, &masks.global_bias, window) {
-            return ops.linear(&self.Wo, context);
-        }
+        let q = rotary.apply(split(0, q_len)).reshape([batch, q_len, hidden]);
+        let k = rotary.apply(split(1, seq)).reshape([batch, seq, hidden]);
+        // The last handle on qkv: the tiled path frees each projection once it has read it.
+        let v = qkv.narrow(2, 2 * hidden, hidden);
+        let [q, k, v] = match ops.attention_heads([q, k, v], heads, &masks.global_bias, window) {
+            Ok(context) => return ops.linear(&self.Wo, context),
+            Err(back) => back,
+        };
+        let (q, k) = (q.reshape([batch, q_len, heads, head_dim]), k.reshape([batch, seq, heads, head_dim]));
         let (q, k) = (q.swap_dims(1, 2), k.swap_dims(1, 2));
         let v = v.reshape([batch, seq, heads, head_dim]).swap_dims(1, 2);
         let (k_t, scale) = (k.swap_dims(2, 3), 1.0 / (head_dim as f64).sqrt());
