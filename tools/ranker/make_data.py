@@ -87,23 +87,16 @@ def pages() -> list[dict]:
     return out
 
 
-def bm25(collection: list[str], queries: list[str]) -> list[list[int]]:
-    """Top-K collection indices per query, by the demo's BM25 (www/bm25.js)."""
-    job = json.dumps({"collection": collection, "queries": queries, "k": TOP_K}, ensure_ascii=False)
+def bm25(collection: list[str], queries: list[str], k: int = TOP_K) -> list[list[int]]:
+    """Top-k collection indices per query, by the demo's BM25 (www/bm25.js)."""
+    job = json.dumps({"collection": collection, "queries": queries, "k": k}, ensure_ascii=False)
     run = subprocess.run(["node", str(HERE / "bm25.mjs")], input=job.encode(), capture_output=True, check=True)
     return json.loads(run.stdout)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default=str(ROOT / "target" / "ranker"))
-    args = ap.parse_args()
-    if not MAN_ROOT.is_dir():
-        sys.exit(f"{MAN_ROOT} not found: apt-get install manpages-ja manpages-ja-dev")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-
-    all_pages = pages()
+def split(all_pages: list[dict]) -> tuple[list[str], dict[str, int]]:
+    """Sets p["held_out"] on every page (SHA-1 of its description; a page sharing a passage with a
+    training page trains) and returns the collection of passages, deduplicated, with its index."""
     for p in all_pages:
         p["held_out"] = int(key(p["query"])[:8], 16) % HELD_OUT == 0
     # Passages and queries shared by several pages: positives go to every page of either kind.
@@ -126,6 +119,20 @@ def main() -> None:
             if p["held_out"] and any(owners[index[t]] & train_q for t in p["passages"]):
                 p["held_out"] = False
                 changed = True
+    return collection, index
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "target" / "ranker"))
+    args = ap.parse_args()
+    if not MAN_ROOT.is_dir():
+        sys.exit(f"{MAN_ROOT} not found: apt-get install manpages-ja manpages-ja-dev")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    all_pages = pages()
+    collection, index = split(all_pages)
 
     queries: dict[str, dict] = {}  # query text -> {positives: set of indices, held_out}
     for p in all_pages:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -40,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 import make_data  # noqa: E402  (its imports put tools/collection and tools/fixtures on sys.path)
-from make_data import MAN_ROOT, key, read_roff, section_paragraphs  # noqa: E402
+from make_data import MAN_ROOT, read_roff, section_paragraphs  # noqa: E402
 
 TOP_K = 20
 NAME_SECTIONS = {"名前", "名称", "NAME"}
@@ -50,34 +49,6 @@ MODEL = ROOT / "fixtures" / "models" / "ranker"
 def whole_page(roff: str, with_name: bool) -> str:
     paras = [p for s, p, _ in section_paragraphs(roff) if with_name or s.strip().upper() not in NAME_SECTIONS]
     return unicodedata.normalize("NFC", "\n".join(paras))
-
-
-def held_out(all_pages: list[dict]) -> None:
-    """make_data.py's split, as its main() computes it: sets p["held_out"] on every page."""
-    for p in all_pages:
-        p["held_out"] = int(key(p["query"])[:8], 16) % make_data.HELD_OUT == 0
-    index: dict[str, int] = {}
-    owners: dict[int, set[str]] = {}
-    for p in all_pages:
-        for text in p["passages"]:
-            i = index.setdefault(text, len(index))
-            owners.setdefault(i, set()).add(p["query"])
-    changed = True
-    while changed:
-        changed = False
-        train_q = {p["query"] for p in all_pages if not p["held_out"]}
-        for p in all_pages:
-            if p["held_out"] and any(owners[index[t]] & train_q for t in p["passages"]):
-                p["held_out"] = False
-                changed = True
-
-
-def bm25(collection: list[str], queries: list[str], k: int) -> list[list[int]]:
-    # ASCII JSON: the same bytes whichever way bm25.mjs decodes its input (it split a UTF-8
-    # character across two reads into two U+FFFD before it decoded the stream as one).
-    job = json.dumps({"collection": collection, "queries": queries, "k": k}, ensure_ascii=True)
-    run = subprocess.run(["node", str(HERE / "bm25.mjs")], input=job.encode(), capture_output=True, check=True)
-    return json.loads(run.stdout)
 
 
 def pct(xs: list[int], q: float) -> int:
@@ -112,7 +83,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
 
     all_pages = make_data.pages()
-    held_out(all_pages)
+    make_data.split(all_pages)  # sets p["held_out"] as make_data.py does
     collection: list[str] = []
     index: dict[str, int] = {}
     owners: dict[int, set[str]] = {}  # whole page -> queries (descriptions) it answers
@@ -129,7 +100,7 @@ def main() -> None:
         for q in qs:
             positives.setdefault(q, set()).add(i)
     eval_names = sorted({p["query"] for p in all_pages if p["held_out"]} & positives.keys())
-    hits_all = bm25(collection, eval_names, args.top_k)
+    hits_all = make_data.bm25(collection, eval_names, args.top_k)
 
     kept, cand, pos_counts, cand_chars, cand_ids = 0, [], [], [], []
     cand_texts: set[int] = set()
