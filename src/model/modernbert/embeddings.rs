@@ -3,6 +3,8 @@
 //! layers rotate queries and keys instead, `super::rotary`); the additive mask of the global
 //! layers, and the local (sliding-window) layers' built band by band.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use burn::module::Module;
@@ -55,6 +57,9 @@ pub struct Masks {
     /// `[batch, 1, 1, seq]`: 0 for real keys, `f32::MIN` for padding (HF fills with the dtype's
     /// minimum, not −∞).
     pub global_bias: Tensor<4>,
+    /// The local layers' band masks, built once per band for the batch (every local layer reads
+    /// the same ones): by query rows and window.
+    bands: RefCell<HashMap<(usize, usize, usize), Tensor<4>>>,
 }
 
 impl ModelInput {
@@ -78,6 +83,7 @@ impl ModelInput {
             words: Words::new(&input_ids, [batch, seq], host, device)?,
             masks: Masks {
                 global_bias: Tensor::<4>::from_data(TensorData::new(global, [batch, 1, 1, seq]), device),
+                bands: RefCell::default(),
                 lengths,
             },
         })
@@ -96,6 +102,10 @@ impl Masks {
     /// would be −∞, and a row of −∞ a NaN): HF fills the global mask's minimum in, as here. Built
     /// per band of rows, so no `[batch, 1, seq, seq]` mask is ever held (268 MB at 8,192 tokens).
     pub fn band_bias(&self, rows: Range<usize>, keys: Range<usize>, window: usize) -> Tensor<4> {
+        let key = (rows.start, rows.end, window);
+        if let Some(bias) = self.bands.borrow().get(&key).filter(|b| b.dims()[3] == keys.len()) {
+            return bias.clone();
+        }
         let mut bias = Vec::with_capacity(self.lengths.len() * rows.len() * keys.len());
         for &len in &self.lengths {
             for i in rows.clone() {
@@ -103,6 +113,8 @@ impl Masks {
             }
         }
         let shape = [self.lengths.len(), 1, rows.len(), keys.len()];
-        Tensor::<4>::from_data(TensorData::new(bias, shape), &self.global_bias.device())
+        let bias = Tensor::<4>::from_data(TensorData::new(bias, shape), &self.global_bias.device());
+        self.bands.borrow_mut().insert(key, bias.clone());
+        bias
     }
 }
