@@ -60,16 +60,17 @@ pub struct Window {
     pub count: usize,
 }
 
-/// The windows `passage` is scored as with `query`: `None` when the pair fits whole (`ids_len`,
-/// its length cut at `max_length`, is below it) or the query leaves less than 8 tokens for a
-/// window (the pair is then cut as by default).
-pub fn windows(
+/// The windows `passage` is scored as with `query`, each with its pair's encoding (the row the
+/// model runs): `None` when the pair fits whole (`ids_len`, its length cut at `max_length`, is
+/// below it) or the query leaves less than 8 tokens for a window (the pair is then cut as by
+/// default).
+fn windows(
     tokenizer: &PairTokenizer,
     query: &str,
     passage: &str,
     ids_len: usize,
     max_chunks: usize,
-) -> Result<Option<Vec<Range<usize>>>> {
+) -> Result<Option<Vec<(Range<usize>, (Vec<u32>, usize))>>> {
     let max_length = tokenizer.max_length();
     if ids_len < max_length {
         return Ok(None);
@@ -85,7 +86,7 @@ pub fn windows(
     for sentence in sentences(passage) {
         split_to_fit(passage, sentence, budget, &tokens, &mut pieces)?;
     }
-    let mut out: Vec<Range<usize>> = Vec::new();
+    let mut out = Vec::new();
     let mut first = 0;
     while first < pieces.len() && out.len() < max_chunks {
         let mut last = first;
@@ -94,11 +95,18 @@ pub fn windows(
             last += 1;
             sum += pieces[last].1;
         }
-        // Counted piece by piece; the window as one text may tokenize longer at the joins.
-        while last > first && tokens(&(pieces[first].0.start..pieces[last].0.end))? > budget {
+        // Counted piece by piece; the window as one text may tokenize longer at the joins. Its
+        // encoding is the row the model scores.
+        let encode = |last: usize| {
+            let range = pieces[first].0.start..pieces[last].0.end;
+            tokenizer.encode_pair(query, &passage[range.clone()]).map(|pair| (range, pair))
+        };
+        let mut window = encode(last)?;
+        while last > first && window.1.0.len().saturating_sub(base) > budget {
             last -= 1;
+            window = encode(last)?;
         }
-        out.push(pieces[first].0.start..pieces[last].0.end);
+        out.push(window);
         if last + 1 == pieces.len() {
             break;
         }
@@ -134,9 +142,9 @@ pub(super) fn rows<Q: AsRef<str>, P: AsRef<str>>(
             rows.push((row, second, i, None));
             continue;
         };
-        for (index, range) in split.iter().enumerate() {
-            let (row, second) = tokenizer.encode_pair(q, &p[range.clone()])?;
-            let window = Window { start: range.start, end: range.end, index, count: split.len() };
+        let count = split.len();
+        for (index, (range, (row, second))) in split.into_iter().enumerate() {
+            let window = Window { start: range.start, end: range.end, index, count };
             rows.push((row, second, i, Some(window)));
         }
     }
