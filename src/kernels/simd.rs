@@ -285,6 +285,26 @@ pub fn scale_row(row: &mut [f32], scale: f32) {
     rest.iter_mut().for_each(|v| *v *= scale);
 }
 
+/// `out ← gelu(input) · gate` element by element (a GeGLU's gated activation, [`gelu`]'s
+/// exact-erf GELU).
+pub fn gelu_gate(input: &[f32], gate: &[f32], out: &mut [f32]) {
+    assert!(input.len() == gate.len() && out.len() == input.len());
+    let body = input.len() / 4 * 4;
+    for i in (0..body).step_by(4) {
+        // SAFETY: `i + 4 <= body <= len` for all three slices.
+        unsafe { gelu(V4::load(input.as_ptr().add(i))).mul(V4::load(gate.as_ptr().add(i))).store(out.as_mut_ptr().add(i)) };
+    }
+    if body < input.len() {
+        let (mut x, mut g, mut y) = ([0.0f32; 4], [0.0f32; 4], [0.0f32; 4]);
+        let rest = input.len() - body;
+        x[..rest].copy_from_slice(&input[body..]);
+        g[..rest].copy_from_slice(&gate[body..]);
+        // SAFETY: each array has 4 floats.
+        unsafe { gelu(V4::load(x.as_ptr())).mul(V4::load(g.as_ptr())).store(y.as_mut_ptr()) };
+        out[body..].copy_from_slice(&y[..rest]);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,5 +363,19 @@ mod tests {
             let err = rows.iter().zip(&want).map(|(g, w)| (*g as f64 - w).abs()).fold(0.0, f64::max);
             assert!(err < 1e-6, "row_len {row_len}: max error {err}");
         }
+    }
+
+    #[test]
+    fn gelu_gate_is_gelu_times_the_gate_to_the_reference() {
+        let x: Vec<f32> = (0..1003).map(|i| (i as f32 - 500.0) / 90.0).collect();
+        let g: Vec<f32> = (0..1003).map(|i| ((i * 7919) % 211) as f32 / 50.0 - 2.0).collect();
+        let mut out = vec![0.0f32; 1003];
+        gelu_gate(&x, &g, &mut out);
+        let worst = x.iter().zip(&g).zip(&out).map(|((&x, &g), &y)| {
+            let want = x as f64 * 0.5 * (1.0 + libm::erf(x as f64 / std::f64::consts::SQRT_2)) * g as f64;
+            (y as f64 - want).abs()
+        });
+        let worst = worst.fold(0.0, f64::max);
+        assert!(worst < 3e-6, "max |error| {worst}");
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod bert;
 pub mod checkpoint;
+mod fused;
 mod host_embeddings;
 pub mod modernbert;
 pub mod ops;

@@ -160,11 +160,14 @@ impl Ops {
             return Err(x);
         }
         let device = x.device();
+        // x's values copied out, then x let go before the product is allocated (a long input is
+        // not held beside its copy); rebuilt from what was read if the product declines.
         let data = x.clone().try_into_data().map_err(|_| x.clone())?;
+        drop(x);
         let rows = data.as_slice::<f32>().ok().and_then(|xs| self.project(linear, xs, batch * seq, epilogue));
         match rows {
             Some(y) => Ok(Tensor::<3>::from_data(TensorData::new(y, [batch, seq, d_out]), &device)),
-            None => Err(x),
+            None => Err(Tensor::<3>::from_data(data, &device)),
         }
     }
 
@@ -225,45 +228,20 @@ impl Ops {
         Some(heads(q, &k, &v, &mask, dims, &device))
     }
 
-    /// The heads alone on the tiled path, for a family that projects (and rotates) queries and
-    /// keys itself: `q` `[b, q, h]` (positions `0..q`) over `k`, `v` `[b, k, h]`, `key_bias`
-    /// `[b, 1, 1, k]`, and with `window` the keys further than that from their query masked too
-    /// (sliding-window layers: no `[b, 1, q, k]` mask is built). Returns the context `[b, q, h]`,
-    /// or `Err` with `q`, `k`, `v` back where the tiled path does not apply (then the caller runs
-    /// burn's ops). Taken by value and read out one at a time, each freed once read: a long
-    /// input's projections are not held twice (README, "Long passages").
-    pub fn attention_heads(
-        &self,
-        [q, k, v]: [Tensor<3>; 3],
-        num_heads: usize,
-        key_bias: &Tensor<4>,
-        window: Option<usize>,
-    ) -> std::result::Result<Tensor<3>, [Tensor<3>; 3]> {
-        let [batch, q_len, hidden] = q.dims();
-        let k_len = k.dims()[1];
-        let f32s = [q.dtype(), k.dtype(), v.dtype(), key_bias.dtype()].iter().all(|d| *d == DType::F32);
-        if self.kernels != Kernels::Tiled || !f32s || !attention::supported(hidden, num_heads) || k_len == 0 {
-            return Err([q, k, v]);
+    /// `[d_in, d_out]` of `linear` where [`Self::project`] computes it on host rows (its int8
+    /// copy, or f32 on the tiled kernels), else `None`.
+    pub(super) fn host_dims(&self, linear: &Linear) -> Option<[usize; 2]> {
+        if let Some(packed) = self.int8.get(&linear.weight.id) {
+            return Some(packed.dims());
         }
-        let device = q.device();
-        let read = |t: &Tensor<3>| t.clone().try_into_data().ok()?.try_into_vec::<f32>().ok();
-        let back = |values: Vec<f32>, len: usize| Tensor::<3>::from_data(TensorData::new(values, [batch, len, hidden]), &device);
-        let Some(mask) = key_bias.clone().try_into_data().ok().and_then(|d| d.try_into_vec::<f32>().ok()) else {
-            return Err([q, k, v]);
-        };
-        let Some(qs) = read(&q) else { return Err([q, k, v]) };
-        drop(q);
-        let Some(ks) = read(&k) else { return Err([back(qs, q_len), k, v]) };
-        drop(k);
-        let Some(vs) = read(&v) else { return Err([back(qs, q_len), back(ks, k_len), v]) };
-        drop(v);
-        let dims = attention::Dims { batch, q_len, k_len, hidden, heads: num_heads, window };
-        Ok(heads(qs, &ks, &vs, &mask, dims, &device))
+        let weight = linear.weight.val();
+        let dims = weight.dims();
+        (self.kernels == Kernels::Tiled && weight.dtype() == DType::F32 && gemm::supported(dims[1])).then_some(dims)
     }
 
     /// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`): int8 where the
     /// weight was quantized, else the f32 tiles; `None` where neither applies.
-    fn project(&self, linear: &Linear, x: &[f32], rows: usize, epilogue: Epilogue) -> Option<Vec<f32>> {
+    pub(super) fn project(&self, linear: &Linear, x: &[f32], rows: usize, epilogue: Epilogue) -> Option<Vec<f32>> {
         let bias = match &linear.bias {
             Some(b) if b.val().dtype() == DType::F32 => Some(b.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
             Some(_) => return None,

@@ -6,7 +6,6 @@
 
 use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::gelu;
 use burn::tensor::{Device, Tensor};
 
 use super::ModernBertConfig;
@@ -96,18 +95,16 @@ impl Attention {
     fn forward(&self, x: Tensor<3>, first_only: bool, masks: &Masks, window: Option<usize>, rotary: &Rotary, ops: &Ops) -> Tensor<3> {
         let [batch, seq, hidden] = x.dims();
         let (heads, head_dim) = (self.num_heads, hidden / self.num_heads);
+        let q_len = if first_only { 1 } else { seq };
+        let rotate = |qkv: &mut [f32]| rotary.apply_to_fused(qkv, seq, q_len, hidden);
+        let x = match ops.fused_self_attention(&self.Wqkv, x, heads, q_len, &masks.global_bias, window, rotate) {
+            Ok(context) => return ops.linear(&self.Wo, context),
+            Err(x) => x,
+        };
         let qkv = ops.linear(&self.Wqkv, x);
         let split = |part: usize, len: usize| qkv.clone().narrow(2, part * hidden, hidden).narrow(1, 0, len).reshape([batch, len, heads, head_dim]);
-        let q_len = if first_only { 1 } else { seq };
-        let q = rotary.apply(split(0, q_len)).reshape([batch, q_len, hidden]);
-        let k = rotary.apply(split(1, seq)).reshape([batch, seq, hidden]);
-        // The last handle on qkv: the tiled path frees each projection once it has read it.
+        let (q, k) = (rotary.apply(split(0, q_len)), rotary.apply(split(1, seq)));
         let v = qkv.narrow(2, 2 * hidden, hidden);
-        let [q, k, v] = match ops.attention_heads([q, k, v], heads, &masks.global_bias, window) {
-            Ok(context) => return ops.linear(&self.Wo, context),
-            Err(back) => back,
-        };
-        let (q, k) = (q.reshape([batch, q_len, heads, head_dim]), k.reshape([batch, seq, heads, head_dim]));
         let (q, k) = (q.swap_dims(1, 2), k.swap_dims(1, 2));
         let v = v.reshape([batch, seq, heads, head_dim]).swap_dims(1, 2);
         let (k_t, scale) = (k.swap_dims(2, 3), 1.0 / (head_dim as f64).sqrt());
@@ -145,11 +142,6 @@ impl Mlp {
     /// `Wo(gelu(input) · gate)` where `Wi(x)` = [input | gate] (exact erf GELU, HF's "gelu").
     fn forward(&self, x: Tensor<3>, ops: &Ops) -> Tensor<3> {
         let width = ops.out_features(&self.Wi);
-        ops.in_row_slices(x, width, |x| {
-            let y = ops.linear(&self.Wi, x);
-            let half = y.dims()[2] / 2;
-            let (input, gate) = (y.clone().narrow(2, 0, half), y.narrow(2, half, half));
-            ops.linear(&self.Wo, gelu(input) * gate)
-        })
+        ops.in_row_slices(x, width, |x| ops.gated_gelu(&self.Wi, &self.Wo, x))
     }
 }

@@ -1,0 +1,106 @@
+//! Blocks computed in host rows from end to end on the tiled and int8 paths: a family's
+//! intermediate values (a GeGLU's `[a | g]`, self-attention's fused q/k/v) stay one buffer each,
+//! with no burn tensor — and no copy — per step. Long inputs are where that shows: at 2,048 tokens
+//! burn's scalar GELU was an eighth of ModernBERT's time in the browser, and at 8,192 the q/k/v
+//! split and rotary temporaries were tens of MB of the peak (README, "Long passages"). Where
+//! these paths do not apply (burn's kernels: WebGPU; f16 weights), burn's ops compute the same.
+
+use burn::nn::Linear;
+use burn::tensor::activation::gelu;
+use burn::tensor::{DType, Tensor, TensorData};
+
+use super::ops::{Kernels, Ops};
+use crate::kernels::gemm::Epilogue;
+use crate::kernels::{attention, simd};
+
+impl Ops {
+    /// A gated feed-forward block, `Wo(gelu(a) · g)` where `Wi(x)` = `[a | g]` (ModernBERT's
+    /// GeGLU, exact-erf GELU). On host rows the gate is applied with the kernels' vectorised
+    /// GELU ([`simd::gelu_gate`]) as `Wi`'s output is read.
+    pub fn gated_gelu(&self, wi: &Linear, wo: &Linear, x: Tensor<3>) -> Tensor<3> {
+        let x = match self.gated_gelu_rows(wi, wo, x) {
+            Ok(y) => return y,
+            Err(x) => x,
+        };
+        let y = self.linear(wi, x);
+        let half = y.dims()[2] / 2;
+        let (input, gate) = (y.clone().narrow(2, 0, half), y.narrow(2, half, half));
+        self.linear(wo, gelu(input) * gate)
+    }
+
+    /// [`Self::gated_gelu`] on host rows, or `Err(x)` where they do not apply.
+    #[allow(clippy::result_large_err)]
+    fn gated_gelu_rows(&self, wi: &Linear, wo: &Linear, x: Tensor<3>) -> Result<Tensor<3>, Tensor<3>> {
+        let [batch, seq, _] = x.dims();
+        let (Some([_, width]), Some([inner, d_out])) = (self.host_dims(wi), self.host_dims(wo)) else { return Err(x) };
+        if self.kernels() != Kernels::Tiled || x.dtype() != DType::F32 || width != 2 * inner {
+            return Err(x);
+        }
+        let (rows, device) = (batch * seq, x.device());
+        // x's values copied out and x let go before the product is allocated (a long input is not
+        // held twice beside it); rebuilt from what was read if a product declines.
+        let Ok(data) = x.clone().try_into_data() else { return Err(x) };
+        drop(x);
+        let back = |data| Err(Tensor::<3>::from_data(data, &device));
+        let Some(mut y) = data.as_slice::<f32>().ok().and_then(|xs| self.project(wi, xs, rows, Epilogue::Bias)) else {
+            return back(data);
+        };
+        // Row r's gated values go to `y[r·inner..]`, before where its own input starts (r·width)
+        // for r ≥ 1, so one buffer does: no second one of `rows × inner`. Row 0 via a row's copy.
+        if rows > 0 {
+            let mut first = vec![0.0f32; inner];
+            simd::gelu_gate(&y[..inner], &y[inner..width], &mut first);
+            y[..inner].copy_from_slice(&first);
+        }
+        for r in 1..rows {
+            let (front, back) = y.split_at_mut(r * width);
+            simd::gelu_gate(&back[..inner], &back[inner..width], &mut front[r * inner..(r + 1) * inner]);
+        }
+        y.truncate(rows * inner);
+        match self.project(wo, &y, rows, Epilogue::Bias) {
+            Some(out) => Ok(Tensor::<3>::from_data(TensorData::new(out, [batch, seq, d_out]), &device)),
+            None => back(data),
+        }
+    }
+
+    /// Self-attention from one fused projection, in host rows: `qkv = x · Wqkv + b`
+    /// `[b, s, 3h]`, then `rotate(&mut qkv)` in place (the family's positions: ModernBERT's
+    /// rotary on the query and key columns), then the heads ([`attention::attention_qkv`]) for
+    /// the queries of each row's first `q_len` positions, keys within `window` of their query
+    /// where there is one, `key_bias` `[b, 1, 1, s]` added. The context `[b, q_len, h]`, or
+    /// `Err(x)` untouched where this path does not apply (the caller runs burn's ops then).
+    #[allow(clippy::too_many_arguments, clippy::result_large_err)]
+    pub fn fused_self_attention(
+        &self,
+        wqkv: &Linear,
+        x: Tensor<3>,
+        heads: usize,
+        q_len: usize,
+        key_bias: &Tensor<4>,
+        window: Option<usize>,
+        rotate: impl FnOnce(&mut [f32]),
+    ) -> Result<Tensor<3>, Tensor<3>> {
+        let [batch, seq, hidden] = x.dims();
+        let fits = self.kernels() == Kernels::Tiled
+            && self.host_dims(wqkv) == Some([hidden, 3 * hidden])
+            && attention::supported(hidden, heads);
+        if !fits || seq == 0 || q_len > seq || x.dtype() != DType::F32 || key_bias.dtype() != DType::F32 {
+            return Err(x);
+        }
+        let Some(mask) = key_bias.clone().try_into_data().ok().and_then(|d| d.try_into_vec::<f32>().ok()) else {
+            return Err(x);
+        };
+        let device = x.device();
+        // x's values copied out and x let go before the projection is allocated (not held beside
+        // its copy); if the projection then declines, x is rebuilt from them.
+        let Ok(data) = x.clone().try_into_data() else { return Err(x) };
+        drop(x);
+        let qkv = data.as_slice::<f32>().ok().and_then(|xs| self.project(wqkv, xs, batch * seq, Epilogue::Bias));
+        let Some(mut qkv) = qkv else { return Err(Tensor::<3>::from_data(data, &device)) };
+        drop(data);
+        rotate(&mut qkv);
+        let dims = attention::Dims { batch, q_len, k_len: seq, hidden, heads, window };
+        let context = attention::attention_qkv(qkv, &mask, dims);
+        Ok(Tensor::<3>::from_data(TensorData::new(context, [batch, q_len, hidden]), &device))
+    }
+}
