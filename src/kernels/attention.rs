@@ -64,99 +64,30 @@ pub fn supported(hidden: usize, heads: usize) -> bool {
 /// added to every head's scores (and keys outside `d.window` set to `f32::MIN`, as HF's mask
 /// fills them: one value, never a sum of two minima — their weights are exact zeros, so leaving
 /// them out of a block changes no sum). `q` is scaled by `1/√head_dim` here, before the product
-/// (q·h multiplies rather than q·k per head), as burn's path does. Panics on mismatched lengths.
+/// (q·h multiplies rather than q·k per head), as burn's path does, and its buffer returned
+/// holding the context. Panics on mismatched lengths.
 pub fn attention(q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims) -> Vec<f32> {
     in_blocks(q, k, v, mask, d, d.block_rows(), true)
-}
-
-/// The context `[batch, q_len, hidden]` of self-attention whose projections are one fused
-/// buffer: `qkv` `[batch, k_len, 3 · hidden]`, each row its query, key and value side by side
-/// (ModernBERT's `Wqkv`), the queries those of each batch row's first `q_len` rows. Read in place,
-/// so the three are never copied apart (at 8,192 tokens each is `seq × hidden` floats); otherwise
-/// as [`attention`], whose arithmetic it is.
-pub fn attention_qkv(mut qkv: Vec<f32>, mask: &[f32], d: Dims) -> Vec<f32> {
-    let Dims { batch, q_len, k_len, hidden, heads, .. } = d;
-    assert!(supported(hidden, heads) && q_len <= k_len && qkv.len() == batch * k_len * 3 * hidden);
-    let scale = 1.0 / ((hidden / heads) as f32).sqrt();
-    for row in qkv.chunks_exact_mut(k_len * 3 * hidden).flat_map(|b| b.chunks_exact_mut(3 * hidden).take(q_len)) {
-        row[..hidden].iter_mut().for_each(|x| *x *= scale);
-    }
-    let part = |col| Rows { data: &qkv, stride: 3 * hidden, col, per_batch: k_len };
-    let blocks = run_blocks(part(0), part(hidden), part(2 * hidden), mask, d, d.block_rows(), true);
-    // The context goes where the queries were, then is packed to `[batch, q_len, hidden]` at the
-    // front of the buffer: no second buffer the size of the context beside the projections.
-    assemble(blocks, d, &mut qkv, 3 * hidden, k_len);
-    for (b, i) in (0..batch).flat_map(|b| (0..q_len).map(move |i| (b, i))) {
-        let from = (b * k_len + i) * 3 * hidden;
-        qkv.copy_within(from..from + hidden, (b * q_len + i) * hidden);
-    }
-    qkv.truncate(batch * q_len * hidden);
-    qkv
 }
 
 /// [`attention`] in blocks of `block_rows` query rows; `banded`: a block reads only the keys
 /// its rows' windows reach (else every key, the others masked: the whole-matrix computation the
 /// tests compare the band with).
 fn in_blocks(mut q: Vec<f32>, k: &[f32], v: &[f32], mask: &[f32], d: Dims, block_rows: usize, banded: bool) -> Vec<f32> {
-    let Dims { batch, q_len, k_len, hidden, heads, .. } = d;
-    assert!(q.len() == batch * q_len * hidden && k.len() == batch * k_len * hidden && v.len() == k.len());
-    let scale = 1.0 / ((hidden / heads.max(1)) as f32).sqrt();
-    q.iter_mut().for_each(|x| *x *= scale);
-    let rows = |data, per_batch| Rows { data, stride: hidden, col: 0, per_batch };
-    let blocks = run_blocks(rows(&q, q_len), rows(k, k_len), rows(v, k_len), mask, d, block_rows, banded);
-    let mut context = vec![0.0f32; batch * q_len * hidden];
-    assemble(blocks, d, &mut context, hidden, q_len);
-    context
-}
-
-/// Writes each (batch row, head)'s block of [`run_blocks`] into `out`, row `i` of batch row `b`
-/// at `(b · per_batch + i) · stride`, its head's columns; each block freed once written.
-fn assemble(blocks: Vec<Vec<f32>>, d: Dims, out: &mut [f32], stride: usize, per_batch: usize) {
-    let head_dim = d.hidden / d.heads;
-    for (task, block) in blocks.into_iter().enumerate() {
-        let (b, h) = (task / d.heads, task % d.heads);
-        for (i, row) in block.chunks_exact(head_dim).enumerate() {
-            let at = (b * per_batch + i) * stride + h * head_dim;
-            out[at..at + head_dim].copy_from_slice(row);
-        }
-    }
-}
-
-/// Where one of q, k, v lies in a row-major buffer: row `r` of batch row `b` starts at
-/// `(b · per_batch + r) · stride + col`, its `hidden` values contiguous.
-#[derive(Clone, Copy)]
-struct Rows<'a> {
-    data: &'a [f32],
-    stride: usize,
-    col: usize,
-    per_batch: usize,
-}
-
-impl Rows<'_> {
-    fn at(&self, b: usize, r: usize) -> usize {
-        (b * self.per_batch + r) * self.stride + self.col
-    }
-
-    /// Whether `data` holds every row of `batch` batch rows.
-    fn holds(&self, batch: usize, hidden: usize) -> bool {
-        batch == 0 || self.per_batch == 0 || self.at(batch - 1, self.per_batch - 1) + hidden <= self.data.len()
-    }
-}
-
-/// The blocks themselves, over `q` (already scaled by `1/√head_dim`), `k` and `v`: each (batch
-/// row, head)'s context `[q_len, head_dim]`, batch-major.
-fn run_blocks(q: Rows, k: Rows, v: Rows, mask: &[f32], d: Dims, block_rows: usize, banded: bool) -> Vec<Vec<f32>> {
     let Dims { batch, q_len, k_len, hidden, heads, window } = d;
-    assert!(supported(hidden, heads) && k_len > 0 && q.per_batch >= q_len && k.per_batch >= k_len);
-    assert!(q.holds(batch, hidden) && k.holds(batch, hidden) && v.holds(batch, hidden) && mask.len() == batch * k_len);
+    assert!(supported(hidden, heads) && k_len > 0);
+    assert!(q.len() == batch * q_len * hidden && k.len() == batch * k_len * hidden && v.len() == k.len());
+    assert!(mask.len() == batch * k_len);
     let head_dim = hidden / heads;
+    let scale = 1.0 / (head_dim as f32).sqrt();
+    q.iter_mut().for_each(|x| *x *= scale);
     let key_range = Dims { window: window.filter(|_| banded), ..d };
     let head = |(b, head): (usize, usize)| -> Vec<f32> {
         let col = head * head_dim;
-        let key_t = gemm::pack(head_dim, k_len, |d, j| k.data[k.at(b, j) + col + d]);
+        let key_t = gemm::pack(head_dim, k_len, |d, j| k[(b * k_len + j) * hidden + col + d]);
         let mask = &mask[b * k_len..(b + 1) * k_len];
         // Every key's values packed once when a block reads them all; a window's per block.
-        let all_values = key_range.window.is_none().then(|| gemm::pack(k_len, head_dim, |j, d| v.data[v.at(b, j) + col + d]));
+        let all_values = key_range.window.is_none().then(|| gemm::pack(k_len, head_dim, |j, d| v[(b * k_len + j) * hidden + col + d]));
         let mut out = vec![0.0f32; q_len * head_dim];
         let mut scores = Vec::new();
         for (rows, out) in (0..q_len).step_by(block_rows).zip(out.chunks_mut(block_rows * head_dim)) {
@@ -168,8 +99,8 @@ fn run_blocks(q: Rows, k: Rows, v: Rows, mask: &[f32], d: Dims, block_rows: usiz
             let panels = &key_t[k0 * head_dim..(k0 + n8) * head_dim];
             scores.clear();
             scores.resize(rows.len() * n8, 0.0);
-            let a = &q.data[q.at(b, rows.start) + col..];
-            gemm::gemm(a, q.stride, rows.len(), head_dim, panels, Some(&bias_row), Epilogue::Bias, &mut scores, n8);
+            let a = &q[(b * q_len + rows.start) * hidden + col..];
+            gemm::gemm(a, hidden, rows.len(), head_dim, panels, Some(&bias_row), Epilogue::Bias, &mut scores, n8);
             if let Some(w) = window {
                 for (i, row) in rows.clone().zip(scores.chunks_exact_mut(n8)) {
                     row[..i.saturating_sub(w).clamp(k0, k1) - k0].fill(f32::MIN);
@@ -182,7 +113,7 @@ fn run_blocks(q: Rows, k: Rows, v: Rows, mask: &[f32], d: Dims, block_rows: usiz
             let values = match &all_values {
                 Some(all) => all,
                 None => {
-                    block_values = gemm::pack(n, head_dim, |j, d| v.data[v.at(b, k0 + j) + col + d]);
+                    block_values = gemm::pack(n, head_dim, |j, d| v[(b * k_len + k0 + j) * hidden + col + d]);
                     &block_values
                 }
             };
@@ -194,7 +125,16 @@ fn run_blocks(q: Rows, k: Rows, v: Rows, mask: &[f32], d: Dims, block_rows: usiz
         out
     };
     let tasks: Vec<(usize, usize)> = (0..batch).flat_map(|b| (0..heads).map(move |h| (b, h))).collect();
-    crate::parallel::map_tasks(tasks, head)
+    let blocks: Vec<Vec<f32>> = crate::parallel::map_tasks(tasks.clone(), head);
+    // The context goes where the queries were (each read by then): no second buffer of that size
+    // (at 8,192 tokens, `seq × hidden` floats); each block freed once written.
+    for (&(b, h), block) in tasks.iter().zip(blocks) {
+        for (i, row) in block.chunks_exact(head_dim).enumerate() {
+            let at = (b * q_len + i) * hidden + h * head_dim;
+            q[at..at + head_dim].copy_from_slice(row);
+        }
+    }
+    q
 }
 
 #[cfg(test)]
@@ -319,26 +259,6 @@ mod tests {
             let one = in_blocks(q.clone(), k, v, &mask, d, len, false);
             let diff = max_diff(&attention(q, k, v, &mask, d), &one);
             assert!(diff <= 1e-6, "{len} {window:?}: {diff}");
-        }
-    }
-
-    /// The fused buffer read in place gives exactly what the three projections copied apart
-    /// give, for every row and for the first row alone (ModernBERT's last layer), with and
-    /// without a window, a padded batch row included.
-    #[test]
-    fn a_fused_qkv_buffer_equals_its_parts_copied_apart() {
-        let (hidden, k_len) = (32, 45);
-        for (q_len, window) in [(k_len, None), (k_len, Some(4)), (1, None), (1, Some(4))] {
-            let d = Dims { batch: 2, q_len, k_len, hidden, heads: 4, window };
-            let qkv = values(2 * k_len * 3 * hidden, 30);
-            let (_, _, _, mask) = inputs(Dims { q_len: k_len, ..d }, 30);
-            let part = |col: usize, rows: usize| -> Vec<f32> {
-                let per_batch = qkv.chunks_exact(k_len * 3 * hidden);
-                per_batch.flat_map(|b| b.chunks_exact(3 * hidden).take(rows).flat_map(|r| r[col..col + hidden].to_vec())).collect()
-            };
-            let apart = attention(part(0, q_len), &part(hidden, k_len), &part(2 * hidden, k_len), &mask, d);
-            let fused = attention_qkv(qkv.clone(), &mask, d);
-            assert_eq!(fused, apart, "q_len {q_len}, window {window:?}");
         }
     }
 }

@@ -10,6 +10,7 @@ use burn::tensor::activation::gelu;
 use burn::tensor::{DType, Tensor, TensorData};
 
 use super::ops::{Kernels, Ops};
+use super::slices::ROW_SLICE_BYTES;
 use crate::kernels::gemm::Epilogue;
 use crate::kernels::{attention, simd};
 
@@ -63,12 +64,15 @@ impl Ops {
         }
     }
 
-    /// Self-attention from one fused projection, in host rows: `qkv = x · Wqkv + b`
-    /// `[b, s, 3h]`, then `rotate(&mut qkv)` in place (the family's positions: ModernBERT's
-    /// rotary on the query and key columns), then the heads ([`attention::attention_qkv`]) for
-    /// the queries of each row's first `q_len` positions, keys within `window` of their query
-    /// where there is one, `key_bias` `[b, 1, 1, s]` added. The context `[b, q_len, h]`, or
-    /// `Err(x)` untouched where this path does not apply (the caller runs burn's ops then).
+    /// Self-attention from one fused projection, in host rows: `x · Wqkv + b` computed in row
+    /// chunks into three buffers, q `[b, q_len, h]` (each row's first `q_len` positions), k and v
+    /// `[b, s, h]` — none larger than `s × h`, so a long input's allocations fit where an earlier
+    /// layer's were freed (one `3 · s × h` buffer per layer fragmented the browser's heap: its
+    /// peak grew with every call) — then `rotate(buffer, len)` on q and k in place (the family's
+    /// positions, `len` rows per batch row: ModernBERT's rotary), then the heads
+    /// ([`attention::attention`]), keys within `window` of their query where there is one,
+    /// `key_bias` `[b, 1, 1, s]` added. The context `[b, q_len, h]`, or `Err(x)` untouched where
+    /// this path does not apply (the caller runs burn's ops then).
     #[allow(clippy::too_many_arguments, clippy::result_large_err)]
     pub fn fused_self_attention(
         &self,
@@ -78,7 +82,7 @@ impl Ops {
         q_len: usize,
         key_bias: &Tensor<4>,
         window: Option<usize>,
-        rotate: impl FnOnce(&mut [f32]),
+        rotate: impl Fn(&mut [f32], usize),
     ) -> Result<Tensor<3>, Tensor<3>> {
         let [batch, seq, hidden] = x.dims();
         let fits = self.kernels() == Kernels::Tiled
@@ -91,16 +95,41 @@ impl Ops {
             return Err(x);
         };
         let device = x.device();
-        // x's values copied out and x let go before the projection is allocated (not held beside
-        // its copy); if the projection then declines, x is rebuilt from them.
+        // x's values copied out and x let go before the projections are allocated (not held beside
+        // its copy); if a projection then declines, x is rebuilt from them.
         let Ok(data) = x.clone().try_into_data() else { return Err(x) };
         drop(x);
-        let qkv = data.as_slice::<f32>().ok().and_then(|xs| self.project(wqkv, xs, batch * seq, Epilogue::Bias));
-        let Some(mut qkv) = qkv else { return Err(Tensor::<3>::from_data(data, &device)) };
+        let parts = data.as_slice::<f32>().ok().and_then(|xs| self.project_parts(wqkv, xs, batch, seq, q_len));
+        let Some([mut q, mut k, v]) = parts else { return Err(Tensor::<3>::from_data(data, &device)) };
         drop(data);
-        rotate(&mut qkv);
+        rotate(&mut q, q_len);
+        rotate(&mut k, seq);
         let dims = attention::Dims { batch, q_len, k_len: seq, hidden, heads, window };
-        let context = attention::attention_qkv(qkv, &mask, dims);
+        let context = attention::attention(q, &k, &v, &mask, dims);
         Ok(Tensor::<3>::from_data(TensorData::new(context, [batch, q_len, hidden]), &device))
+    }
+
+    /// `x · W + b` for `x` `[batch, seq, d_in]` (row-major) and `W` `[d_in, 3 · h]`, as three
+    /// buffers of its column thirds: the first for each batch row's first `q_len` positions
+    /// alone, the others for all. Computed in chunks of rows whose product fits
+    /// [`ROW_SLICE_BYTES`], so no `3 · s × h` buffer exists. `None` where [`Self::project`] is.
+    fn project_parts(&self, linear: &Linear, x: &[f32], batch: usize, seq: usize, q_len: usize) -> Option<[Vec<f32>; 3]> {
+        let [d_in, d_out] = self.host_dims(linear)?;
+        let (h, rows) = (d_out / 3, batch * seq);
+        let chunk = (ROW_SLICE_BYTES as usize / (4 * d_out)).max(1);
+        let mut q = Vec::with_capacity(batch * q_len * h);
+        let (mut k, mut v) = (Vec::with_capacity(rows * h), Vec::with_capacity(rows * h));
+        for start in (0..rows).step_by(chunk) {
+            let n = chunk.min(rows - start);
+            let y = self.project(linear, x.get(start * d_in..(start + n) * d_in)?, n, Epilogue::Bias)?;
+            for (r, row) in (start..start + n).zip(y.chunks_exact(d_out)) {
+                if r % seq < q_len {
+                    q.extend_from_slice(&row[..h]);
+                }
+                k.extend_from_slice(&row[h..2 * h]);
+                v.extend_from_slice(&row[2 * h..]);
+            }
+        }
+        Some([q, k, v])
     }
 }

@@ -96,7 +96,7 @@ impl Attention {
         let [batch, seq, hidden] = x.dims();
         let (heads, head_dim) = (self.num_heads, hidden / self.num_heads);
         let q_len = if first_only { 1 } else { seq };
-        let rotate = |qkv: &mut [f32]| rotary.apply_to_fused(qkv, seq, q_len, hidden);
+        let rotate = |rows: &mut [f32], len: usize| rotary.apply_to_rows(rows, len, hidden);
         let x = match ops.fused_self_attention(&self.Wqkv, x, heads, q_len, &masks.global_bias, window, rotate) {
             Ok(context) => return ops.linear(&self.Wo, context),
             Err(x) => x,

@@ -51,16 +51,14 @@ impl Rotary {
         x * cos + swapped * sin
     }
 
-    /// Rotates, in place, the queries of positions `0..q_len` and the keys of every position of
-    /// a fused projection `qkv` `[batch, seq, 3 · hidden]` (queries in columns `0..hidden`, keys
-    /// in `hidden..2·hidden`, `head_dim`-wide heads): [`Self::apply`]'s arithmetic, product by
-    /// product, on host rows.
-    pub fn apply_to_fused(&self, qkv: &mut [f32], seq: usize, q_len: usize, hidden: usize) {
+    /// Rotates, in place, queries or keys `x` `[batch, len, hidden]` (row-major, `head_dim`-wide
+    /// heads) at positions `0..len`: [`Self::apply`]'s arithmetic, product by product, on host
+    /// rows.
+    pub fn apply_to_rows(&self, x: &mut [f32], len: usize, hidden: usize) {
         let half = self.head_dim / 2;
-        for (p, row) in qkv.chunks_exact_mut(3 * hidden).enumerate().map(|(r, row)| (r % seq, row)) {
+        for (p, row) in x.chunks_exact_mut(hidden).enumerate().map(|(r, row)| (r % len, row)) {
             let (cos, sin) = (&self.cos[p * half..(p + 1) * half], &self.sin[p * half..(p + 1) * half]);
-            let part = if p < q_len { &mut row[..2 * hidden] } else { &mut row[hidden..2 * hidden] };
-            for head in part.chunks_exact_mut(2 * half) {
+            for head in row.chunks_exact_mut(2 * half) {
                 let (a, b) = head.split_at_mut(half);
                 for i in 0..half {
                     // x · cos + swap_halves(x) · sin, the first half's sin negated.
