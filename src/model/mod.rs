@@ -29,6 +29,7 @@ use crate::error::{Error, Result};
 use crate::load::{Header, Weights};
 pub use host_embeddings::{HostEmbeddings, Words};
 pub use ops::{Kernels, Ops, Precision};
+pub use slices::ROW_SLICE_BYTES;
 pub use bert::BertConfig;
 pub use modernbert::ModernBertConfig;
 pub use xlm_roberta::XlmRobertaConfig;

@@ -142,7 +142,7 @@ impl Reranker {
         let on_cpu = is_cpu(&device);
         let kernels = options.kernels_for(on_cpu)?;
         let (precision, precision_reason) = options.precision_for(&device, on_cpu)?;
-        options.memory_plan(weights.bytes_held()).ensure()?;
+        options.memory_plan(weights.bytes_held(), &dims).ensure()?;
         let max_activation_bytes = options.activation_bytes();
         let build = BuildOptions {
             device: device.clone(),
@@ -152,12 +152,7 @@ impl Reranker {
             max_activation_bytes,
         };
         let model = config.build(weights, &build)?;
-        let bytes = max_activation_bytes as usize;
-        let limits = BatchLimits {
-            max_pairs: options.batch_size,
-            max_cells: bytes / (4 * dims.num_attention_heads),
-            max_tokens: bytes / (4 * dims.intermediate_size.max(dims.hidden_size)),
-        };
+        let limits = BatchLimits::new(&dims, kernels, options.batch_size, max_activation_bytes);
         let overflow = options.overflow;
         Ok(Self { model, tokenizer, max_length, config, device, on_cpu, kernels, precision, precision_reason, limits, overflow })
     }

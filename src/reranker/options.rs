@@ -10,7 +10,7 @@ use super::chunks::Overflow;
 use super::memory::MemoryPlan;
 use crate::backend::is_cpu;
 use crate::error::{Error, Result};
-use crate::model::{Kernels, ModelConfig, Precision};
+use crate::model::{Dims, Kernels, ModelConfig, Precision};
 use crate::tokenize::MecabDictionary;
 
 /// Pairs per forward pass on the CPU: small batches are fastest there (length-sorted pairs
@@ -128,9 +128,16 @@ impl RerankerOptions {
     /// What a model instance built with these options holds in host memory when `weights` bytes
     /// of its file are held (whole, or all but the rows to come): int8 copies under precision int8,
     /// activations where the CPU computes.
-    pub fn memory_plan(&self, weights: u64) -> MemoryPlan {
+    pub fn memory_plan(&self, weights: u64, dims: &Dims) -> MemoryPlan {
         let on_cpu = self.device.as_ref().is_none_or(is_cpu);
-        MemoryPlan::new(weights, on_cpu && self.precision == Precision::Int8, on_cpu.then(|| self.activation_bytes()))
+        let activations = match self.kernels_for(on_cpu) {
+            Ok(kernels) if on_cpu => {
+                let max_tokens = self.max_length.unwrap_or(dims.max_tokens).min(dims.max_tokens);
+                MemoryPlan::activations(kernels, dims.hidden_size, max_tokens, self.activation_bytes())
+            }
+            _ => 0,
+        };
+        MemoryPlan::new(weights, on_cpu && self.precision == Precision::Int8, activations)
     }
 
     /// The activation budget these options allow.

@@ -2,7 +2,8 @@
 //! limits that bound a batch's memory.
 
 use crate::error::{Error, Result};
-use crate::model::Row;
+use crate::model::{Dims, Kernels, Row};
+use crate::reranker::memory;
 use crate::reranker::Score;
 use crate::reranker::chunks::Window;
 
@@ -101,6 +102,36 @@ pub struct BatchLimits {
     pub max_tokens: usize,
 }
 
+/// Padded tokens a batch on the tiled kernels holds at most, below what the budget allows:
+/// batching pays on the CPU for short pairs (more rows per packed weight panel, fewer calls),
+/// while past a few thousand tokens a product already has rows enough and a bigger batch only
+/// holds more memory (a pair longer than this runs alone).
+const TILED_BATCH_TOKENS: usize = 4096;
+
+impl BatchLimits {
+    /// Batches of at most `batch_size` pairs whose activations keep within `budget` bytes on
+    /// `kernels`: on burn's ops a head's `pairs × seq²` scores and the feed-forward's
+    /// `pairs × seq × intermediate` each fit it; on the tiled kernels, which hold neither (scores
+    /// in blocks, feed-forward in slices), everything alive at once does
+    /// ([`memory::tiled_tokens_within`]), up to [`TILED_BATCH_TOKENS`].
+    pub fn new(dims: &Dims, kernels: Kernels, batch_size: usize, budget: u64) -> Self {
+        let bytes = budget as usize;
+        match kernels {
+            Kernels::Tiled => Self {
+                max_pairs: batch_size,
+                max_cells: usize::MAX,
+                max_tokens: memory::tiled_tokens_within(dims.hidden_size, budget, crate::parallel::threads())
+                    .min(TILED_BATCH_TOKENS),
+            },
+            Kernels::Burn => Self {
+                max_pairs: batch_size,
+                max_cells: bytes / (4 * dims.num_attention_heads.max(1)),
+                max_tokens: bytes / (4 * dims.intermediate_size.max(dims.hidden_size).max(1)),
+            },
+        }
+    }
+}
+
 /// Groups items into batches: longest first, so that each batch pads to a length close to its
 /// members', within `limits`, which bound memory for long inputs. Returns indices into
 /// `lengths`; every index appears exactly once; an item over the limits on its own still gets
@@ -162,5 +193,29 @@ mod tests {
         assert_eq!(plan_batches(&[100], limits(8, 10, 10)), vec![vec![0]]);
         // The token budget: 1000 padded tokens fit three pairs of 300.
         assert_eq!(plan_batches(&[300; 5], limits(32, usize::MAX, 1000)), vec![vec![0, 1, 2], vec![3, 4]]);
+    }
+
+    #[test]
+    fn the_tiled_kernels_batch_by_tokens_not_squares() {
+        use crate::model::{Dims, Kernels};
+        let dims = Dims {
+            vocab_size: 102_400,
+            hidden_size: 256,
+            num_attention_heads: 4,
+            intermediate_size: 1024,
+            num_hidden_layers: 10,
+            max_tokens: 8192,
+            pad_token_id: 3,
+        };
+        let lengths = [2048, 2048, 1024, 1024, 1024, 1024, 8192, 8192];
+        // burn's ops: a head's 2,048² scores four at a time within 256 MiB (4 B × 4 heads each).
+        let burn = BatchLimits::new(&dims, Kernels::Burn, 8, 256 << 20);
+        assert_eq!(plan_batches(&lengths, burn), vec![vec![6], vec![7], vec![0, 1, 2, 3], vec![4, 5]]);
+        // Tiled: no squares; up to 4,096 tokens a batch, a longer pair alone.
+        let tiled = BatchLimits::new(&dims, Kernels::Tiled, 8, 256 << 20);
+        assert_eq!(plan_batches(&lengths, tiled), vec![vec![6], vec![7], vec![0, 1], vec![2, 3, 4, 5]]);
+        // A small budget: fewer tokens a batch (1 MiB: one pair at a time).
+        let small = BatchLimits::new(&dims, Kernels::Tiled, 8, 1 << 20);
+        assert_eq!(plan_batches(&lengths, small).len(), lengths.len());
     }
 }

@@ -61,7 +61,7 @@ pub async fn load_parts(
     let ranges = config.eager_ranges(&header);
     let total: u64 = ranges.iter().map(|r| r.end - r.start).sum();
     // Refused before the download, not after it.
-    options.memory_plan(total).ensure()?;
+    options.memory_plan(total, &config.dims()).ensure()?;
     let done = Cell::new(0u64);
     let mut parts = Vec::with_capacity(ranges.len());
     for range in ranges {
