@@ -7,7 +7,7 @@
 // page per row, so its wasm memory after the runs is that length's peak; pairs/s is the median of
 // the timed `score(pairs)` calls after one warm-up.
 //   node bench/long.mjs [--pkg DIR] [--before DIR] [--models tiny-v2,xsmall-v2] [--lengths 512,2048,8192]
-//                       [--runtimes ours-f32,ours-int8,tjs-fp32,tjs-q8] [--runs 3] [--out FILE]
+//                       [--runtimes ours-f32,ours-int8,tjs-fp32,tjs-q8] [--runs 3] [--pages 1] [--out FILE]
 // `--before DIR`: also ja-rerank's rows from another package (a build of an earlier commit, its
 // cpu-relaxed build at least), in the same run. Prints a markdown table (and writes it to FILE).
 // Needs pkg/ (scripts/build-package.sh), bench's node_modules (transformers.js) and, for the
@@ -32,6 +32,11 @@ const LENGTHS = opt("lengths", "512,2048,8192").split(",").map(Number);
 const RUNTIMES = opt("runtimes", "ours-f32,ours-int8,tjs-fp32,tjs-q8").split(",")
   .flatMap((r) => (BEFORE && r.startsWith("ours") ? [`before-${r.slice(5)}`, r] : [r]));
 const RUNS = Number(opt("runs", "3"));
+// Fresh pages per row: a page's peak wasm memory varies from page to page for the same build
+// and pairs (by 10–20 MB, seen on 2026-12-08: the allocator's fragmentation, not what is live),
+// so with N > 1 the row gives the median peak and its range, and pairs/s the median of every
+// page's timed calls.
+const PAGES = Number(opt("pages", "1"));
 // Pairs per call at each length: about the same tokens per call.
 const COUNT = { 512: 4, 2048: 2, 8192: 1 };
 
@@ -69,30 +74,25 @@ try {
       }
       for (const n of LENGTHS) {
         const pairs = pairsByLength[n];
-        const page = await browser.newPage();
         let line;
+        const times = [];
+        const peaks = [];
+        let first;
         try {
-          await page.goto(`${origin}/bench.html`);
-          await page.waitForFunction(() => window.bench && window.benchReady);
-          if (tjs) {
-            await page.evaluate((o) => window.bench.loadTransformersJs(o), {
-              tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: `stand-in/${model}`,
-              dtype: runtime === "tjs-q8" ? "q8" : "fp32", numThreads: 1,
-            });
-          } else {
-            await page.evaluate((o) => window.bench.loadJaRerank(o), {
-              pkgUrl: runtime.startsWith("before") ? "/pkg-before" : "/pkg", hubUrl: `${origin}/hub`, model: `stand-in/${model}`,
-              backend: "cpu", threads: 1, precision: runtime.endsWith("int8") ? "int8" : "f32", build: "cpu-relaxed",
-            });
+          for (let p = 0; p < PAGES; p++) {
+            const r = await inFreshPage(runtime, model, pairs, tjs);
+            times.push(...r.timesMs);
+            peaks.push(r.wasmMemory.largestBytes);
+            first ??= r.scores[0];
           }
-          const r = await page.evaluate((o) => window.bench.time(o), { pairs, warmup: 1, runs: RUNS });
-          const pps = pairs.length / (median(r.timesMs) / 1000);
+          const pps = pairs.length / (median(times) / 1000);
           const tokens = pairs.map((p) => p.tokens).join(", ");
-          line = `| ${model} | ${runtime} | ${n} (${tokens}) | ${pps.toFixed(3)} | ${MB(r.wasmMemory.largestBytes)} | ${r.scores[0].toFixed(6)} | ${r.timesMs.map((t) => (t / 1000).toFixed(1)).join(", ")} s |`;
+          const sorted = [...peaks].sort((a, b) => a - b);
+          const memory = PAGES > 1 ? `${MB(median(peaks))} (${MB(sorted[0])}–${MB(sorted.at(-1))})` : MB(peaks[0]);
+          line = `| ${model} | ${runtime} | ${n} (${tokens}) | ${pps.toFixed(3)} | ${memory} | ${first.toFixed(6)} | ${times.map((t) => (t / 1000).toFixed(1)).join(", ")} s |`;
         } catch (e) {
           line = `| ${model} | ${runtime} | ${n} | failed: ${String(e?.message ?? e).split("\n")[0].slice(0, 120)} | | | |`;
         }
-        await page.close();
         console.error(line);
         rows.push(line);
       }
@@ -103,11 +103,34 @@ try {
   server.close();
   rmSync(profile, { recursive: true, force: true });
 }
+
+/** One row's runs in a fresh page (so its wasm memory after them is their peak). */
+async function inFreshPage(runtime, model, pairs, tjs) {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${origin}/bench.html`);
+    await page.waitForFunction(() => window.bench && window.benchReady);
+    if (tjs) {
+      await page.evaluate((o) => window.bench.loadTransformersJs(o), {
+        tjsUrl: "/tjs/transformers.min.js", ortUrl: `${origin}/ort/`, modelsUrl: "/models/", model: `stand-in/${model}`,
+        dtype: runtime === "tjs-q8" ? "q8" : "fp32", numThreads: 1,
+      });
+    } else {
+      await page.evaluate((o) => window.bench.loadJaRerank(o), {
+        pkgUrl: runtime.startsWith("before") ? "/pkg-before" : "/pkg", hubUrl: `${origin}/hub`, model: `stand-in/${model}`,
+        backend: "cpu", threads: 1, precision: runtime.endsWith("int8") ? "int8" : "f32", build: "cpu-relaxed",
+      });
+    }
+    return await page.evaluate((o) => window.bench.time(o), { pairs, warmup: 1, runs: RUNS });
+  } finally {
+    await page.close();
+  }
+}
 const report = [
   `Written by \`node bench/long.mjs${process.argv.slice(2).map((a) => ` ${a}`).join("")}\` on ${new Date().toISOString().slice(0, 16)} UTC.`,
   "Chromium, CPU, 1 thread (ja-rerank: the cpu-relaxed build on the page's main thread; transformers.js: ORT-web wasm,",
   "numThreads 1); stand-ins (random weights at the real shapes: only speed and memory mean anything). \"ours\" is this",
-  `package${BEFORE ? `, "before" ${BEFORE}` : ""}; pairs/s is the median of ${RUNS} timed calls after a warm-up, memory the page's largest wasm memory after them (its peak).`,
+  `package${BEFORE ? `, "before" ${BEFORE}` : ""}; pairs/s is the median of ${RUNS} timed calls after a warm-up${PAGES > 1 ? ` in each of ${PAGES} fresh pages` : ""}, memory the page's largest wasm memory after them (its peak${PAGES > 1 ? ": the median of the pages', and their range" : ""}).`,
   "",
   "| model | runtime | tokens per pair | pairs/s | wasm memory (peak) | first score | timed runs |",
   "|---|---|---|---|---|---|---|",
