@@ -11,57 +11,68 @@ use burn::tensor::{DType, Tensor, TensorData};
 
 use super::ops::{Kernels, Ops};
 use super::slices::ROW_SLICE_BYTES;
-use crate::kernels::gemm::Epilogue;
+use crate::kernels::gemm::{self, Epilogue};
+use crate::kernels::int8::{self, PackedInt8};
 use crate::kernels::{attention, simd};
 
 impl Ops {
     /// A gated feed-forward block, `Wo(gelu(a) · g)` where `Wi(x)` = `[a | g]` (ModernBERT's
-    /// GeGLU, exact-erf GELU). On host rows the gate is applied with the kernels' vectorised
-    /// GELU ([`simd::gelu_gate`]) as `Wi`'s output is read.
+    /// GeGLU, exact-erf GELU), in slices of rows within the activation budget (at most
+    /// [`ROW_SLICE_BYTES`] of `Wi`'s output on the CPU kernels). On host rows: the weights packed
+    /// once for every slice, one buffer for a slice's `Wi` output reused by each, the gate applied
+    /// in it with the kernels' vectorised GELU ([`simd::gelu_gate`]), `Wo` written straight into
+    /// the block's output: no tensor, pack or join per slice (fewer large allocations between
+    /// the layer's `seq × hidden` buffers). Else burn's ops, slice by slice.
     pub fn gated_gelu(&self, wi: &Linear, wo: &Linear, x: Tensor<3>) -> Tensor<3> {
+        let width = self.out_features(wi);
         let x = match self.gated_gelu_rows(wi, wo, x) {
             Ok(y) => return y,
             Err(x) => x,
         };
-        let y = self.linear(wi, x);
-        let half = y.dims()[2] / 2;
-        let (input, gate) = (y.clone().narrow(2, 0, half), y.narrow(2, half, half));
-        self.linear(wo, gelu(input) * gate)
+        self.in_row_slices(x, width, |x| {
+            let y = self.linear(wi, x);
+            let half = y.dims()[2] / 2;
+            let (input, gate) = (y.clone().narrow(2, 0, half), y.narrow(2, half, half));
+            self.linear(wo, gelu(input) * gate)
+        })
     }
 
     /// [`Self::gated_gelu`] on host rows, or `Err(x)` where they do not apply.
     #[allow(clippy::result_large_err)]
     fn gated_gelu_rows(&self, wi: &Linear, wo: &Linear, x: Tensor<3>) -> Result<Tensor<3>, Tensor<3>> {
-        let [batch, seq, _] = x.dims();
-        let (Some([_, width]), Some([inner, d_out])) = (self.host_dims(wi), self.host_dims(wo)) else { return Err(x) };
-        if self.kernels() != Kernels::Tiled || x.dtype() != DType::F32 || width != 2 * inner {
+        let [batch, seq, d_in] = x.dims();
+        if self.kernels() != Kernels::Tiled || x.dtype() != DType::F32 {
             return Err(x);
         }
-        let (rows, device) = (batch * seq, x.device());
-        // x's values copied out and x let go before the product is allocated (a long input is not
-        // held twice beside it); rebuilt from what was read if a product declines.
+        let (Some(wi), Some(wo)) = (self.host_linear(wi), self.host_linear(wo)) else { return Err(x) };
+        let (width, inner, d_out) = (wi.d_out, wo.d_in, wo.d_out);
+        if width != 2 * inner || wi.d_in != d_in {
+            return Err(x);
+        }
+        let rows = batch * seq;
+        let budget = self.max_activation_bytes().min(ROW_SLICE_BYTES);
+        let slice = ((budget / (4 * width as u64)) as usize).clamp(1, rows.max(1));
+        let device = x.device();
+        // x's values copied out and x let go before the products are allocated.
         let Ok(data) = x.clone().try_into_data() else { return Err(x) };
         drop(x);
-        let back = |data| Err(Tensor::<3>::from_data(data, &device));
-        let Some(mut y) = data.as_slice::<f32>().ok().and_then(|xs| self.project(wi, xs, rows, Epilogue::Bias)) else {
-            return back(data);
-        };
-        // Row r's gated values go to `y[r·inner..]`, before where its own input starts (r·width)
-        // for r ≥ 1, so one buffer does: no second one of `rows × inner`. Row 0 via a row's copy.
-        if rows > 0 {
-            let mut first = vec![0.0f32; inner];
+        let Ok(xs) = data.as_slice::<f32>() else { return Err(Tensor::<3>::from_data(data, &device)) };
+        let (mut y, mut first, mut out) = (vec![0.0f32; slice * width], vec![0.0f32; inner], vec![0.0f32; rows * d_out]);
+        for start in (0..rows).step_by(slice) {
+            let n = slice.min(rows - start);
+            let y = &mut y[..n * width];
+            wi.apply(&xs[start * d_in..(start + n) * d_in], n, y);
+            // Row r's gated values go to `y[r·inner..]`, before where its own input starts
+            // (r·width) for r ≥ 1, so the one buffer does; row 0 through a row's copy.
             simd::gelu_gate(&y[..inner], &y[inner..width], &mut first);
             y[..inner].copy_from_slice(&first);
+            for r in 1..n {
+                let (front, back) = y.split_at_mut(r * width);
+                simd::gelu_gate(&back[..inner], &back[inner..width], &mut front[r * inner..(r + 1) * inner]);
+            }
+            wo.apply(&y[..n * inner], n, &mut out[start * d_out..(start + n) * d_out]);
         }
-        for r in 1..rows {
-            let (front, back) = y.split_at_mut(r * width);
-            simd::gelu_gate(&back[..inner], &back[inner..width], &mut front[r * inner..(r + 1) * inner]);
-        }
-        y.truncate(rows * inner);
-        match self.project(wo, &y, rows, Epilogue::Bias) {
-            Some(out) => Ok(Tensor::<3>::from_data(TensorData::new(out, [batch, seq, d_out]), &device)),
-            None => back(data),
-        }
+        Ok(Tensor::<3>::from_data(TensorData::new(out, [batch, seq, d_out]), &device))
     }
 
     /// Self-attention from one fused projection, in host rows: `x · Wqkv + b` computed in row
@@ -131,5 +142,40 @@ impl Ops {
             }
         }
         Some([q, k, v])
+    }
+}
+
+/// A `Linear` ready for many products on host rows: its f32 weight packed once for the tiles, or
+/// its int8 copy, and its bias.
+pub(super) struct HostLinear<'a> {
+    pub d_in: usize,
+    pub d_out: usize,
+    weight: HostWeight<'a>,
+    bias: Option<Vec<f32>>,
+}
+
+enum HostWeight<'a> {
+    Packed(Vec<f32>),
+    Int8(&'a PackedInt8),
+}
+
+impl HostLinear<'_> {
+    pub fn new(d_in: usize, d_out: usize, bias: Option<Vec<f32>>, weight: Result<Vec<f32>, &PackedInt8>) -> HostLinear<'_> {
+        let weight = match weight {
+            Ok(w) => HostWeight::Packed(gemm::pack(d_in, d_out, |k, j| w[k * d_out + j])),
+            Err(packed) => HostWeight::Int8(packed),
+        };
+        HostLinear { d_in, d_out, weight, bias }
+    }
+
+    /// `out ← x · W + b` for `rows` rows of `x` (`[rows, d_in]`; `out` `[rows, d_out]`): the
+    /// arithmetic of [`Ops::project`].
+    pub fn apply(&self, x: &[f32], rows: usize, out: &mut [f32]) {
+        match &self.weight {
+            HostWeight::Packed(packed) => {
+                gemm::gemm(x, self.d_in, rows, self.d_in, packed, self.bias.as_deref(), Epilogue::Bias, out, self.d_out)
+            }
+            HostWeight::Int8(w) => out.copy_from_slice(&int8::matmul(x, rows, w, self.bias.as_deref(), Epilogue::Bias)),
+        }
     }
 }

@@ -18,6 +18,7 @@ use crate::load::Int8Tensor;
 use crate::kernels::gemm::{self, Epilogue};
 use crate::kernels::int8::{self, PackedInt8};
 use crate::kernels::{attention, simd};
+use super::fused::HostLinear;
 /// Which code computes a model instance's matmuls, attention and softmax.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernels {
@@ -237,6 +238,25 @@ impl Ops {
         let weight = linear.weight.val();
         let dims = weight.dims();
         (self.kernels == Kernels::Tiled && weight.dtype() == DType::F32 && gemm::supported(dims[1])).then_some(dims)
+    }
+
+    /// `linear` ready for many products on host rows ([`Self::project`]'s arithmetic, its f32
+    /// weight packed once), or `None` where `project` would decline.
+    pub(super) fn host_linear(&self, linear: &Linear) -> Option<HostLinear<'_>> {
+        let [d_in, d_out] = self.host_dims(linear)?;
+        let bias = match &linear.bias {
+            Some(b) if b.val().dtype() == DType::F32 => Some(b.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
+            Some(_) => return None,
+            None => None,
+        };
+        if bias.as_ref().is_some_and(|b| b.len() != d_out) {
+            return None;
+        }
+        let weight = match self.int8.get(&linear.weight.id) {
+            Some(packed) => Err(packed),
+            None => Ok(linear.weight.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
+        };
+        Some(HostLinear::new(d_in, d_out, bias, weight))
     }
 
     /// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`): int8 where the

@@ -141,7 +141,6 @@ impl Attention {
 impl Mlp {
     /// `Wo(gelu(input) · gate)` where `Wi(x)` = [input | gate] (exact erf GELU, HF's "gelu").
     fn forward(&self, x: Tensor<3>, ops: &Ops) -> Tensor<3> {
-        let width = ops.out_features(&self.Wi);
-        ops.in_row_slices(x, width, |x| ops.gated_gelu(&self.Wi, &self.Wo, x))
+        ops.gated_gelu(&self.Wi, &self.Wo, x)
     }
 }
