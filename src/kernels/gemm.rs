@@ -34,7 +34,7 @@ fn finish(v: V4, epilogue: Epilogue) -> V4 {
     }
 }
 
-/// Whether [`matmul_bias`] handles these sizes (n a multiple of the panel width).
+/// Whether [`pack`] + [`gemm`] handle an output this wide (n a multiple of the panel width).
 pub fn supported(n: usize) -> bool {
     n > 0 && n.is_multiple_of(NR)
 }
@@ -59,7 +59,9 @@ pub fn pack(k: usize, n: usize, get: impl Fn(usize, usize) -> f32) -> Vec<f32> {
 }
 
 /// `epilogue(a · w (+ bias))`: a `[m, k]`, w `[k, n]`, bias `[n]`, all row-major; returns `[m, n]`.
-/// Panics unless `supported(n)` and the slice lengths match (callers check).
+/// Panics unless `supported(n)` and the slice lengths match. The one-shot product the tests
+/// check the tiles with; the model packs a weight once (`model::fused::HostLinear`).
+#[cfg(test)]
 pub fn matmul_bias(
     a: &[f32],
     w: &[f32],

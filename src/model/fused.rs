@@ -61,7 +61,7 @@ impl Ops {
         for start in (0..rows).step_by(slice) {
             let n = slice.min(rows - start);
             let y = &mut y[..n * width];
-            wi.apply(&xs[start * d_in..(start + n) * d_in], n, y);
+            wi.apply_into(&xs[start * d_in..(start + n) * d_in], n, Epilogue::Bias, y);
             // Row r's gated values go to `y[r·inner..]`, before where its own input starts
             // (r·width) for r ≥ 1, so the one buffer does; row 0 through a row's copy.
             simd::gelu_gate(&y[..inner], &y[inner..width], &mut first);
@@ -70,7 +70,7 @@ impl Ops {
                 let (front, back) = y.split_at_mut(r * width);
                 simd::gelu_gate(&back[..inner], &back[inner..width], &mut front[r * inner..(r + 1) * inner]);
             }
-            wo.apply(&y[..n * inner], n, &mut out[start * d_out..(start + n) * d_out]);
+            wo.apply_into(&y[..n * inner], n, Epilogue::Bias, &mut out[start * d_out..(start + n) * d_out]);
         }
         Ok(Tensor::<3>::from_data(TensorData::new(out, [batch, seq, d_out]), &device))
     }
@@ -125,14 +125,20 @@ impl Ops {
     /// alone, the others for all. Computed in chunks of rows whose product fits
     /// [`ROW_SLICE_BYTES`], so no `3 · s × h` buffer exists. `None` where [`Self::project`] is.
     fn project_parts(&self, linear: &Linear, x: &[f32], batch: usize, seq: usize, q_len: usize) -> Option<[Vec<f32>; 3]> {
-        let [d_in, d_out] = self.host_dims(linear)?;
+        let linear = self.host_linear(linear)?;
+        let (d_in, d_out) = (linear.d_in, linear.d_out);
         let (h, rows) = (d_out / 3, batch * seq);
-        let chunk = (ROW_SLICE_BYTES as usize / (4 * d_out)).max(1);
+        if x.len() != rows * d_in {
+            return None;
+        }
+        let chunk = (ROW_SLICE_BYTES as usize / (4 * d_out)).clamp(1, rows.max(1));
+        let mut y = vec![0.0f32; chunk * d_out];
         let mut q = Vec::with_capacity(batch * q_len * h);
         let (mut k, mut v) = (Vec::with_capacity(rows * h), Vec::with_capacity(rows * h));
         for start in (0..rows).step_by(chunk) {
             let n = chunk.min(rows - start);
-            let y = self.project(linear, x.get(start * d_in..(start + n) * d_in)?, n, Epilogue::Bias)?;
+            let y = &mut y[..n * d_out];
+            linear.apply_into(&x[start * d_in..(start + n) * d_in], n, Epilogue::Bias, y);
             for (r, row) in (start..start + n).zip(y.chunks_exact(d_out)) {
                 if r % seq < q_len {
                     q.extend_from_slice(&row[..h]);
@@ -160,7 +166,7 @@ enum HostWeight<'a> {
 }
 
 impl HostLinear<'_> {
-    pub fn new(d_in: usize, d_out: usize, bias: Option<Vec<f32>>, weight: Result<Vec<f32>, &PackedInt8>) -> HostLinear<'_> {
+    pub fn new<'a>(d_in: usize, d_out: usize, bias: Option<Vec<f32>>, weight: Result<&[f32], &'a PackedInt8>) -> HostLinear<'a> {
         let weight = match weight {
             Ok(w) => HostWeight::Packed(gemm::pack(d_in, d_out, |k, j| w[k * d_out + j])),
             Err(packed) => HostWeight::Int8(packed),
@@ -168,14 +174,25 @@ impl HostLinear<'_> {
         HostLinear { d_in, d_out, weight, bias }
     }
 
-    /// `out ← x · W + b` for `rows` rows of `x` (`[rows, d_in]`; `out` `[rows, d_out]`): the
-    /// arithmetic of [`Ops::project`].
-    pub fn apply(&self, x: &[f32], rows: usize, out: &mut [f32]) {
+    /// `epilogue(x · W + b)` for `rows` rows of `x` (`[rows, d_in]`), as `[rows, d_out]`.
+    pub fn apply(&self, x: &[f32], rows: usize, epilogue: Epilogue) -> Vec<f32> {
+        match &self.weight {
+            HostWeight::Int8(w) => int8::matmul(x, rows, w, self.bias.as_deref(), epilogue),
+            HostWeight::Packed(_) => {
+                let mut out = vec![0.0f32; rows * self.d_out];
+                self.apply_into(x, rows, epilogue, &mut out);
+                out
+            }
+        }
+    }
+
+    /// [`Self::apply`] into `out` (`[rows, d_out]`).
+    pub fn apply_into(&self, x: &[f32], rows: usize, epilogue: Epilogue, out: &mut [f32]) {
         match &self.weight {
             HostWeight::Packed(packed) => {
-                gemm::gemm(x, self.d_in, rows, self.d_in, packed, self.bias.as_deref(), Epilogue::Bias, out, self.d_out)
+                gemm::gemm(x, self.d_in, rows, self.d_in, packed, self.bias.as_deref(), epilogue, out, self.d_out)
             }
-            HostWeight::Int8(w) => out.copy_from_slice(&int8::matmul(x, rows, w, self.bias.as_deref(), Epilogue::Bias)),
+            HostWeight::Int8(w) => out.copy_from_slice(&int8::matmul(x, rows, w, self.bias.as_deref(), epilogue)),
         }
     }
 }

@@ -16,7 +16,7 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 use crate::error::{Error, Result};
 use crate::load::Int8Tensor;
 use crate::kernels::gemm::{self, Epilogue};
-use crate::kernels::int8::{self, PackedInt8};
+use crate::kernels::int8::PackedInt8;
 use crate::kernels::{attention, simd};
 use super::fused::HostLinear;
 /// Which code computes a model instance's matmuls, attention and softmax.
@@ -151,13 +151,9 @@ impl Ops {
             return Ok(if epilogue == Epilogue::BiasGelu { gelu(y) } else { y });
         }
         let [batch, seq, _] = x.dims();
-        let d_out = match self.int8.get(&linear.weight.id) {
-            Some(packed) => packed.dims()[1],
-            None if self.kernels == Kernels::Tiled => linear.weight.dims()[1],
-            None => return Err(x),
-        };
         // Checked before converting x, so a fallback costs nothing.
-        if x.dtype() != DType::F32 || (!self.int8.contains_key(&linear.weight.id) && !gemm::supported(d_out)) {
+        let Some([_, d_out]) = self.host_dims(linear) else { return Err(x) };
+        if x.dtype() != DType::F32 {
             return Err(x);
         }
         let device = x.device();
@@ -240,8 +236,8 @@ impl Ops {
         (self.kernels == Kernels::Tiled && weight.dtype() == DType::F32 && gemm::supported(dims[1])).then_some(dims)
     }
 
-    /// `linear` ready for many products on host rows ([`Self::project`]'s arithmetic, its f32
-    /// weight packed once), or `None` where `project` would decline.
+    /// `linear` ready for many products on host rows: its int8 copy, or its f32 weight packed
+    /// once for the tiles (on the tiled kernels); `None` where neither applies.
     pub(super) fn host_linear(&self, linear: &Linear) -> Option<HostLinear<'_>> {
         let [d_in, d_out] = self.host_dims(linear)?;
         let bias = match &linear.bias {
@@ -252,35 +248,18 @@ impl Ops {
         if bias.as_ref().is_some_and(|b| b.len() != d_out) {
             return None;
         }
-        let weight = match self.int8.get(&linear.weight.id) {
-            Some(packed) => Err(packed),
-            None => Ok(linear.weight.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
-        };
-        Some(HostLinear::new(d_in, d_out, bias, weight))
+        if let Some(packed) = self.int8.get(&linear.weight.id) {
+            return Some(HostLinear::new(d_in, d_out, bias, Err(packed)));
+        }
+        let w = linear.weight.val().try_into_data().ok()?;
+        Some(HostLinear::new(d_in, d_out, bias, Ok(w.as_slice::<f32>().ok()?)))
     }
 
     /// `epilogue(x · W + b)` for `rows` rows of `x` (row-major `[rows, d_in]`): int8 where the
     /// weight was quantized, else the f32 tiles; `None` where neither applies.
     pub(super) fn project(&self, linear: &Linear, x: &[f32], rows: usize, epilogue: Epilogue) -> Option<Vec<f32>> {
-        let bias = match &linear.bias {
-            Some(b) if b.val().dtype() == DType::F32 => Some(b.val().try_into_data().ok()?.try_into_vec::<f32>().ok()?),
-            Some(_) => return None,
-            None => None,
-        };
-        if let Some(packed) = self.int8.get(&linear.weight.id) {
-            let [d_in, d_out] = packed.dims();
-            if x.len() != rows * d_in || bias.as_ref().is_some_and(|b| b.len() != d_out) {
-                return None;
-            }
-            return Some(int8::matmul(x, rows, packed, bias.as_deref(), epilogue));
-        }
-        let weight = linear.weight.val();
-        let [d_in, d_out] = weight.dims();
-        if !gemm::supported(d_out) || weight.dtype() != DType::F32 || x.len() != rows * d_in {
-            return None;
-        }
-        let w = weight.try_into_data().ok()?;
-        Some(gemm::matmul_bias(x, w.as_slice::<f32>().ok()?, bias.as_deref(), epilogue, rows, d_in, d_out))
+        let linear = self.host_linear(linear)?;
+        (x.len() == rows * linear.d_in).then(|| linear.apply(x, rows, epilogue))
     }
 }
 
@@ -392,7 +371,7 @@ mod tests {
         let x: Vec<f32> = (0..3 * k).map(|i| (i as f32 * 0.37).sin()).collect();
         let got = ops.linear(&linear, Tensor::<3>::from_data(TensorData::new(x.clone(), [1, 3, k]), &device));
         let bias = linear.bias.as_ref().unwrap().val().try_into_data().unwrap().try_into_vec::<f32>().unwrap();
-        let want = int8::matmul(&x, 3, &PackedInt8::from_quantized(k, n, &values, &scales), Some(&bias), Epilogue::Bias);
+        let want = crate::kernels::int8::matmul(&x, 3, &PackedInt8::from_quantized(k, n, &values, &scales), Some(&bias), Epilogue::Bias);
         assert_eq!(got.try_into_data().unwrap().try_into_vec::<f32>().unwrap(), want);
 
         let mut ops = Ops::new(Kernels::Tiled, u64::MAX);
